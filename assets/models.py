@@ -1,0 +1,169 @@
+import uuid
+
+from django.db import models
+
+from networks.models import Network
+
+
+class Protocol(models.TextChoices):
+    OCPP16 = "ocpp1.6", "OCPP 1.6"
+    OCPP201 = "ocpp2.0.1", "OCPP 2.0.1"
+    OCPP21 = "ocpp2.1", "OCPP 2.1"
+
+
+class SecurityProfile(models.IntegerChoices):
+    BASIC_AUTH = 1, "1: HTTP Basic auth"
+    TLS_BASIC_AUTH = 2, "2: TLS + HTTP Basic auth"
+    TLS_CLIENT_CERT = 3, "3: TLS with client certificate"
+
+
+class RegistrationStatus(models.TextChoices):
+    ACCEPTED = "Accepted"
+    PENDING = "Pending"
+    REJECTED = "Rejected"
+
+
+class Asset(models.Model):
+    """A charging station, known by its OCPP identity."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="assets")
+    identity = models.CharField(max_length=48, unique=True)
+    name = models.CharField(max_length=120, blank=True)
+    password_hash = models.CharField(max_length=256, blank=True)
+    security_profile = models.PositiveSmallIntegerField(
+        choices=SecurityProfile.choices, default=SecurityProfile.BASIC_AUTH
+    )
+    protocol = models.CharField(
+        max_length=16, choices=Protocol.choices, blank=True, help_text="Protocol in use."
+    )
+    registration_status = models.CharField(
+        max_length=16, choices=RegistrationStatus.choices, default=RegistrationStatus.ACCEPTED
+    )
+    heartbeat_interval = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Seconds; the system default when empty."
+    )
+
+    # What the station told us in its last BootNotification.
+    vendor = models.CharField(max_length=50, blank=True)
+    model = models.CharField(max_length=50, blank=True)
+    serial_number = models.CharField(max_length=50, blank=True)
+    charge_box_serial_number = models.CharField(max_length=50, blank=True)
+    firmware_version = models.CharField(max_length=50, blank=True)
+    iccid = models.CharField(max_length=20, blank=True)
+    imsi = models.CharField(max_length=20, blank=True)
+    meter_type = models.CharField(max_length=50, blank=True)
+    meter_serial_number = models.CharField(max_length=50, blank=True)
+    boot_reason = models.CharField(max_length=40, blank=True)
+    last_boot_at = models.DateTimeField(null=True, blank=True)
+
+    # Station-wide state (1.6 connector 0, firmware and log uploads).
+    station_status = models.CharField(max_length=30, blank=True)
+    firmware_status = models.CharField(max_length=40, blank=True)
+    firmware_status_at = models.DateTimeField(null=True, blank=True)
+    diagnostics_status = models.CharField(max_length=40, blank=True)
+    diagnostics_status_at = models.DateTimeField(null=True, blank=True)
+
+    is_online = models.BooleanField(default=False)
+    current_connection = models.ForeignKey(
+        "ocpp_bridge.ChargerConnection",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("identity",)
+
+    def __str__(self) -> str:
+        return self.identity
+
+
+class Connector(models.Model):
+    """A connector of an EVSE. OCPP 1.6 connector N is stored as EVSE N, connector 1."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="connectors")
+    evse_id = models.PositiveIntegerField()
+    connector_id = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=30, blank=True)
+    error_code = models.CharField(max_length=50, blank=True)
+    info = models.CharField(max_length=50, blank=True)
+    vendor_error_code = models.CharField(max_length=50, blank=True)
+    connector_type = models.CharField(max_length=20, blank=True)
+    max_amperage = models.PositiveIntegerField(null=True, blank=True)
+    max_voltage = models.PositiveIntegerField(null=True, blank=True)
+    status_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("asset", "evse_id", "connector_id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("asset", "evse_id", "connector_id"), name="unique_connector_per_evse"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} EVSE {self.evse_id} connector {self.connector_id}"
+
+
+class StationVariable(models.Model):
+    """A device-model variable reported by NotifyReport (2.x) or GetConfiguration (1.6)."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="variables")
+    component = models.CharField(max_length=50)
+    component_instance = models.CharField(max_length=50, blank=True)
+    # 0 when the component is not tied to an EVSE / connector (keeps the unique key NULL-free).
+    evse_id = models.PositiveIntegerField(default=0)
+    connector_id = models.PositiveIntegerField(default=0)
+    variable = models.CharField(max_length=50)
+    variable_instance = models.CharField(max_length=50, blank=True)
+    attribute_type = models.CharField(max_length=10, default="Actual")
+    value = models.TextField(blank=True)
+    mutability = models.CharField(max_length=10, blank=True)
+    characteristics = models.JSONField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("asset", "component", "variable")
+        constraints = [
+            models.UniqueConstraint(
+                fields=(
+                    "asset",
+                    "component",
+                    "component_instance",
+                    "evse_id",
+                    "connector_id",
+                    "variable",
+                    "variable_instance",
+                    "attribute_type",
+                ),
+                name="unique_station_variable",
+            )
+        ]
+
+
+class StationEvent(models.Model):
+    """Something the station reported: a security event or a device-model event (NotifyEvent)."""
+
+    class Kind(models.TextChoices):
+        SECURITY = "security"
+        DEVICE = "device"
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    event_type = models.CharField(max_length=50)
+    occurred_at = models.DateTimeField()
+    tech_info = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-occurred_at",)
+        indexes = [models.Index(fields=("asset", "-occurred_at"))]

@@ -1,0 +1,80 @@
+from django.db import models
+
+from assets.models import Asset
+from tokens.models import IdToken
+
+
+class SessionStatus(models.TextChoices):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    ABORTED = "aborted"
+
+
+class ChargingSession(models.Model):
+    """A charging session, built from a station's transaction messages of any OCPP version.
+
+    For OCPP 1.6 the CSMS assigns the transaction id: it is this row's primary key.
+    """
+
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="sessions")
+    transaction_id = models.CharField(max_length=36)
+    evse_id = models.PositiveIntegerField(null=True, blank=True)
+    connector_id = models.PositiveIntegerField(null=True, blank=True)
+    id_token = models.CharField(max_length=255, blank=True)
+    token = models.ForeignKey(
+        IdToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions"
+    )
+    status = models.CharField(
+        max_length=10, choices=SessionStatus.choices, default=SessionStatus.ACTIVE
+    )
+    charging_state = models.CharField(max_length=20, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    meter_start_wh = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
+    meter_stop_wh = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
+    energy_wh = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
+    stop_reason = models.CharField(max_length=30, blank=True)
+    remote_start_id = models.IntegerField(null=True, blank=True)
+    reservation_id = models.IntegerField(null=True, blank=True)
+    last_seq_no = models.IntegerField(null=True, blank=True)
+    # 2.x TransactionEvent seqNos already applied, so a retried event is not applied twice.
+    seen_seq_nos = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-started_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("asset", "transaction_id"), name="unique_transaction_per_asset"
+            )
+        ]
+        indexes = [models.Index(fields=("asset", "status"))]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id}/{self.transaction_id}"
+
+
+class MeterSample(models.Model):
+    """One sampled value of a MeterValues or TransactionEvent message."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="meter_samples")
+    session = models.ForeignKey(
+        ChargingSession,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="meter_samples",
+    )
+    evse_id = models.PositiveIntegerField(null=True, blank=True)
+    sampled_at = models.DateTimeField()
+    measurand = models.CharField(max_length=60, default="Energy.Active.Import.Register")
+    value = models.DecimalField(max_digits=20, decimal_places=6)
+    unit = models.CharField(max_length=20, blank=True)
+    phase = models.CharField(max_length=10, blank=True)
+    context = models.CharField(max_length=30, blank=True)
+    location = models.CharField(max_length=10, blank=True)
+
+    class Meta:
+        ordering = ("sampled_at", "id")
+        indexes = [models.Index(fields=("asset", "sampled_at"))]

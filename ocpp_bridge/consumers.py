@@ -1,0 +1,98 @@
+"""The charger WebSocket at /ocpp/<identity>: handshake, then text in, text out.
+
+Thin on purpose: authentication, protocol work and persistence live in services and in
+`ocpp_bridge.incoming`; this class only moves messages between the socket and those.
+"""
+
+import logging
+from typing import Any
+from urllib.parse import unquote
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from assets.selectors import station_authenticate
+from ocpp_bridge.handlers import StationContext
+from ocpp_bridge.incoming import process_text
+from ocpp_bridge.protocol.errors import ErrorCode
+from ocpp_bridge.protocol.framing import UNREADABLE_MESSAGE_ID, encode_call_error
+from ocpp_bridge.protocol.versions import negotiate_subprotocol
+from ocpp_bridge.services.connections import connection_close, connection_open
+
+logger = logging.getLogger(__name__)
+
+# Close code for a connection superseded by a newer one of the same station (private range).
+CLOSE_REPLACED = 4000
+
+
+def in_thread(func: Any) -> Any:
+    """Run ORM work in the thread pool. Not thread-sensitive: stations must not queue behind
+    each other on one thread; each consumer still awaits its own messages in order."""
+    return database_sync_to_async(func, thread_sensitive=False)
+
+
+class OcppConsumer(AsyncWebsocketConsumer):
+    station: StationContext | None = None
+
+    async def connect(self) -> None:
+        identity = unquote(self.scope["url_route"]["kwargs"]["identity"])
+        headers = dict(self.scope.get("headers", []))
+        asset = await in_thread(station_authenticate)(
+            identity=identity, authorization=headers.get(b"authorization")
+        )
+        version = negotiate_subprotocol(
+            self.scope.get("subprotocols", []), asset.protocol if asset else None
+        )
+        if asset is None or version is None:
+            logger.info("Refused handshake of %r (known=%s)", identity, asset is not None)
+            await self.close()  # before accept: the server answers HTTP 403
+            return
+        await self.accept(subprotocol=version.value)
+        client = self.scope.get("client") or ("", 0)
+        connection, replaced_channel = await in_thread(connection_open)(
+            asset_id=asset.pk,
+            protocol=version.value,
+            channel_name=self.channel_name,
+            remote_addr=str(client[0]),
+        )
+        self.station = StationContext(
+            asset_id=asset.pk,
+            identity=asset.identity,
+            network_id=asset.network_id,
+            version=version,
+            connection_id=connection.pk,
+            registration_status=asset.registration_status,
+        )
+        if replaced_channel:
+            await self.channel_layer.send(replaced_channel, {"type": "ocpp.replaced"})
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.station is None:
+            return
+        if text_data is None:
+            # OCPP-J is text only; a binary frame has no readable message id.
+            await self.send(
+                encode_call_error(
+                    UNREADABLE_MESSAGE_ID,
+                    ErrorCode.RPC_FRAMEWORK_ERROR,
+                    "OCPP-J messages are text frames",
+                    {},
+                    self.station.version,
+                )
+            )
+            return
+        reply = await in_thread(process_text)(
+            self.station, text_data, max_bytes=settings.OCPP_MAX_FRAME_BYTES
+        )
+        if reply is not None:
+            await self.send(reply)
+
+    async def disconnect(self, code: int) -> None:
+        if self.station is not None:
+            await in_thread(connection_close)(connection_id=self.station.connection_id, code=code)
+
+    async def ocpp_replaced(self, event: dict[str, Any]) -> None:
+        """A newer connection of this station took over: step aside."""
+        logger.info("Connection of %s replaced by a newer one", self.station and self.station.identity)
+        await self.close(code=CLOSE_REPLACED)

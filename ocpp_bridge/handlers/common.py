@@ -1,0 +1,73 @@
+"""Handlers whose logic is the same in every version."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from assets.models import Asset, RegistrationStatus
+from assets.services import asset_record_boot, station_event_record
+from ocpp_bridge.handlers import V2, Payload, StationContext, handles
+from ocpp_bridge.protocol.versions import OcppVersion
+
+ALL = (OcppVersion.V16, *V2)
+PENDING_RETRY_INTERVAL = 60
+
+
+def ocpp_now() -> str:
+    """Current UTC time in the form stations parse most reliably: `2023-06-07T17:32:28Z`."""
+    return timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(raw: str | None) -> datetime:
+    """A station's timestamp, or now when it sent none or an unreadable one."""
+    parsed = parse_datetime(raw) if raw else None
+    return parsed if parsed is not None else timezone.now()
+
+
+def boot_answer(station: StationContext, asset: Asset) -> Payload:
+    """The BootNotification status and interval from the asset's registration state."""
+    station.registration_status = asset.registration_status
+    accepted = asset.registration_status == RegistrationStatus.ACCEPTED
+    interval = asset.heartbeat_interval or settings.OCPP_HEARTBEAT_INTERVAL
+    return {
+        "status": asset.registration_status,
+        "currentTime": ocpp_now(),
+        "interval": interval if accepted else PENDING_RETRY_INTERVAL,
+    }
+
+
+def boot_record(station: StationContext, info: dict[str, str | None], reason: str) -> Payload:
+    present = {name: value for name, value in info.items() if value is not None}
+    asset = asset_record_boot(asset_id=station.asset_id, info=present, reason=reason)
+    return boot_answer(station, asset)
+
+
+@handles("Heartbeat", *ALL)
+def heartbeat(station: StationContext, payload: Payload) -> Payload:
+    return {"currentTime": ocpp_now()}
+
+
+@handles("DataTransfer", *ALL)
+def data_transfer(station: StationContext, payload: Payload) -> Payload:
+    # No vendor extensions are installed; the frame log keeps the data for operators.
+    return {"status": "UnknownVendorId"}
+
+
+@handles("SecurityEventNotification", *ALL)
+def security_event_notification(station: StationContext, payload: Payload) -> Payload:
+    station_event_record(
+        asset_id=station.asset_id,
+        kind="security",
+        event_type=payload["type"],
+        occurred_at=parse_time(payload.get("timestamp")),
+        tech_info=payload.get("techInfo", ""),
+    )
+    return {}
+
+
+@handles("SignCertificate", *ALL)
+def sign_certificate(station: StationContext, payload: Payload) -> Payload:
+    # No certificate authority is configured: say so instead of promising a CertificateSigned.
+    return {"status": "Rejected"}

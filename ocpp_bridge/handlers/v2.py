@@ -1,0 +1,187 @@
+"""OCPP 2.0.1 charger-initiated actions; 2.1 shares them (its additions are in v21.py)."""
+
+from typing import Any
+
+from assets.services import (
+    asset_record_diagnostics_status,
+    asset_record_firmware_status,
+    connector_record_status,
+    station_event_record,
+    station_variable_upsert,
+)
+from charging.services import TransactionEvent, meter_values_record, transaction_event_apply
+from ocpp_bridge.handlers import V2, Payload, StationContext, handles
+from ocpp_bridge.handlers.common import boot_record, parse_time
+from tokens.selectors import Authorization, token_authorize
+
+
+def id_token_info(authorization: Authorization) -> Payload:
+    info: Payload = {"status": authorization.status}
+    if authorization.group_id:
+        info["groupIdToken"] = {"idToken": authorization.group_id[:36], "type": "Central"}
+    if authorization.expires_at:
+        info["cacheExpiryDateTime"] = authorization.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return info
+
+
+@handles("BootNotification", *V2)
+def boot_notification(station: StationContext, payload: Payload) -> Payload:
+    charging_station = payload["chargingStation"]
+    modem = charging_station.get("modem") or {}
+    info = {
+        "vendor": charging_station["vendorName"],
+        "model": charging_station["model"],
+        "serial_number": charging_station.get("serialNumber"),
+        "firmware_version": charging_station.get("firmwareVersion"),
+        "iccid": modem.get("iccid"),
+        "imsi": modem.get("imsi"),
+    }
+    return boot_record(station, info, reason=payload["reason"])
+
+
+@handles("StatusNotification", *V2)
+def status_notification(station: StationContext, payload: Payload) -> Payload:
+    connector_record_status(
+        asset_id=station.asset_id,
+        evse_id=payload["evseId"],
+        connector_id=payload["connectorId"],
+        status=payload["connectorStatus"],
+        at=parse_time(payload["timestamp"]),
+    )
+    return {}
+
+
+@handles("Authorize", *V2)
+def authorize(station: StationContext, payload: Payload) -> Payload:
+    authorization = token_authorize(
+        id_token=payload["idToken"]["idToken"], network_id=station.network_id
+    )
+    return {"idTokenInfo": id_token_info(authorization)}
+
+
+@handles("TransactionEvent", *V2)
+def transaction_event(station: StationContext, payload: Payload) -> Payload:
+    info = payload["transactionInfo"]
+    evse = payload.get("evse") or {}
+    id_token = (payload.get("idToken") or {}).get("idToken", "")
+    event = TransactionEvent(
+        event_type=payload["eventType"],
+        timestamp=parse_time(payload["timestamp"]),
+        seq_no=payload["seqNo"],
+        transaction_id=info["transactionId"],
+        trigger_reason=payload["triggerReason"],
+        evse_id=evse.get("id"),
+        connector_id=evse.get("connectorId"),
+        id_token=id_token,
+        charging_state=info.get("chargingState", ""),
+        stopped_reason=info.get("stoppedReason", ""),
+        remote_start_id=info.get("remoteStartId"),
+        reservation_id=payload.get("reservationId"),
+    )
+    transaction_event_apply(
+        asset_id=station.asset_id, event=event, meter_values=payload.get("meterValue", [])
+    )
+    if not id_token:
+        return {}
+    authorization = token_authorize(id_token=id_token, network_id=station.network_id)
+    return {"idTokenInfo": id_token_info(authorization)}
+
+
+@handles("MeterValues", *V2)
+def meter_values(station: StationContext, payload: Payload) -> Payload:
+    meter_values_record(
+        asset_id=station.asset_id,
+        evse_id=payload["evseId"] or None,
+        transaction_id=None,
+        meter_values=payload["meterValue"],
+        v16=False,
+    )
+    return {}
+
+
+@handles("FirmwareStatusNotification", *V2)
+@handles("PublishFirmwareStatusNotification", *V2)
+def firmware_status_notification(station: StationContext, payload: Payload) -> Payload:
+    asset_record_firmware_status(asset_id=station.asset_id, status=payload["status"])
+    return {}
+
+
+@handles("LogStatusNotification", *V2)
+def log_status_notification(station: StationContext, payload: Payload) -> Payload:
+    asset_record_diagnostics_status(asset_id=station.asset_id, status=payload["status"])
+    return {}
+
+
+@handles("NotifyEvent", *V2)
+def notify_event(station: StationContext, payload: Payload) -> Payload:
+    for event in payload["eventData"]:
+        station_event_record(
+            asset_id=station.asset_id,
+            kind="device",
+            event_type=f"{event['component']['name']}.{event['variable']['name']}",
+            occurred_at=parse_time(event["timestamp"]),
+            tech_info=event.get("techInfo", ""),
+            details=event,
+        )
+    return {}
+
+
+@handles("NotifyReport", *V2)
+def notify_report(station: StationContext, payload: Payload) -> Payload:
+    for report in payload.get("reportData", []):
+        for attribute in report["variableAttribute"]:
+            station_variable_upsert(
+                asset_id=station.asset_id,
+                key=_variable_key(report, attribute),
+                values={
+                    "value": attribute.get("value", ""),
+                    "mutability": attribute.get("mutability", ""),
+                    "characteristics": report.get("variableCharacteristics"),
+                },
+            )
+    return {}
+
+
+def _variable_key(report: dict[str, Any], attribute: dict[str, Any]) -> dict[str, Any]:
+    component, variable = report["component"], report["variable"]
+    evse = component.get("evse") or {}
+    return {
+        "component": component["name"],
+        "component_instance": component.get("instance", ""),
+        "evse_id": evse.get("id", 0),
+        "connector_id": evse.get("connectorId", 0),
+        "variable": variable["name"],
+        "variable_instance": variable.get("instance", ""),
+        "attribute_type": attribute.get("type", "Actual"),
+    }
+
+
+# Notifications whose content the frame log keeps; the answer carries nothing.
+for _action in (
+    "ClearedChargingLimit",
+    "NotifyChargingLimit",
+    "NotifyCustomerInformation",
+    "NotifyDisplayMessages",
+    "NotifyMonitoringReport",
+    "ReportChargingProfiles",
+    "ReservationStatusUpdate",
+):
+    handles(_action, *V2)(lambda station, payload: {})
+
+
+@handles("NotifyEVChargingNeeds", *V2)
+@handles("NotifyEVChargingSchedule", *V2)
+def acknowledge_ev_charging(station: StationContext, payload: Payload) -> Payload:
+    return {"status": "Accepted"}
+
+
+@handles("Get15118EVCertificate", *V2)
+def get_15118_ev_certificate(station: StationContext, payload: Payload) -> Payload:
+    # No contract-certificate pool (V2G PKI) is connected to this CSMS.
+    return {"status": "Failed", "exiResponse": ""}
+
+
+@handles("GetCertificateStatus", *V2)
+def get_certificate_status(station: StationContext, payload: Payload) -> Payload:
+    # No OCSP responder is configured; Failed tells the station to use its own cached status.
+    return {"status": "Failed"}

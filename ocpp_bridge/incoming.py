@@ -1,0 +1,159 @@
+"""What the CSMS does with one text message from a station: parse, log, validate, handle,
+answer. Runs in a worker thread (it touches the database); the consumer only moves text."""
+
+import logging
+import time
+
+from django.db import transaction
+
+from assets.models import RegistrationStatus
+from assets.services import asset_touch
+from ocpp_bridge.handlers import Payload, StationContext, handler_for
+from ocpp_bridge.models import Direction
+from ocpp_bridge.protocol.errors import ErrorCode, OcppError
+from ocpp_bridge.protocol.framing import (
+    SEND,
+    Call,
+    CallError,
+    CallResult,
+    Frame,
+    FrameError,
+    encode_call_error,
+    encode_call_result,
+    parse_frame,
+)
+from ocpp_bridge.protocol.validation import UnknownAction, validate_payload
+from ocpp_bridge.services.frames import frame_record
+
+logger = logging.getLogger(__name__)
+
+# Write last-seen at most this often per connection; the live connection is what says "online".
+LAST_SEEN_WRITE_INTERVAL = 15.0
+
+
+def process_text(station: StationContext, text: str, *, max_bytes: int) -> str | None:
+    """Handle one text message from a station; return the frame to send back, if any."""
+    _touch(station)
+    try:
+        frame = parse_frame(text, station.version)
+    except FrameError as error:
+        _record_in(station, None, raw=text)
+        return _error_reply(station, error.message_id, error) if error.answer else None
+    _record_in(station, frame)
+    if isinstance(frame, Call):
+        if len(text.encode()) > max_bytes:
+            error = OcppError(
+                ErrorCode.FORMAT_VIOLATION,
+                f"Frame of {len(text.encode())} bytes exceeds the {max_bytes} bytes accepted",
+            )
+            return _error_reply(station, frame.message_id, error, action=frame.action)
+        return _answer_call(station, frame)
+    return None  # answers to CSMS-initiated calls: see ocpp_bridge.calls
+
+
+def _answer_call(station: StationContext, call: Call) -> str | None:
+    try:
+        response = _handle_call(station, call)
+    except OcppError as error:
+        if call.message_type == SEND:
+            return None  # a SEND (2.1) is never answered, not even with an error
+        return _error_reply(station, call.message_id, error, action=call.action)
+    if call.message_type == SEND:
+        return None
+    frame_record(
+        asset_id=station.asset_id,
+        connection_id=station.connection_id,
+        direction=Direction.OUT,
+        message_type=CallResult.message_type,
+        message_id=call.message_id,
+        action=call.action,
+        payload=response,
+    )
+    return encode_call_result(call.message_id, response)
+
+
+def _handle_call(station: StationContext, call: Call) -> Payload:
+    handler = handler_for(station.version, call.action)
+    if handler is None:
+        raise _unhandled(station, call.action)
+    if (
+        station.registration_status == RegistrationStatus.REJECTED
+        and call.action != "BootNotification"
+    ):
+        raise OcppError(
+            ErrorCode.SECURITY_ERROR, "The station is not accepted: send a BootNotification"
+        )
+    validate_payload(station.version, call.action, call.payload)
+    try:
+        with transaction.atomic():
+            response = handler(station, call.payload)
+        validate_payload(station.version, call.action, response, response=True)
+    except Exception:
+        logger.exception("Handling %s from %s failed", call.action, station.identity)
+        raise OcppError(ErrorCode.INTERNAL_ERROR, f"The CSMS failed to process {call.action}")
+    return response
+
+
+def _unhandled(station: StationContext, action: str) -> OcppError:
+    try:
+        validate_payload(station.version, action, {})
+    except UnknownAction:
+        return OcppError(
+            ErrorCode.NOT_IMPLEMENTED,
+            f"{action} is not an action of {station.version.value}",
+        )
+    except OcppError:
+        pass
+    return OcppError(
+        ErrorCode.NOT_SUPPORTED, f"{action} is sent by the CSMS, not by a charging station"
+    )
+
+
+def _error_reply(
+    station: StationContext, message_id: str, error: OcppError, *, action: str = ""
+) -> str:
+    frame_record(
+        asset_id=station.asset_id,
+        connection_id=station.connection_id,
+        direction=Direction.OUT,
+        message_type=CallError.message_type,
+        message_id=message_id,
+        action=action,
+        payload={
+            "errorCode": error.code.spelled_for(station.version),
+            "errorDescription": error.description,
+            "errorDetails": error.details,
+        },
+    )
+    return encode_call_error(
+        message_id, error.code, error.description, error.details, station.version
+    )
+
+
+def _record_in(station: StationContext, frame: Frame | None, *, raw: str = "") -> None:
+    payload = None
+    if isinstance(frame, (Call, CallResult)):
+        payload = frame.payload
+    elif isinstance(frame, CallError):
+        payload = {
+            "errorCode": frame.error_code,
+            "errorDescription": frame.description,
+            "errorDetails": frame.details,
+        }
+    frame_record(
+        asset_id=station.asset_id,
+        connection_id=station.connection_id,
+        direction=Direction.IN,
+        message_type=frame.message_type if frame else None,
+        message_id=frame.message_id if frame else "",
+        action=frame.action if isinstance(frame, Call) else "",
+        payload=payload,
+        raw=raw,
+    )
+
+
+def _touch(station: StationContext) -> None:
+    now = time.monotonic()
+    if now - station.last_seen_written >= LAST_SEEN_WRITE_INTERVAL:
+        asset_touch(asset_id=station.asset_id)
+        station.last_seen_written = now

@@ -1,0 +1,1 @@
+"""OCPP-J framing, schema validation and error codes. Knows nothing of Django."""

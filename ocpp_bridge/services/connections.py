@@ -1,0 +1,71 @@
+"""Station connections: one live connection per station, online state derived from it."""
+
+import os
+import socket
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from assets.models import Asset
+from ocpp_bridge.models import ChargerConnection
+
+SERVER_INSTANCE = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def connection_open(
+    *, asset_id: Any, protocol: str, channel_name: str, remote_addr: str = ""
+) -> tuple[ChargerConnection, str | None]:
+    """Make a new connection the station's live one.
+
+    Returns the connection and the channel name of the connection it replaces (still open on
+    some server process), which the caller must tell to close. Locks the asset row so two
+    handshakes of one identity are serialised.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        asset = Asset.objects.select_for_update().get(pk=asset_id)
+        previous = asset.current_connection
+        connection = ChargerConnection.objects.create(
+            asset_id=asset_id,
+            protocol=protocol,
+            channel_name=channel_name,
+            server_instance=SERVER_INSTANCE,
+            remote_addr=remote_addr[:64],
+        )
+        asset.current_connection = connection
+        asset.protocol = protocol
+        asset.is_online = True
+        asset.connected_at = now
+        asset.last_seen_at = now
+        asset.save(
+            update_fields=[
+                "current_connection",
+                "protocol",
+                "is_online",
+                "connected_at",
+                "last_seen_at",
+                "updated_at",
+            ]
+        )
+        replaced_channel = None
+        if previous is not None and previous.closed_at is None:
+            previous.closed_at = now
+            previous.close_reason = ChargerConnection.CloseReason.REPLACED
+            previous.save(update_fields=["closed_at", "close_reason"])
+            replaced_channel = previous.channel_name
+    return connection, replaced_channel
+
+
+def connection_close(*, connection_id: Any, code: int | None) -> None:
+    """Record that a connection ended. The station goes offline only if this connection was
+    still its live one: a replaced connection closing late must not hide the new one."""
+    now = timezone.now()
+    with transaction.atomic():
+        ChargerConnection.objects.filter(pk=connection_id, closed_at__isnull=True).update(
+            closed_at=now, close_reason=ChargerConnection.CloseReason.DISCONNECTED
+        )
+        ChargerConnection.objects.filter(pk=connection_id).update(close_code=code)
+        Asset.objects.filter(current_connection_id=connection_id).update(
+            is_online=False, current_connection=None, disconnected_at=now
+        )

@@ -1,0 +1,36 @@
+from django.db import models
+
+from networks.models import Network
+
+
+class TokenStatus(models.TextChoices):
+    ACCEPTED = "Accepted"
+    BLOCKED = "Blocked"
+    EXPIRED = "Expired"
+    INVALID = "Invalid"
+
+
+class IdToken(models.Model):
+    """An id token (RFID card, app token, ...) that Authorize and transactions are checked against."""
+
+    id_token = models.CharField(max_length=255, unique=True)
+    token_type = models.CharField(
+        max_length=20, default="ISO14443", help_text="OCPP 2.x IdTokenEnumType."
+    )
+    status = models.CharField(
+        max_length=10, choices=TokenStatus.choices, default=TokenStatus.ACCEPTED
+    )
+    expires_at = models.DateTimeField(null=True, blank=True)
+    group_id = models.CharField(max_length=255, blank=True, help_text="Parent id / group id token.")
+    network = models.ForeignKey(
+        Network, null=True, blank=True, on_delete=models.CASCADE, related_name="tokens"
+    )
+    description = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("id_token",)
+
+    def __str__(self) -> str:
+        return self.id_token
