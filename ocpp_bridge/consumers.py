@@ -48,7 +48,6 @@ class OcppConsumer(AsyncWebsocketConsumer):
             logger.info("Refused handshake of %r (known=%s)", identity, asset is not None)
             await self.close()  # before accept: the server answers HTTP 403
             return
-        await self.accept(subprotocol=version.value)
         client = self.scope.get("client") or ("", 0)
         connection, replaced_channel = await in_thread(connection_open)(
             asset_id=asset.pk,
@@ -64,6 +63,8 @@ class OcppConsumer(AsyncWebsocketConsumer):
             connection_id=connection.pk,
             registration_status=asset.registration_status,
         )
+        # Recorded before accepting, so the station is online from its first frame on.
+        await self.accept(subprotocol=version.value)
         if replaced_channel:
             await self.channel_layer.send(replaced_channel, {"type": "ocpp.replaced"})
 

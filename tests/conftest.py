@@ -1,0 +1,43 @@
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from assets.models import Asset
+from assets.services import station_upsert
+from tests.servers import daphne_process
+
+STATION_PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def make_station(db: None):
+    """Create a station (asset) that may connect with STATION_PASSWORD."""
+
+    def make(identity: str = "CP-1", protocol: str = "", **kwargs: object) -> Asset:
+        asset, _ = station_upsert(
+            identity=identity, password=STATION_PASSWORD, protocol=protocol, **kwargs
+        )
+        return asset
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def server_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("server-logs")
+
+
+@pytest.fixture(scope="session")
+def daphne_server(django_db_setup: None, django_db_blocker, server_logs: Path) -> Iterator[str]:
+    """A real daphne process serving the project on the test database: 'host:port'."""
+    with django_db_blocker.unblock(), daphne_process(server_logs / "daphne.log") as address:
+        yield address
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    layer = settings.CHANNEL_LAYERS["default"]["BACKEND"].rsplit(".", 1)[-1]
+    return [f"database: {db}, channel layer: {layer}, CI: {os.environ.get('CI', 'no')}"]
