@@ -10,7 +10,7 @@ from assets.models import Asset, SecurityProfile
 
 def basic_auth_credentials(header: bytes | None) -> tuple[str, str] | None:
     """(user, password) from an `Authorization: Basic ...` header, or None."""
-    if not header or not header[:6].lower() == b"basic ":
+    if not header or header[:6].lower() != b"basic ":
         return None
     try:
         decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")

@@ -98,9 +98,7 @@ def connector_record_status(
     connector.error_code = error_code
     connector.info = info
     connector.vendor_error_code = vendor_error_code
-    connector.save(
-        update_fields=["status", "status_at", "error_code", "info", "vendor_error_code"]
-    )
+    connector.save(update_fields=["status", "status_at", "error_code", "info", "vendor_error_code"])
     return connector
 
 

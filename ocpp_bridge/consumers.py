@@ -95,5 +95,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
 
     async def ocpp_replaced(self, event: dict[str, Any]) -> None:
         """A newer connection of this station took over: step aside."""
-        logger.info("Connection of %s replaced by a newer one", self.station and self.station.identity)
+        logger.info(
+            "Connection of %s replaced by a newer one", self.station and self.station.identity
+        )
         await self.close(code=CLOSE_REPLACED)

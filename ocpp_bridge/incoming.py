@@ -22,7 +22,7 @@ from ocpp_bridge.protocol.framing import (
     encode_call_result,
     parse_frame,
 )
-from ocpp_bridge.protocol.validation import UnknownAction, validate_payload
+from ocpp_bridge.protocol.validation import UnknownActionError, validate_payload
 from ocpp_bridge.services.frames import frame_record
 
 logger = logging.getLogger(__name__)
@@ -90,14 +90,16 @@ def _handle_call(station: StationContext, call: Call) -> Payload:
         validate_payload(station.version, call.action, response, response=True)
     except Exception:
         logger.exception("Handling %s from %s failed", call.action, station.identity)
-        raise OcppError(ErrorCode.INTERNAL_ERROR, f"The CSMS failed to process {call.action}")
+        raise OcppError(
+            ErrorCode.INTERNAL_ERROR, f"The CSMS failed to process {call.action}"
+        ) from None
     return response
 
 
 def _unhandled(station: StationContext, action: str) -> OcppError:
     try:
         validate_payload(station.version, action, {})
-    except UnknownAction:
+    except UnknownActionError:
         return OcppError(
             ErrorCode.NOT_IMPLEMENTED,
             f"{action} is not an action of {station.version.value}",

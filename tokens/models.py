@@ -11,7 +11,7 @@ class TokenStatus(models.TextChoices):
 
 
 class IdToken(models.Model):
-    """An id token (RFID card, app token, ...) that Authorize and transactions are checked against."""
+    """An id token (RFID card, app token, ...) that Authorize and transactions check."""
 
     id_token = models.CharField(max_length=255, unique=True)
     token_type = models.CharField(

@@ -27,14 +27,14 @@ _KEYWORD_CODES: dict[str, ErrorCode] = {
 }
 
 
-class UnknownAction(Exception):
+class UnknownActionError(Exception):
     """The version has no schema for this action."""
 
 
 @cache
 def _validator(version: OcppVersion, action: str, response: bool) -> tuple[Validator, bool]:
     if action not in all_actions(version):
-        raise UnknownAction(action)
+        raise UnknownActionError(action)
     suffix = "Response" if response else ("" if version.is_v16 else "Request")
     path = version.schema_dir / f"{action}{suffix}.json"
     if not path.exists():  # 2.1's SEND-only NotifyPeriodicEventStream has no "Request" suffix
@@ -52,7 +52,7 @@ def validate_payload(
 ) -> None:
     """Raise OcppError with the CALLERROR code for the first schema violation of `payload`.
 
-    Raises UnknownAction when the version defines no such action.
+    Raises UnknownActionError when the version defines no such action.
     """
     validator, uses_decimal = _validator(version, action, response)
     if uses_decimal:

@@ -1,13 +1,13 @@
 """The OCPP versions we speak, their WebSocket subprotocols, and which actions go which way."""
 
-from enum import Enum
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
 import ocpp
 
 
-class OcppVersion(str, Enum):
+class OcppVersion(StrEnum):
     """An OCPP-J version, valued by its WebSocket subprotocol name."""
 
     V16 = "ocpp1.6"

@@ -28,7 +28,9 @@ async def test_1_6_boot_firmware_and_diagnostics_are_stored(station: Asset) -> N
     reply = await client.call("BootNotification", boot)
     await client.call("FirmwareStatusNotification", {"status": "Installed"})
     await client.call("DiagnosticsStatusNotification", {"status": "Uploaded"})
-    await client.call("StatusNotification", {"connectorId": 0, "errorCode": "NoError", "status": "Available"})
+    await client.call(
+        "StatusNotification", {"connectorId": 0, "errorCode": "NoError", "status": "Available"}
+    )
     await client.close()
     assert reply[2]["status"] == "Accepted" and reply[2]["interval"] == 300
     asset = await Asset.objects.aget(pk=station.pk)
@@ -54,7 +56,9 @@ async def test_2_0_1_reports_events_and_security_events_are_stored(station: Asse
             {
                 "component": {"name": "EVSE", "evse": {"id": 1}},
                 "variable": {"name": "Power"},
-                "variableAttribute": [{"type": "MaxSet", "value": "22000", "mutability": "ReadOnly"}],
+                "variableAttribute": [
+                    {"type": "MaxSet", "value": "22000", "mutability": "ReadOnly"}
+                ],
             }
         ],
     }
@@ -75,7 +79,9 @@ async def test_2_0_1_reports_events_and_security_events_are_stored(station: Asse
         ],
     }
     await client.call("NotifyEvent", event)
-    await client.call("SecurityEventNotification", {"type": "TamperDetectionActivated", "timestamp": NOW})
+    await client.call(
+        "SecurityEventNotification", {"type": "TamperDetectionActivated", "timestamp": NOW}
+    )
     await client.close()
 
     variable = await StationVariable.objects.aget(asset=station)
@@ -92,8 +98,16 @@ async def test_2_0_1_reports_events_and_security_events_are_stored(station: Asse
 @pytest.mark.parametrize(
     ("action", "payload", "answer"),
     [
-        ("NotifyEVChargingNeeds", {"evseId": 1, "chargingNeeds": {"requestedEnergyTransfer": "DC"}}, {"status": "Accepted"}),
-        ("Get15118EVCertificate", {"iso15118SchemaVersion": "x", "action": "Install", "exiRequest": "AA"}, {"status": "Failed", "exiResponse": ""}),
+        (
+            "NotifyEVChargingNeeds",
+            {"evseId": 1, "chargingNeeds": {"requestedEnergyTransfer": "DC"}},
+            {"status": "Accepted"},
+        ),
+        (
+            "Get15118EVCertificate",
+            {"iso15118SchemaVersion": "x", "action": "Install", "exiRequest": "AA"},
+            {"status": "Failed", "exiResponse": ""},
+        ),
         ("DataTransfer", {"vendorId": "com.acme"}, {"status": "UnknownVendorId"}),
         ("ReservationStatusUpdate", {"reservationId": 1, "reservationUpdateStatus": "Expired"}, {}),
     ],

@@ -130,7 +130,9 @@ async def test_2_0_1_transaction_events_build_a_session(station: Asset) -> None:
     )
     reply = await client.call("TransactionEvent", started)
     assert reply[2]["idTokenInfo"]["status"] == "Accepted"
-    await client.call("TransactionEvent", tx_event("Updated", 1, T1, meterValue=meter_201(T1, 15.5)))
+    await client.call(
+        "TransactionEvent", tx_event("Updated", 1, T1, meterValue=meter_201(T1, 15.5))
+    )
     ended = tx_event(
         "Ended",
         2,

@@ -9,10 +9,10 @@ import pytest
 import websockets
 from ocpp.v16 import ChargePoint as ChargePoint16
 from ocpp.v16 import call as call16
-from ocpp.v201 import ChargePoint as ChargePoint201
-from ocpp.v201 import call as call201
 from ocpp.v21 import ChargePoint as ChargePoint21
 from ocpp.v21 import call as call21
+from ocpp.v201 import ChargePoint as ChargePoint201
+from ocpp.v201 import call as call201
 from websockets.asyncio.client import connect
 
 from assets.models import Asset, Connector
@@ -36,7 +36,9 @@ async def run_station(
     address: str, identity: str, protocol: str, charge_point_class: type, script: Callable
 ) -> None:
     url = f"ws://{address}/ocpp/{identity}"
-    async with connect(url, subprotocols=[protocol], additional_headers=auth_header(identity)) as ws:
+    async with connect(
+        url, subprotocols=[protocol], additional_headers=auth_header(identity)
+    ) as ws:
         assert ws.subprotocol == protocol
         charge_point = charge_point_class(identity, ws)
         listener = asyncio.create_task(charge_point.start())
@@ -50,18 +52,20 @@ def meter_201(kwh: float, context: str) -> list:
     return [
         {
             "timestamp": now(),
-            "sampledValue": [
-                {"value": kwh, "context": context, "unitOfMeasure": {"unit": "kWh"}}
-            ],
+            "sampledValue": [{"value": kwh, "context": context, "unitOfMeasure": {"unit": "kWh"}}],
         }
     ]
 
 
 async def script_16(cp: ChargePoint16) -> None:
-    boot = await cp.call(call16.BootNotification(charge_point_vendor="Acme", charge_point_model="E2E"))
+    boot = await cp.call(
+        call16.BootNotification(charge_point_vendor="Acme", charge_point_model="E2E")
+    )
     assert boot.status == "Accepted"
     await cp.call(call16.Heartbeat())
-    await cp.call(call16.StatusNotification(connector_id=1, error_code="NoError", status="Charging"))
+    await cp.call(
+        call16.StatusNotification(connector_id=1, error_code="NoError", status="Charging")
+    )
     start = await cp.call(
         call16.StartTransaction(connector_id=1, id_tag="TAG", meter_start=100, timestamp=now())
     )
@@ -70,7 +74,9 @@ async def script_16(cp: ChargePoint16) -> None:
         call16.MeterValues(connector_id=1, meter_value=meter, transaction_id=start.transaction_id)
     )
     await cp.call(
-        call16.StopTransaction(meter_stop=2100, timestamp=now(), transaction_id=start.transaction_id)
+        call16.StopTransaction(
+            meter_stop=2100, timestamp=now(), transaction_id=start.transaction_id
+        )
     )
 
 
@@ -104,7 +110,9 @@ def script_2x(call_module) -> Callable[[object], Awaitable[None]]:
                     meter_value=meter_201(kwh, context),
                 )
             )
-        await cp.call(call_module.MeterValues(evse_id=1, meter_value=meter_201(3.5, "Sample.Clock")))
+        await cp.call(
+            call_module.MeterValues(evse_id=1, meter_value=meter_201(3.5, "Sample.Clock"))
+        )
 
     return script
 
@@ -149,7 +157,9 @@ def test_wrong_password_is_refused_over_a_real_socket(daphne_server: str, make_s
     assert ChargerConnection.objects.count() == 0
 
 
-def test_bad_frames_over_a_real_socket_keep_the_connection(daphne_server: str, make_station) -> None:
+def test_bad_frames_over_a_real_socket_keep_the_connection(
+    daphne_server: str, make_station
+) -> None:
     make_station("E2E-1")
 
     async def talk() -> list[str]:
@@ -176,12 +186,14 @@ def test_a_second_connection_replaces_the_first_over_real_sockets(
     async def twice() -> tuple[int | None, str]:
         url = f"ws://{daphne_server}/ocpp/E2E-1"
         headers = auth_header("E2E-1")
-        async with connect(url, subprotocols=["ocpp2.0.1"], additional_headers=headers) as first:
-            async with connect(url, subprotocols=["ocpp2.0.1"], additional_headers=headers) as second:
-                await asyncio.wait_for(first.wait_closed(), 5)
-                await second.send('[2,"h","Heartbeat",{}]')
-                reply = await asyncio.wait_for(second.recv(), 5)
-                return first.close_code, reply
+        async with (
+            connect(url, subprotocols=["ocpp2.0.1"], additional_headers=headers) as first,
+            connect(url, subprotocols=["ocpp2.0.1"], additional_headers=headers) as second,
+        ):
+            await asyncio.wait_for(first.wait_closed(), 5)
+            await second.send('[2,"h","Heartbeat",{}]')
+            reply = await asyncio.wait_for(second.recv(), 5)
+            return first.close_code, reply
 
     close_code, reply = asyncio.run(twice())
     assert close_code == 4000 and reply.startswith('[3,"h"')

@@ -3,7 +3,7 @@
 import pytest
 
 from ocpp_bridge.protocol.errors import ErrorCode, OcppError
-from ocpp_bridge.protocol.validation import UnknownAction, validate_payload
+from ocpp_bridge.protocol.validation import UnknownActionError, validate_payload
 from ocpp_bridge.protocol.versions import (
     CHARGER_INITIATED,
     OcppVersion,
@@ -73,7 +73,7 @@ def test_decimal_precision_of_1_6_charging_profiles_is_not_a_false_violation() -
 
 
 def test_unknown_action_is_reported_as_such() -> None:
-    with pytest.raises(UnknownAction):
+    with pytest.raises(UnknownActionError):
         validate_payload(OcppVersion.V16, "TransactionEvent", {})
 
 

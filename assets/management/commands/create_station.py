@@ -26,7 +26,10 @@ class Command(BaseCommand):
         identity = options["identity"]
         if "/" in identity or not 0 < len(identity) <= 48:
             raise CommandError("The identity is 1-48 characters without '/'.")
-        if options["security_profile"] != SecurityProfile.TLS_CLIENT_CERT and not options["password"]:
+        if (
+            options["security_profile"] != SecurityProfile.TLS_CLIENT_CERT
+            and not options["password"]
+        ):
             raise CommandError("Security profiles 1 and 2 need --password.")
         asset, created = station_upsert(
             identity=identity,

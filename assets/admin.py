@@ -1,0 +1,50 @@
+from django.contrib import admin
+
+from assets.models import Asset, Connector, StationEvent, StationVariable
+
+
+class ConnectorInline(admin.TabularInline):
+    model = Connector
+    extra = 0
+    fields = ("evse_id", "connector_id", "status", "error_code", "status_at", "connector_type")
+    readonly_fields = ("status", "error_code", "status_at")
+
+
+@admin.register(Asset)
+class AssetAdmin(admin.ModelAdmin):
+    list_display = (
+        "identity",
+        "network",
+        "protocol",
+        "is_online",
+        "registration_status",
+        "vendor",
+        "model",
+        "firmware_version",
+        "last_seen_at",
+    )
+    list_filter = ("is_online", "protocol", "registration_status", "network", "vendor")
+    search_fields = ("identity", "name", "serial_number", "vendor", "model")
+    readonly_fields = (
+        "password_hash",
+        "is_online",
+        "current_connection",
+        "last_seen_at",
+        "connected_at",
+        "disconnected_at",
+        "last_boot_at",
+    )
+    inlines = [ConnectorInline]
+
+
+@admin.register(StationEvent)
+class StationEventAdmin(admin.ModelAdmin):
+    list_display = ("asset", "kind", "event_type", "occurred_at")
+    list_filter = ("kind",)
+    search_fields = ("asset__identity", "event_type")
+
+
+@admin.register(StationVariable)
+class StationVariableAdmin(admin.ModelAdmin):
+    list_display = ("asset", "component", "evse_id", "variable", "attribute_type", "value")
+    search_fields = ("asset__identity", "component", "variable")

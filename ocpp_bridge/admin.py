@@ -1,0 +1,35 @@
+from django.contrib import admin
+
+from ocpp_bridge.models import ChargerConnection, OcppFrame
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Logs are written by the system only."""
+
+    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(ChargerConnection)
+class ChargerConnectionAdmin(ReadOnlyAdmin):
+    list_display = (
+        "asset",
+        "protocol",
+        "opened_at",
+        "closed_at",
+        "close_reason",
+        "server_instance",
+    )
+    list_filter = ("protocol", "close_reason")
+    search_fields = ("asset__identity",)
+
+
+@admin.register(OcppFrame)
+class OcppFrameAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "asset", "direction", "message_type", "action", "message_id")
+    list_filter = ("direction", "message_type")
+    search_fields = ("asset__identity", "message_id", "action")
+    list_select_related = ("asset",)
