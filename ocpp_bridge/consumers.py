@@ -4,6 +4,7 @@ Thin on purpose: authentication, protocol work and persistence live in services 
 `ocpp_bridge.incoming`; this class only moves messages between the socket and those.
 """
 
+import asyncio
 import logging
 from typing import Any
 from urllib.parse import unquote
@@ -13,6 +14,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from assets.selectors import station_authenticate
+from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
+from ocpp_bridge.calls.outcomes import ocpp_call_expire, ocpp_calls_fail_for_connection
 from ocpp_bridge.handlers import StationContext
 from ocpp_bridge.incoming import process_text
 from ocpp_bridge.protocol.errors import ErrorCode
@@ -32,8 +35,20 @@ def in_thread(func: Any) -> Any:
     return database_sync_to_async(func, thread_sensitive=False)
 
 
+def close_and_fail_calls(station: StationContext, code: int) -> None:
+    """The socket is gone: record it, fail the call it carried, let queued calls move on
+    (to a newer connection if one replaced this one, else to failure)."""
+    connection_close(connection_id=station.connection_id, code=code)
+    ocpp_calls_fail_for_connection(connection_id=station.connection_id)
+    ocpp_call_dispatch_next(asset_id=station.asset_id)
+
+
 class OcppConsumer(AsyncWebsocketConsumer):
     station: StationContext | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.call_timers: dict[str, asyncio.Task[None]] = {}
 
     async def connect(self) -> None:
         identity = unquote(self.scope["url_route"]["kwargs"]["identity"])
@@ -90,8 +105,26 @@ class OcppConsumer(AsyncWebsocketConsumer):
             await self.send(reply)
 
     async def disconnect(self, code: int) -> None:
+        for timer in self.call_timers.values():
+            timer.cancel()
         if self.station is not None:
-            await in_thread(connection_close)(connection_id=self.station.connection_id, code=code)
+            await in_thread(close_and_fail_calls)(self.station, code)
+
+    async def ocpp_call(self, event: dict[str, Any]) -> None:
+        """A CSMS-initiated call, chosen by the delivery service in any process: send it and
+        time it out if the station does not answer. Never waits for the answer here."""
+        await self.send(event["frame"])
+        call_id = event["call_id"]
+        self.call_timers[call_id] = asyncio.create_task(
+            self.expire_later(call_id, event["timeout"])
+        )
+
+    async def expire_later(self, call_id: str, timeout: float) -> None:
+        await asyncio.sleep(timeout)
+        self.call_timers.pop(call_id, None)
+        assert self.station is not None
+        if await in_thread(ocpp_call_expire)(call_id=call_id):
+            await in_thread(ocpp_call_dispatch_next)(asset_id=self.station.asset_id)
 
     async def ocpp_replaced(self, event: dict[str, Any]) -> None:
         """A newer connection of this station took over: step aside."""

@@ -8,10 +8,13 @@ from django.db import transaction
 
 from assets.models import RegistrationStatus
 from assets.services import asset_touch
+from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
+from ocpp_bridge.calls.outcomes import ocpp_call_record_error, ocpp_call_record_result
 from ocpp_bridge.handlers import Payload, StationContext, handler_for
 from ocpp_bridge.models import Direction
 from ocpp_bridge.protocol.errors import ErrorCode, OcppError
 from ocpp_bridge.protocol.framing import (
+    CALLERROR,
     SEND,
     Call,
     CallError,
@@ -48,7 +51,30 @@ def process_text(station: StationContext, text: str, *, max_bytes: int) -> str |
             )
             return _error_reply(station, frame.message_id, error, action=frame.action)
         return _answer_call(station, frame)
-    return None  # answers to CSMS-initiated calls: see ocpp_bridge.calls
+    _take_answer(station, frame)
+    return None
+
+
+def _take_answer(station: StationContext, frame: CallResult | CallError) -> None:
+    """The station answered one of our calls: store it, then send its next queued call."""
+    if isinstance(frame, CallResult):
+        taken = ocpp_call_record_result(
+            asset_id=station.asset_id, message_id=frame.message_id, payload=frame.payload
+        )
+    elif frame.message_type == CALLERROR:
+        taken = ocpp_call_record_error(
+            asset_id=station.asset_id,
+            message_id=frame.message_id,
+            code=frame.error_code,
+            description=frame.description,
+            details=frame.details,
+        )
+    else:  # 2.1 CALLRESULTERROR: the station found fault with one of our answers; logged only
+        return
+    if taken:
+        ocpp_call_dispatch_next(asset_id=station.asset_id)
+    else:
+        logger.info("%s answered %s, which no call awaits", station.identity, frame.message_id)
 
 
 def _answer_call(station: StationContext, call: Call) -> str | None:

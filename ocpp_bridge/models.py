@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 from assets.models import Asset
@@ -56,3 +57,80 @@ class OcppFrame(models.Model):
     class Meta:
         ordering = ("-id",)
         indexes = [models.Index(fields=("asset", "-id"))]
+
+
+class CallState(models.TextChoices):
+    QUEUED = "queued"
+    SENT = "sent"
+    ANSWERED = "answered"
+    ERROR = "error"
+    TIMED_OUT = "timed_out"
+    FAILED = "failed"
+
+
+FINAL_CALL_STATES = frozenset(
+    {CallState.ANSWERED, CallState.ERROR, CallState.TIMED_OUT, CallState.FAILED}
+)
+
+
+class OcppCall(models.Model):
+    """A CSMS-initiated CALL to a station. Its state only moves forward:
+    queued → sent → answered / error / timed_out, or → failed from queued or sent."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="calls")
+    connection = models.ForeignKey(
+        ChargerConnection, null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
+    )
+    protocol = models.CharField(max_length=16)
+    message_id = models.CharField(max_length=36)
+    action = models.CharField(max_length=64)
+    payload = models.JSONField(default=dict)
+    state = models.CharField(max_length=10, choices=CallState.choices, default=CallState.QUEUED)
+    is_async = models.BooleanField(default=True)
+    source = models.CharField(max_length=20, default="api")
+    requested_by = models.ForeignKey(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="ocpp_calls",
+    )
+    timeout_seconds = models.FloatField(default=30.0)
+    response_payload = models.JSONField(null=True, blank=True)
+    error_code = models.CharField(max_length=50, blank=True)
+    error_description = models.TextField(blank=True)
+    error_details = models.JSONField(null=True, blank=True)
+    failure_reason = models.CharField(max_length=40, blank=True)
+    # A channel a synchronous HTTP request waits on for the final state.
+    reply_channel = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    deadline_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        constraints = [
+            # Message ids are never reused for a station.
+            models.UniqueConstraint(fields=("asset", "message_id"), name="unique_call_message_id"),
+            # The OCPP rule, kept by the database across all processes: at most one
+            # CSMS-initiated call outstanding per station.
+            models.UniqueConstraint(
+                fields=("asset",),
+                condition=models.Q(state="sent"),
+                name="one_outstanding_call_per_station",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=("asset", "state", "created_at")),
+            models.Index(fields=("state", "deadline_at")),
+            models.Index(fields=("message_id",)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.message_id} ({self.state})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL_CALL_STATES

@@ -1,0 +1,48 @@
+"""What an API client may see: the networks it is restricted to, if any."""
+
+import uuid
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework.request import Request
+
+from api.errors import not_found
+from assets.models import Asset
+
+
+def client_network_ids(request: Request) -> set[Any] | None:
+    """The ids of the networks the client is restricted to, or None for no restriction."""
+    application = getattr(request.auth, "application", None)
+    if application is None:
+        return None
+    ids = set(application.networks.values_list("id", flat=True))
+    return ids or None
+
+
+def assets_visible(request: Request) -> QuerySet[Asset]:
+    assets = Asset.objects.select_related("network", "current_connection")
+    network_ids = client_network_ids(request)
+    return assets if network_ids is None else assets.filter(network_id__in=network_ids)
+
+
+def asset_visible_get(request: Request, asset_id: str, *, network_id: str | None = None) -> Asset:
+    """The asset, if the client may see it (and it belongs to `network_id` when given);
+    otherwise 404, with no hint that an asset of another network exists."""
+    assets = assets_visible(request)
+    if network_id is not None:
+        assets = assets.filter(network_id=network_id) if is_uuid(network_id) else assets.none()
+    # An asset is addressed by its id or, as stations know themselves, by its OCPP identity.
+    asset = assets.filter(pk=asset_id).first() if is_uuid(asset_id) else None
+    if asset is None:
+        asset = assets.filter(identity=asset_id).first()
+    if asset is None:
+        raise not_found("asset", asset_id)
+    return asset
+
+
+def is_uuid(value: object) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True

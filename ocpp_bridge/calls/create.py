@@ -1,0 +1,114 @@
+"""Validate and queue a CSMS-initiated call."""
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from assets.models import Asset
+from ocpp_bridge.models import OcppCall
+from ocpp_bridge.protocol.errors import OcppError
+from ocpp_bridge.protocol.framing import MAX_MESSAGE_ID_LENGTH
+from ocpp_bridge.protocol.validation import validate_payload
+from ocpp_bridge.protocol.versions import OcppVersion, csms_initiated
+
+
+class CallRefusedError(Exception):
+    """The call cannot be made; `code` is the API's machine-readable reason."""
+
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details or {}
+
+
+def station_version(asset: Asset) -> OcppVersion:
+    """The version the station speaks now; refused when it is not connected."""
+    if asset.current_connection_id is None or not asset.protocol:
+        raise CallRefusedError(
+            "station_not_connected", f"Station {asset.identity} is not connected."
+        )
+    return OcppVersion(asset.protocol)
+
+
+def check_call(asset: Asset, action: str, payload: dict[str, Any]) -> OcppVersion:
+    """Raise CallRefusedError unless `action` with `payload` may be sent to the station now."""
+    version = station_version(asset)
+    if action not in csms_initiated(version):
+        raise CallRefusedError(
+            "unsupported_action",
+            f"{action} is not a CSMS-to-station action of {version.value}.",
+            {"protocol": version.value},
+        )
+    try:
+        validate_payload(version, action, payload)
+    except OcppError as error:
+        raise CallRefusedError(
+            "invalid_payload",
+            f"payload.{error.description}",
+            {"field": f"payload.{error.details['field']}".rstrip(".")},
+        ) from None
+    return version
+
+
+def check_message_id(message_id: str) -> None:
+    if not message_id or len(message_id) > MAX_MESSAGE_ID_LENGTH:
+        raise CallRefusedError(
+            "invalid_request_id",
+            f"requestId must be 1 to {MAX_MESSAGE_ID_LENGTH} characters.",
+            {"field": "requestId"},
+        )
+
+
+def ocpp_call_create(
+    *,
+    asset: Asset,
+    action: str,
+    payload: dict[str, Any],
+    message_id: str | None = None,
+    is_async: bool = True,
+    source: str = "api",
+    requested_by: Any = None,
+    reply_channel: str = "",
+    timeout: float | None = None,
+) -> OcppCall:
+    """Queue a call to the station; its delivery is enqueued when the transaction commits.
+
+    Raises CallRefusedError (station not connected, unsupported action, invalid payload,
+    invalid or already used message id).
+    """
+    version = check_call(asset, action, payload)
+    if message_id is None:
+        message_id = str(uuid.uuid4())
+    check_message_id(message_id)
+    try:
+        with transaction.atomic():
+            call = OcppCall.objects.create(
+                asset=asset,
+                connection_id=asset.current_connection_id,
+                protocol=version.value,
+                message_id=message_id,
+                action=action,
+                payload=payload,
+                is_async=is_async,
+                source=source,
+                requested_by=requested_by,
+                reply_channel=reply_channel,
+                timeout_seconds=timeout or settings.OCPP_CALL_TIMEOUT,
+            )
+    except IntegrityError:
+        raise CallRefusedError(
+            "duplicate_request_id",
+            f"requestId {message_id!r} was already used for station {asset.identity}.",
+            {"field": "requestId"},
+        ) from None
+    transaction.on_commit(lambda: _enqueue_delivery(asset.pk))
+    return call
+
+
+def _enqueue_delivery(asset_id: Any) -> None:
+    from ocpp_bridge.tasks import deliver_station_calls
+
+    deliver_station_calls.delay(str(asset_id))

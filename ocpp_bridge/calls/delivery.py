@@ -1,0 +1,98 @@
+"""Deliver a station's queued calls, strictly one outstanding at a time.
+
+Any process may call `ocpp_call_dispatch_next` (a Celery worker after a call is queued, a
+daphne process after an answer arrives); the database decides who sends: the asset row is
+locked while choosing, and a partial unique index allows one `sent` call per station.
+"""
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from assets.models import Asset
+from ocpp_bridge.calls.outcomes import ocpp_call_fail
+from ocpp_bridge.models import CallState, Direction, OcppCall
+from ocpp_bridge.protocol.framing import CALL, encode_call
+from ocpp_bridge.services.frames import frame_record
+
+logger = logging.getLogger(__name__)
+
+# Upper bound on calls failed in one pass for an offline station (each in its own transaction).
+MAX_CALLS_PER_PASS = 1000
+
+
+def ocpp_call_dispatch_next(*, asset_id: Any) -> OcppCall | None:
+    """Send the station's oldest queued call unless one is outstanding; returns the call sent.
+
+    Queued calls of a station that is no longer connected are failed on the way.
+    """
+    for _ in range(MAX_CALLS_PER_PASS):
+        try:
+            call, channel_name = _claim_next(asset_id)
+        except IntegrityError:
+            return None  # another process sent one in the meantime
+        if call is None:
+            return None
+        if channel_name is None:
+            ocpp_call_fail(call_id=call.pk, reason="station_not_connected")
+            continue
+        if _hand_to_connection(call, channel_name):
+            return call
+    return None
+
+
+def _claim_next(asset_id: Any) -> tuple[OcppCall | None, str | None]:
+    """Mark the next queued call sent (or return it with no channel when the station is
+    offline). Holds the asset row lock for the choice."""
+    with transaction.atomic():
+        asset = (
+            Asset.objects.select_for_update().select_related("current_connection").get(pk=asset_id)
+        )
+        if OcppCall.objects.filter(asset_id=asset_id, state=CallState.SENT).exists():
+            return None, None
+        call = (
+            OcppCall.objects.filter(asset_id=asset_id, state=CallState.QUEUED)
+            .order_by("created_at", "id")
+            .first()
+        )
+        connection = asset.current_connection
+        if call is None or connection is None or connection.closed_at is not None:
+            return call, None
+        now = timezone.now()
+        call.state = CallState.SENT
+        call.sent_at = now
+        call.deadline_at = now + timedelta(seconds=call.timeout_seconds)
+        call.connection = connection
+        call.save(update_fields=["state", "sent_at", "deadline_at", "connection"])
+        frame_record(
+            asset_id=asset_id,
+            connection_id=connection.pk,
+            direction=Direction.OUT,
+            message_type=CALL,
+            message_id=call.message_id,
+            action=call.action,
+            payload=call.payload,
+        )
+        return call, connection.channel_name
+
+
+def _hand_to_connection(call: OcppCall, channel_name: str) -> bool:
+    """Pass the frame to the consumer holding the socket, wherever it runs."""
+    event = {
+        "type": "ocpp.call",
+        "call_id": str(call.pk),
+        "frame": encode_call(call.message_id, call.action, call.payload),
+        "timeout": call.timeout_seconds,
+    }
+    try:
+        async_to_sync(get_channel_layer().send)(channel_name, event)
+    except Exception:
+        logger.exception("Could not hand call %s to %s", call.pk, channel_name)
+        ocpp_call_fail(call_id=call.pk, reason="delivery_failed")
+        return False
+    return True

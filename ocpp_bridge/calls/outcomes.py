@@ -1,0 +1,100 @@
+"""Final states of calls. Every transition is a conditional UPDATE, so states only move
+forward even when a late answer, a timeout and a disconnect race each other."""
+
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ocpp_bridge.models import CallState, OcppCall
+
+logger = logging.getLogger(__name__)
+
+
+def _finish(calls: Q, from_states: Iterable[str], **values: Any) -> list[OcppCall]:
+    """Move the matching calls still in `from_states` to a final state; returns those moved."""
+    with transaction.atomic():
+        moved = list(
+            OcppCall.objects.select_for_update().filter(calls, state__in=list(from_states))
+        )
+        if moved:
+            OcppCall.objects.filter(pk__in=[c.pk for c in moved]).update(
+                completed_at=timezone.now(), **values
+            )
+    for call in moved:
+        if call.reply_channel:
+            transaction.on_commit(lambda channel=call.reply_channel: notify_waiter(channel))
+    return moved
+
+
+def notify_waiter(channel: str) -> None:
+    """Wake the synchronous request waiting on `channel`; it re-reads the row itself."""
+    try:
+        async_to_sync(get_channel_layer().send)(channel, {"type": "call.final"})
+    except Exception:  # the waiter also polls: a lost wake-up only delays its answer
+        logger.warning("Could not notify waiter on %s", channel, exc_info=True)
+
+
+def ocpp_call_record_result(*, asset_id: Any, message_id: str, payload: dict[str, Any]) -> bool:
+    """Store the station's CALLRESULT for its outstanding call. False if no call was waiting
+    for it (a late answer after a timeout keeps the timed_out state)."""
+    match = Q(asset_id=asset_id, message_id=message_id)
+    return bool(
+        _finish(match, [CallState.SENT], state=CallState.ANSWERED, response_payload=payload)
+    )
+
+
+def ocpp_call_record_error(
+    *, asset_id: Any, message_id: str, code: str, description: str, details: dict[str, Any]
+) -> bool:
+    """Store the station's CALLERROR for its outstanding call."""
+    match = Q(asset_id=asset_id, message_id=message_id)
+    moved = _finish(
+        match,
+        [CallState.SENT],
+        state=CallState.ERROR,
+        error_code=code[:50],
+        error_description=description,
+        error_details=details,
+    )
+    return bool(moved)
+
+
+def ocpp_call_expire(*, call_id: Any) -> bool:
+    """Time a sent call out if its deadline has passed."""
+    match = Q(pk=call_id, deadline_at__lte=timezone.now())
+    return bool(_finish(match, [CallState.SENT], state=CallState.TIMED_OUT))
+
+
+def ocpp_call_fail(*, call_id: Any, reason: str) -> bool:
+    return bool(
+        _finish(
+            Q(pk=call_id),
+            [CallState.QUEUED, CallState.SENT],
+            state=CallState.FAILED,
+            failure_reason=reason,
+        )
+    )
+
+
+def ocpp_calls_fail_for_connection(*, connection_id: Any) -> list[OcppCall]:
+    """A connection closed: its outstanding call can never be answered."""
+    return _finish(
+        Q(connection_id=connection_id),
+        [CallState.SENT],
+        state=CallState.FAILED,
+        failure_reason="station_disconnected",
+    )
+
+
+def ocpp_calls_expire_overdue(*, grace_seconds: float = 5.0) -> list[OcppCall]:
+    """Sweep: time out every sent call past its deadline (the consumer that would have timed
+    it out may be gone with its process)."""
+    cutoff = timezone.now() - timedelta(seconds=grace_seconds)
+    return _finish(Q(deadline_at__lte=cutoff), [CallState.SENT], state=CallState.TIMED_OUT)

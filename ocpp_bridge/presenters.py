@@ -1,0 +1,79 @@
+"""The API's representation of a call, in the seed's shape."""
+
+from typing import Any
+
+from ocpp_bridge.models import CallState, OcppCall
+
+
+def iso(value: Any) -> str | None:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+def call_response(call: OcppCall) -> dict[str, Any] | None:
+    """`data.response`: the station's CALL_RESULT or CALL_ERROR, once it answered."""
+    if call.state == CallState.ANSWERED:
+        return {
+            "messageType": "CALL_RESULT",
+            "messageId": call.message_id,
+            "payload": call.response_payload,
+        }
+    if call.state == CallState.ERROR:
+        return {
+            "messageType": "CALL_ERROR",
+            "messageId": call.message_id,
+            "errorCode": call.error_code,
+            "ErrorDescription": call.error_description,
+            "errorDetails": call.error_details or {},
+        }
+    return None
+
+
+def call_data(call: OcppCall) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "ocppMessageId": call.message_id,
+        "connection": {
+            "connectionId": str(call.connection_id) if call.connection_id else None,
+            "protocol": call.protocol,
+        },
+        "request": {
+            "messageType": "2",
+            "messageId": call.message_id,
+            "action": call.action,
+            "payload": call.payload,
+        },
+    }
+    response = call_response(call)
+    if response is not None:
+        data["response"] = response
+    return data
+
+
+def raw_request_answer(call: OcppCall) -> dict[str, Any]:
+    """The body of a successful POST /ocpp/v2/raw-request."""
+    return {
+        "status": "Success",
+        "async": call.is_async,
+        "ocppMessageId": call.message_id,
+        "data": call_data(call),
+    }
+
+
+def call_detail(call: OcppCall) -> dict[str, Any]:
+    """GET /ocpp/v2/requests/{id}: the call with its state and timings."""
+    data = call_data(call)
+    data.update(
+        {
+            "state": call.state,
+            "assetId": str(call.asset_id),
+            "failureReason": call.failure_reason or None,
+            "createdAt": iso(call.created_at),
+            "sentAt": iso(call.sent_at),
+            "completedAt": iso(call.completed_at),
+        }
+    )
+    return {
+        "status": call.state,
+        "async": call.is_async,
+        "ocppMessageId": call.message_id,
+        "data": data,
+    }

@@ -1,0 +1,71 @@
+from typing import Any
+
+from rest_framework import serializers
+
+
+class NetworkReferenceSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="The id of the network the asset must belong to")
+
+
+class RawRequestSerializer(serializers.Serializer):
+    action = serializers.CharField(help_text="The name of the action to be executed")
+    assetId = serializers.CharField(help_text="The id of the asset to send the request to")
+    payload = serializers.DictField(help_text="The payload to be sent to the asset")
+    network = NetworkReferenceSerializer(required=False, help_text="The network to send to")
+    requestId = serializers.CharField(
+        required=False,
+        trim_whitespace=False,
+        help_text="Used as the OCPP message id (at most 36 characters, never reused for the "
+        "station). Generated when absent.",
+    )
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        # `async` is a Python keyword, so it cannot be declared as a class attribute.
+        fields["async"] = serializers.BooleanField(
+            default=True,
+            help_text="Whether the request should be sent asynchronously. If false, the "
+            "station's answer is in the response.",
+        )
+        return fields
+
+
+class ConnectionSerializer(serializers.Serializer):
+    connectionId = serializers.CharField(allow_null=True)
+    protocol = serializers.CharField()
+
+
+class OcppRequestFrameSerializer(serializers.Serializer):
+    messageType = serializers.CharField()
+    messageId = serializers.CharField()
+    action = serializers.CharField()
+    payload = serializers.DictField()
+
+
+class OcppResponseFrameSerializer(serializers.Serializer):
+    messageType = serializers.ChoiceField(choices=["CALL_RESULT", "CALL_ERROR"])
+    messageId = serializers.CharField()
+    payload = serializers.DictField(required=False)
+    errorCode = serializers.CharField(required=False)
+    ErrorDescription = serializers.CharField(required=False)
+    errorDetails = serializers.DictField(required=False)
+
+
+class CallDataSerializer(serializers.Serializer):
+    ocppMessageId = serializers.CharField()
+    connection = ConnectionSerializer()
+    request = OcppRequestFrameSerializer()
+    response = OcppResponseFrameSerializer(required=False)
+
+
+class RawRequestAnswerSerializer(serializers.Serializer):
+    """Documentation only: the views build this shape in ocpp_bridge.presenters."""
+
+    status = serializers.CharField()
+    ocppMessageId = serializers.CharField()
+    data = CallDataSerializer()
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        fields["async"] = serializers.BooleanField()
+        return fields

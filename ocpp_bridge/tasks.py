@@ -1,0 +1,21 @@
+"""Celery tasks: thin wrappers that call the call-delivery services by id."""
+
+from celery import shared_task
+
+from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
+from ocpp_bridge.calls.outcomes import ocpp_calls_expire_overdue
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def deliver_station_calls(asset_id: str) -> None:
+    """Send the station's next queued call if none is outstanding. Idempotent."""
+    ocpp_call_dispatch_next(asset_id=asset_id)
+
+
+@shared_task(ignore_result=True)
+def sweep_overdue_calls() -> int:
+    """Time out sent calls whose deadline passed, then let their stations' queues move on."""
+    expired = ocpp_calls_expire_overdue()
+    for asset_id in {call.asset_id for call in expired}:
+        ocpp_call_dispatch_next(asset_id=asset_id)
+    return len(expired)
