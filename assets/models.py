@@ -40,6 +40,9 @@ class Asset(models.Model):
     registration_status = models.CharField(
         max_length=16, choices=RegistrationStatus.choices, default=RegistrationStatus.ACCEPTED
     )
+    rate = models.ForeignKey(
+        "rates.Rate", null=True, blank=True, on_delete=models.SET_NULL, related_name="assets"
+    )
     heartbeat_interval = models.PositiveIntegerField(
         null=True, blank=True, help_text="Seconds; the system default when empty."
     )

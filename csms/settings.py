@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "api",
     "networks",
+    "rates",
     "assets",
     "tokens",
     "charging",

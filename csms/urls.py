@@ -10,4 +10,5 @@ urlpatterns = [
     path("api/docs", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="api-docs"),
     path("api/redoc", SpectacularRedocView.as_view(url_name="openapi-schema"), name="api-redoc"),
     path("", include("ocpp_bridge.urls")),
+    path("", include("rates.urls")),
 ]

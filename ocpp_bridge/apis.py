@@ -1,105 +1,17 @@
 """REST endpoints that command stations: parse, authorize, call ocpp_bridge.calls, render."""
 
-from typing import Any
-
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from oauth2_provider.contrib.rest_framework import TokenMatchesOASRequirements
-from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.access import asset_visible_get, client_network_ids
-from api.errors import ApiError, not_found
-from ocpp_bridge.calls.create import CallRefusedError
-from ocpp_bridge.calls.send import ocpp_call_send
-from ocpp_bridge.models import CallState, OcppCall
-from ocpp_bridge.presenters import call_data, call_detail, raw_request_answer
+from api.errors import not_found
+from ocpp_bridge.api_calls import ERRORS_DOC, command_station
+from ocpp_bridge.models import OcppCall
+from ocpp_bridge.presenters import call_detail, raw_request_answer
 from ocpp_bridge.serializers import RawRequestAnswerSerializer, RawRequestSerializer
-
-REFUSAL_STATUS = {
-    "station_not_connected": status.HTTP_409_CONFLICT,
-    "duplicate_request_id": status.HTTP_409_CONFLICT,
-    "unsupported_action": status.HTTP_400_BAD_REQUEST,
-    "invalid_payload": status.HTTP_400_BAD_REQUEST,
-    "invalid_request_id": status.HTTP_400_BAD_REQUEST,
-}
-
-ERRORS_DOC = {
-    400: OpenApiResponse(
-        description="invalid_request / invalid_payload (names the field) / "
-        "unsupported_action / invalid_request_id"
-    ),
-    401: OpenApiResponse(description="unauthenticated / invalid_token"),
-    403: OpenApiResponse(description="insufficient_scope"),
-    404: OpenApiResponse(
-        description="asset_not_found (also for assets outside the client's networks)"
-    ),
-    409: OpenApiResponse(description="station_not_connected / duplicate_request_id"),
-    502: OpenApiResponse(description="station_disconnected: the station dropped mid-call"),
-    504: OpenApiResponse(description="station_timeout: no answer within the call timeout"),
-}
-
-
-def refused(error: CallRefusedError) -> ApiError:
-    return ApiError(REFUSAL_STATUS[error.code], error.code, error.message, error.details)
-
-
-def unsuccessful(call: OcppCall) -> ApiError | None:
-    """The API error for a synchronous call that ended without an answer, if it did."""
-    details = {"ocppMessageId": call.message_id, "state": call.state, "data": call_data(call)}
-    if call.state == CallState.TIMED_OUT:
-        return ApiError(
-            status.HTTP_504_GATEWAY_TIMEOUT,
-            "station_timeout",
-            f"The station did not answer {call.action} within {call.timeout_seconds:g} s.",
-            details,
-        )
-    if call.state == CallState.FAILED:
-        return ApiError(
-            status.HTTP_502_BAD_GATEWAY,
-            call.failure_reason or "station_disconnected",
-            f"{call.action} failed: {call.failure_reason}.",
-            details,
-        )
-    if not call.is_final:
-        return ApiError(
-            status.HTTP_504_GATEWAY_TIMEOUT,
-            "station_busy",
-            f"{call.action} is still waiting for its turn; read it at /ocpp/v2/requests/"
-            f"{call.message_id}.",
-            details,
-        )
-    return None
-
-
-def command_station(
-    request: Request,
-    *,
-    asset: Any,
-    action: str,
-    payload: dict[str, Any],
-    wait: bool,
-    message_id: str | None,
-    source: str = "api",
-) -> OcppCall:
-    """Send through the shared call path; map refusals and failures to API errors."""
-    try:
-        call = ocpp_call_send(
-            asset=asset,
-            action=action,
-            payload=payload,
-            wait=wait,
-            message_id=message_id,
-            source=source,
-            requested_by=getattr(request.auth, "application", None),
-        )
-    except CallRefusedError as error:
-        raise refused(error) from None
-    failure = unsuccessful(call) if wait else None
-    if failure is not None:
-        raise failure
-    return call
 
 
 class RawRequestView(APIView):

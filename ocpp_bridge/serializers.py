@@ -69,3 +69,32 @@ class RawRequestAnswerSerializer(serializers.Serializer):
         fields = super().get_fields()
         fields["async"] = serializers.BooleanField()
         return fields
+
+
+# The platform's legacy endpoints.
+
+
+class RemoteStartSerializer(serializers.Serializer):
+    idTag = serializers.CharField(max_length=36)
+    requestId = serializers.CharField(required=False, max_length=36)
+    chargingStationId = serializers.CharField()
+    connectorId = serializers.IntegerField(required=False, min_value=1)
+
+
+class RemoteStopSerializer(serializers.Serializer):
+    requestId = serializers.CharField(required=False, max_length=36)
+    ocppTransactionId = serializers.CharField(required=False)
+    sessionId = serializers.CharField(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("ocppTransactionId") and not attrs.get("sessionId"):
+            raise serializers.ValidationError(
+                {"ocppTransactionId": "Give ocppTransactionId or sessionId."}
+            )
+        return attrs
+
+
+class ResetSerializer(serializers.Serializer):
+    requestId = serializers.CharField(required=False, max_length=36)
+    chargingStationId = serializers.CharField()
+    resetType = serializers.ChoiceField(choices=["Hard", "Soft", "Immediate", "OnIdle"])

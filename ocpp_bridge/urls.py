@@ -1,8 +1,12 @@
 from django.urls import path
 
 from ocpp_bridge.apis import CallDetailView, RawRequestView
+from ocpp_bridge.apis_legacy import RemoteStartView, RemoteStopView, ResetView
 
 urlpatterns = [
     path("ocpp/v2/raw-request", RawRequestView.as_view(), name="ocpp-raw-request"),
     path("ocpp/v2/requests/<str:message_id>", CallDetailView.as_view(), name="ocpp-request"),
+    path("ocpp/remoteStartTransaction", RemoteStartView.as_view(), name="ocpp-remote-start"),
+    path("ocpp/remoteStopTransaction", RemoteStopView.as_view(), name="ocpp-remote-stop"),
+    path("ocpp/reset", ResetView.as_view(), name="ocpp-reset"),
 ]

@@ -1,0 +1,110 @@
+"""The platform's legacy OCPP 1.6-era endpoints, served for every protocol."""
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.access import asset_visible_get, assets_visible
+from api.errors import not_found
+from assets.models import Asset
+from charging.models import ChargingSession
+from ocpp_bridge.api_calls import ERRORS_DOC, command_station, refused
+from ocpp_bridge.calls.create import CallRefusedError, station_version
+from ocpp_bridge.presenters import raw_request_answer
+from ocpp_bridge.protocol.versions import OcppVersion
+from ocpp_bridge.serializers import (
+    RawRequestAnswerSerializer,
+    RemoteStartSerializer,
+    RemoteStopSerializer,
+    ResetSerializer,
+)
+from ocpp_bridge.station_commands import (
+    Message,
+    remote_start_message,
+    remote_stop_message,
+    reset_message,
+)
+
+
+def version_of(asset: Asset) -> OcppVersion:
+    try:
+        return station_version(asset)
+    except CallRefusedError as error:
+        raise refused(error) from None
+
+
+def send(request: Request, asset: Asset, message: Message, request_id: str | None) -> Response:
+    action, payload = message
+    call = command_station(
+        request, asset=asset, action=action, payload=payload, wait=False,
+        message_id=request_id, source="legacy",
+    )  # fmt: skip
+    return Response(raw_request_answer(call))
+
+
+def legacy_schema(operation_id: str, body: type[serializers.Serializer]) -> Any:
+    return extend_schema(
+        operation_id=operation_id,
+        request=body,
+        responses={200: RawRequestAnswerSerializer, **ERRORS_DOC},
+        tags=["OCPP (legacy)"],
+    )
+
+
+class RemoteStartView(APIView):
+    required_scopes = ["write:ocpp"]
+
+    @legacy_schema("ocpp_remote_start_transaction", RemoteStartSerializer)
+    def post(self, request: Request) -> Response:
+        body = RemoteStartSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        values = body.validated_data
+        asset = asset_visible_get(request, values["chargingStationId"])
+        message = remote_start_message(
+            version_of(asset),
+            id_tag=values["idTag"],
+            connector_id=values.get("connectorId"),
+            request_key=values.get("requestId") or values["idTag"],
+        )
+        return send(request, asset, message, values.get("requestId"))
+
+
+class RemoteStopView(APIView):
+    required_scopes = ["write:ocpp"]
+
+    @legacy_schema("ocpp_remote_stop_transaction", RemoteStopSerializer)
+    def post(self, request: Request) -> Response:
+        body = RemoteStopSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        values = body.validated_data
+        sessions = ChargingSession.objects.filter(asset__in=assets_visible(request))
+        if values.get("sessionId"):
+            session = (
+                sessions.filter(pk=values["sessionId"]).first()
+                if values["sessionId"].isdigit()
+                else None
+            )
+        else:
+            session = sessions.filter(transaction_id=values["ocppTransactionId"]).first()
+        if session is None:
+            raise not_found("session", values.get("sessionId") or values["ocppTransactionId"])
+        asset = asset_visible_get(request, str(session.asset_id))
+        message = remote_stop_message(version_of(asset), transaction_id=session.transaction_id)
+        return send(request, asset, message, values.get("requestId"))
+
+
+class ResetView(APIView):
+    required_scopes = ["write:ocpp"]
+
+    @legacy_schema("ocpp_reset", ResetSerializer)
+    def post(self, request: Request) -> Response:
+        body = ResetSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        values = body.validated_data
+        asset = asset_visible_get(request, values["chargingStationId"])
+        message = reset_message(version_of(asset), reset_type=values["resetType"])
+        return send(request, asset, message, values.get("requestId"))
