@@ -85,3 +85,41 @@ def daphne_process(log_path: Path, **env: str) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextmanager
+def celery_worker_process(log_path: Path, **env: str) -> Iterator[None]:
+    """Run a Celery worker on the test database and the configured broker."""
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "csms", "worker",
+                "--loglevel", "INFO", "--pool", "threads", "--concurrency", "4",
+                "--without-gossip", "--without-mingle", "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=child_env(**env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            _wait_for_log(log_path, b"ready", process)
+            yield
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_for_log(path: Path, marker: bytes, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited early:\n{path.read_text(errors='replace')}")
+        if marker in path.read_bytes():
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"no {marker!r} in {path} within 60 s")

@@ -51,7 +51,9 @@ def _claim_next(asset_id: Any) -> tuple[OcppCall | None, str | None]:
     offline). Holds the asset row lock for the choice."""
     with transaction.atomic():
         asset = (
-            Asset.objects.select_for_update().select_related("current_connection").get(pk=asset_id)
+            Asset.objects.select_for_update(of=("self",))
+            .select_related("current_connection")
+            .get(pk=asset_id)
         )
         if OcppCall.objects.filter(asset_id=asset_id, state=CallState.SENT).exists():
             return None, None

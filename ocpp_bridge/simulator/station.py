@@ -1,0 +1,224 @@
+"""The version-independent behaviour of a simulated station: boot, heartbeats, transactions.
+
+A concrete station class mixes :class:`SimulatedStation` with the ``ocpp`` package's
+``ChargePoint`` of its version (see ``v16.py`` and ``v2.py``) and fills in the few
+version-specific steps (boot payload, status notification, transaction flow, triggers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from websockets.exceptions import ConnectionClosed
+
+from .config import StationConfig, StationReport
+from .link import OcppLink, StationError, cancel_tasks
+from .meter import Connector, Meter, Transaction
+
+__all__ = ["SimulatedStation", "StationError"]
+
+
+class SimulatedStation(OcppLink):
+    """A charging station that speaks OCPP-J over a real WebSocket (see :class:`OcppLink`)."""
+
+    def __init__(self, config: StationConfig) -> None:
+        super().__init__(config)
+        self.rng = random.Random(config.identity)
+        self.connectors = {
+            n: Connector(n, Meter(self.rng, config.time_acceleration))
+            for n in range(1, config.connectors + 1)
+        }
+        self.booted = asyncio.Event()
+        self.boot_interval: float = 0.0
+        self._tx_tasks: set[asyncio.Task[Any]] = set()
+        self._stopped = asyncio.Event()
+
+    # ---- version-specific steps, implemented by the subclasses -------------------------
+
+    def boot_payload(self) -> Any:
+        """The BootNotification call dataclass."""
+        raise NotImplementedError
+
+    async def send_status(self, connector_id: int, status: str) -> None:
+        """Send a StatusNotification for one connector and remember the status."""
+        raise NotImplementedError
+
+    async def _transaction_flow(
+        self, connector: Connector, tx: Transaction, authorize: bool
+    ) -> None:
+        raise NotImplementedError
+
+    def _heartbeat_from_config(self) -> float | None:
+        """A heartbeat interval the CSMS configured after boot, if any."""
+        return None
+
+    # ---- lifecycle ----------------------------------------------------------------------
+
+    async def run(self) -> StationReport:
+        """Connect and play the scenario until :meth:`stop` is called or the link drops."""
+        if self._stopping:
+            return self.report
+        try:
+            await self.connect()
+        except StationError as exc:
+            self.record_error(str(exc))
+            self._finished.set()
+            return self.report
+        if self._stopping:
+            # stop() ran while the handshake was in flight and found nothing to close.
+            await self._close()
+            return self.report
+        self.spawn(self._scenario())
+        await self._finished.wait()
+        await self.stop()
+        return self.report
+
+    async def stop(self, graceful: bool = True) -> None:
+        """Stop cleanly: end ongoing transactions (when ``graceful``), cancel tasks, close."""
+        if self._stopping:
+            await self._stopped.wait()
+            return
+        self._stopping = True
+        await cancel_tasks(self._tasks)
+        if graceful and self._connection is not None and self._tx_tasks:
+            for connector in self.connectors.values():
+                if connector.transaction is not None:
+                    connector.transaction.request_stop("Local")
+            await asyncio.wait(set(self._tx_tasks), timeout=self.config.stop_grace)
+        await cancel_tasks(self._tx_tasks | self._tasks)
+        await self._close()
+        self._finished.set()
+        self._stopped.set()
+
+    async def _scenario(self) -> None:
+        await self.boot()
+        for connector_id in self.connectors:
+            await self.send_status(connector_id, "Available")
+        self.spawn(self._heartbeat_loop())
+        for number in range(self.config.transactions):
+            connector = self._free_connector(preferred=number % len(self.connectors) + 1)
+            if connector is not None:
+                # Shielded: cancelling the scenario must not cut a transaction short.
+                await asyncio.shield(
+                    self.start_transaction(connector.connector_id, self.config.id_token)
+                )
+            await asyncio.sleep(self.config.transaction_pause)
+
+    async def boot(self) -> str:
+        """Send BootNotification until the CSMS accepts it; return the last status."""
+        while not self.booted.is_set():
+            status = await self.send_boot()
+            if status == "Accepted":
+                break
+            retry = self.config.boot_retry_interval or self.boot_interval or 10.0
+            # A triggered BootNotification (during Pending) may be accepted meanwhile.
+            try:
+                await asyncio.wait_for(self.booted.wait(), retry)
+            except TimeoutError:
+                continue
+        return self.report.boot_status or "Accepted"
+
+    async def send_boot(self) -> str | None:
+        """Send one BootNotification and apply its answer; return the status."""
+        result = await self.send_call(self.boot_payload())
+        if result is None:
+            return None
+        self.report.boot_status = result.status
+        self.boot_interval = float(result.interval)
+        if result.status == "Accepted":
+            self.booted.set()
+        return result.status
+
+    def heartbeat_interval(self) -> float:
+        """Seconds between heartbeats: the override, else the CSMS's configured interval."""
+        for value in (
+            self.config.heartbeat_interval,
+            self._heartbeat_from_config(),
+            self.boot_interval,
+        ):
+            if value is not None and value > 0:
+                return float(value)
+        return 60.0
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_interval())
+            await self.send_call(self._call.Heartbeat())
+
+    # ---- transactions -------------------------------------------------------------------
+
+    def _free_connector(self, preferred: int | None = None) -> Connector | None:
+        order = sorted(self.connectors.values(), key=lambda c: c.connector_id != preferred)
+        return next((c for c in order if not c.busy and c.available), None)
+
+    def start_transaction(
+        self,
+        connector_id: int,
+        id_token: str,
+        remote_start_id: int | None = None,
+        authorize: bool = True,
+    ) -> asyncio.Task[None]:
+        """Reserve the connector at once and run a whole transaction on it in a task."""
+        connector = self.connectors[connector_id]
+        tx = Transaction(
+            connector_id=connector_id, id_token=id_token, remote_start_id=remote_start_id
+        )
+        connector.transaction = tx
+        task = asyncio.create_task(self._guarded_transaction(connector, tx, authorize))
+        self._tx_tasks.add(task)
+        task.add_done_callback(self._tx_tasks.discard)
+        return task
+
+    async def _guarded_transaction(
+        self, connector: Connector, tx: Transaction, authorize: bool
+    ) -> None:
+        try:
+            await self._transaction_flow(connector, tx, authorize)
+        except ConnectionClosed:
+            pass
+        finally:
+            connector.transaction = None
+            connector.meter.stop_charging()
+
+    async def charge_until_stopped(
+        self, tx: Transaction, send_sample: Callable[[], Coroutine[Any, Any, Any]]
+    ) -> None:
+        """Wait out the transaction duration (or a stop request), sampling the meter."""
+        loop = asyncio.get_running_loop()
+        duration = self.config.transaction_duration
+        deadline = loop.time() + (duration if duration > 0 else math.inf)
+        while not tx.stop_requested.is_set():
+            timeout = min(self.config.meter_value_interval, deadline - loop.time())
+            if timeout <= 0:
+                return
+            try:
+                await asyncio.wait_for(tx.stop_requested.wait(), timeout)
+            except TimeoutError:
+                if loop.time() < deadline:
+                    await send_sample()
+
+    def authorization_refused(self, tx: Transaction, status: str | None) -> None:
+        """Note that a transaction was skipped because its token was not accepted."""
+        if status is not None:  # None: the failed call already recorded an error
+            self.record_error(
+                f"token {tx.id_token!r} not authorized ({status}); transaction skipped"
+            )
+
+    def deauthorized(self, tx: Transaction, status: str) -> None:
+        """The CSMS refused the token of a started transaction: end it (DeAuthorized)."""
+        self.record_error(
+            f"transaction {tx.transaction_id}: token {tx.id_token!r} is {status}; stopping"
+        )
+        tx.request_stop("DeAuthorized")
+
+    def find_transaction(self, transaction_id: str) -> Transaction | None:
+        """The ongoing transaction with this id (compared as text), if any."""
+        for connector in self.connectors.values():
+            tx = connector.transaction
+            if tx is not None and tx.transaction_id and tx.transaction_id == str(transaction_id):
+                return tx
+        return None

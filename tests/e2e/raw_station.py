@@ -1,0 +1,92 @@
+"""A station on a real WebSocket whose answers the test controls: when, what, or not at all."""
+
+import asyncio
+import base64
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+
+from tests.conftest import STATION_PASSWORD
+
+# Decides the answer to a CALL: a payload, or None to never answer.
+Policy = Callable[[str, dict[str, Any]], dict[str, Any] | None]
+
+
+def accept_all(action: str, payload: dict[str, Any]) -> dict[str, Any] | None:
+    return {"status": "Accepted"}
+
+
+@dataclass
+class ReceivedCall:
+    message_id: str
+    action: str
+    payload: dict[str, Any]
+    received_at: float
+    answered_at: float | None = None
+
+
+@dataclass
+class RawStation:
+    address: str
+    identity: str
+    protocol: str
+    policy: Policy = accept_all
+    answer_delay: float = 0.0
+    calls: list[ReceivedCall] = field(default_factory=list)
+    max_in_flight: int = 0
+    _in_flight: int = 0
+    _ws: ClientConnection | None = None
+    _reader: asyncio.Task[None] | None = None
+    _answers: set[asyncio.Task[None]] = field(default_factory=set)
+
+    async def __aenter__(self) -> "RawStation":
+        token = base64.b64encode(f"{self.identity}:{STATION_PASSWORD}".encode()).decode()
+        self._ws = await connect(
+            f"ws://{self.address}/ocpp/{self.identity}",
+            subprotocols=[self.protocol],
+            additional_headers={"Authorization": f"Basic {token}"},
+        )
+        self._reader = asyncio.create_task(self._read())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._reader:
+            self._reader.cancel()
+        if self._ws:
+            await self._ws.close()
+
+    async def wait_for_calls(self, count: int, timeout: float = 20) -> list[ReceivedCall]:
+        deadline = time.monotonic() + timeout
+        while len(self.calls) < count and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        return self.calls
+
+    async def _read(self) -> None:
+        assert self._ws is not None
+        async for text in self._ws:
+            frame = json.loads(text)
+            if frame[0] == 2:
+                call = ReceivedCall(frame[1], frame[2], frame[3], time.monotonic())
+                self.calls.append(call)
+                self._in_flight += 1
+                self.max_in_flight = max(self.max_in_flight, self._in_flight)
+                task = asyncio.create_task(self._answer(call))
+                self._answers.add(task)
+                task.add_done_callback(self._answers.discard)
+
+    async def _answer(self, call: ReceivedCall) -> None:
+        answer = self.policy(call.action, call.payload)
+        if answer is None:
+            return  # never answered: the CSMS must time it out
+        await asyncio.sleep(self.answer_delay)
+        self._in_flight -= 1
+        call.answered_at = time.monotonic()
+        assert self._ws is not None
+        await self._ws.send(json.dumps([3, call.message_id, answer]))
