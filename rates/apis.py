@@ -13,7 +13,7 @@ from ocpp_bridge.calls.create import CallRefusedError, station_version
 from ocpp_bridge.calls.send import ocpp_call_send
 from ocpp_bridge.models import CallState, OcppCall
 from ocpp_bridge.presenters import iso
-from rates.display import rate_clear_message, rate_messages
+from rates.display import answered_status, rate_clear_message, rate_messages
 
 SYNC_RATE_ANSWER = inline_serializer(
     "SyncRateAnswer",
@@ -44,7 +44,7 @@ def station_status(call: OcppCall) -> str:
             f"The station answered {call.action} with {call.error_code}: {call.error_description}",
             {"ocppMessageId": call.message_id, "errorCode": call.error_code},
         )
-    return str((call.response_payload or {}).get("status", ""))
+    return answered_status(call.action, call.response_payload)
 
 
 class SyncRateView(APIView):

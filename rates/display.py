@@ -123,3 +123,13 @@ def rate_clear_message(version: OcppVersion, rate: Rate | None) -> tuple[str, di
     if version is OcppVersion.V201:
         return "ClearDisplayMessage", {"id": RATE_DISPLAY_MESSAGE_ID}
     return "ClearTariffs", ({"tariffIds": [tariff_id(rate)]} if rate else {})
+
+
+def answered_status(action: str, response: dict[str, Any] | None) -> str:
+    """The one status a rate call's answer stands for. ClearTariffs answers per tariff: it
+    succeeded when every tariff was cleared or was not there to begin with."""
+    response = response or {}
+    if action == "ClearTariffs":
+        statuses = {result.get("status") for result in response.get("clearTariffsResult", [])}
+        return "Accepted" if statuses <= {"Accepted", "NoTariff"} else "Rejected"
+    return str(response.get("status", ""))

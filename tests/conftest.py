@@ -16,10 +16,15 @@ STATION_PASSWORD = "correct-horse-battery-staple"
 def make_station(db: None):
     """Create a station (asset) that may connect with STATION_PASSWORD."""
 
-    def make(identity: str = "CP-1", protocol: str = "", **kwargs: object) -> Asset:
+    def make(
+        identity: str = "CP-1", protocol: str = "", rate: object = None, **kwargs: object
+    ) -> Asset:
         asset, _ = station_upsert(
             identity=identity, password=STATION_PASSWORD, protocol=protocol, **kwargs
         )
+        if rate is not None:
+            asset.rate = rate
+            asset.save(update_fields=["rate"])
         return asset
 
     return make

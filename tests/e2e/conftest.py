@@ -1,4 +1,5 @@
 import os
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -33,3 +34,20 @@ def cluster(django_db_setup: None, django_db_blocker, server_logs: Path) -> Iter
         b = stack.enter_context(daphne_process(server_logs / "daphne-b.log", **env))
         stack.enter_context(celery_worker_process(server_logs / "worker.log", **env))
         yield Cluster(a, b)
+
+
+@pytest.fixture(autouse=True)
+def settled(transactional_db: None) -> Iterator[None]:
+    """After each test, wait until the server processes are quiet (connections closed, calls
+    final) so that emptying the database does not race their last writes."""
+    yield
+    from ocpp_bridge.models import CallState, ChargerConnection, OcppCall
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        busy = ChargerConnection.objects.filter(closed_at__isnull=True).exists() or (
+            OcppCall.objects.filter(state__in=[CallState.QUEUED, CallState.SENT]).exists()
+        )
+        if not busy:
+            return
+        time.sleep(0.1)

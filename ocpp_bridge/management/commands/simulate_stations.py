@@ -55,8 +55,10 @@ class Command(BaseCommand):
         parser.add_argument("--connectors", type=int, default=2)
         parser.add_argument(
             "--id-token",
-            default="SIMTOKEN1",
-            help="token for transactions; may use {n} (station number in the fleet) and {identity}",
+            default="{identity}",
+            help="token for transactions; may use {n} (station number in the fleet) and "
+            "{identity}. One token per station by default: a token shared by stations charging "
+            "at once is refused as ConcurrentTx",
         )
         parser.add_argument("--stagger", type=float, default=0.02, help="seconds between connects")
         parser.add_argument(
@@ -98,6 +100,7 @@ class Command(BaseCommand):
     def _register(self, configs: list[StationConfig], network: str | None) -> None:
         # Imported here so the simulator command loads even without the assets app.
         from assets.services import station_upsert
+        from tokens.services import token_upsert
 
         created = 0
         for config in configs:
@@ -108,7 +111,10 @@ class Command(BaseCommand):
                 network_name=network,
             )
             created += bool(is_new)
-        self.stdout.write(f"Registered {len(configs)} station(s), {created} new.")
+            token_upsert(id_token=config.id_token)
+        self.stdout.write(
+            f"Registered {len(configs)} station(s), {created} new, and their id tokens."
+        )
 
     def _progress(self, progress: RunProgress) -> None:
         label = "done" if progress.finished else "run "
