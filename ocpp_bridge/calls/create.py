@@ -26,16 +26,26 @@ class CallRefusedError(Exception):
 
 def station_version(asset: Asset) -> OcppVersion:
     """The version the station speaks now; refused when it is not connected."""
+    check_connected(asset)
+    return OcppVersion(asset.protocol)
+
+
+def check_connected(asset: Asset) -> None:
     if asset.current_connection_id is None or not asset.protocol:
         raise CallRefusedError(
             "station_not_connected", f"Station {asset.identity} is not connected."
         )
-    return OcppVersion(asset.protocol)
 
 
 def check_call(asset: Asset, action: str, payload: dict[str, Any]) -> OcppVersion:
-    """Raise CallRefusedError unless `action` with `payload` may be sent to the station now."""
-    version = station_version(asset)
+    """Raise CallRefusedError unless `action` with `payload` may be sent to the station now.
+
+    The request is judged against the protocol the station last spoke before its connection
+    is looked at, so a bad request is a 400 whether or not the station is online.
+    """
+    if not asset.protocol:
+        check_connected(asset)  # never connected: nothing to judge the request against
+    version = OcppVersion(asset.protocol)
     if action not in csms_initiated(version):
         raise CallRefusedError(
             "unsupported_action",
@@ -50,6 +60,7 @@ def check_call(asset: Asset, action: str, payload: dict[str, Any]) -> OcppVersio
             f"payload.{error.description}",
             {"field": f"payload.{error.details['field']}".rstrip(".")},
         ) from None
+    check_connected(asset)
     return version
 
 
@@ -60,6 +71,14 @@ def check_message_id(message_id: str) -> None:
             f"requestId must be 1 to {MAX_MESSAGE_ID_LENGTH} characters.",
             {"field": "requestId"},
         )
+
+
+def duplicate_message_id(asset: Asset, message_id: str) -> CallRefusedError:
+    return CallRefusedError(
+        "duplicate_request_id",
+        f"requestId {message_id!r} was already used for station {asset.identity}.",
+        {"field": "requestId"},
+    )
 
 
 def ocpp_call_create(
@@ -79,10 +98,12 @@ def ocpp_call_create(
     Raises CallRefusedError (station not connected, unsupported action, invalid payload,
     invalid or already used message id).
     """
+    if message_id is not None:
+        check_message_id(message_id)
+        if OcppCall.objects.filter(asset=asset, message_id=message_id).exists():
+            raise duplicate_message_id(asset, message_id)
     version = check_call(asset, action, payload)
-    if message_id is None:
-        message_id = str(uuid.uuid4())
-    check_message_id(message_id)
+    message_id = message_id or str(uuid.uuid4())
     try:
         with transaction.atomic():
             call = OcppCall.objects.create(
@@ -98,12 +119,8 @@ def ocpp_call_create(
                 reply_channel=reply_channel,
                 timeout_seconds=timeout or settings.OCPP_CALL_TIMEOUT,
             )
-    except IntegrityError:
-        raise CallRefusedError(
-            "duplicate_request_id",
-            f"requestId {message_id!r} was already used for station {asset.identity}.",
-            {"field": "requestId"},
-        ) from None
+    except IntegrityError:  # the same id raced in from another request
+        raise duplicate_message_id(asset, message_id) from None
     transaction.on_commit(lambda: _enqueue_delivery(asset.pk))
     return call
 
