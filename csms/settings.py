@@ -127,6 +127,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 4
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_BEAT_SCHEDULE = {
+    # Calls whose consumer died with its process never time out on their own.
+    "sweep-overdue-calls": {"task": "ocpp_bridge.tasks.sweep_overdue_calls", "schedule": 10.0},
+}
 
 # --- REST API and OAuth2 --------------------------------------------------------------------
 OAUTH2_PROVIDER_APPLICATION_MODEL = "api.ApiClient"
