@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from ocpp_bridge.models import ChargerConnection, OcppFrame
+from ocpp_bridge.models import ChargerConnection, OcppCall, OcppFrame
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -31,5 +31,21 @@ class ChargerConnectionAdmin(ReadOnlyAdmin):
 class OcppFrameAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "asset", "direction", "message_type", "action", "message_id")
     list_filter = ("direction", "message_type")
+    search_fields = ("asset__identity", "message_id", "action")
+    list_select_related = ("asset",)
+
+
+@admin.register(OcppCall)
+class OcppCallAdmin(ReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "asset",
+        "action",
+        "state",
+        "message_id",
+        "source",
+        "completed_at",
+    )
+    list_filter = ("state", "action", "source")
     search_fields = ("asset__identity", "message_id", "action")
     list_select_related = ("asset",)
