@@ -14,110 +14,41 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import ocpp
+from ocpp_bridge.protocol.versions import (
+    BIDIRECTIONAL,
+    CHARGER_INITIATED,
+    SUPPORTED_SUBPROTOCOLS,
+    OcppVersion,
+    csms_initiated,
+)
+from ocpp_bridge.protocol.versions import all_actions as _all_actions
 
-PROTOCOLS: tuple[str, ...] = ("ocpp1.6", "ocpp2.0.1", "ocpp2.1")
+# The direction tables and schema locations are the CSMS's own (ocpp_bridge.protocol, which
+# knows nothing of Django): station and CSMS must agree on who sends what.
+PROTOCOLS: tuple[str, ...] = SUPPORTED_SUBPROTOCOLS
 
 # The ``ocpp`` package names versions without the "ocpp" prefix.
 OCPP_VERSION: dict[str, str] = {"ocpp1.6": "1.6", "ocpp2.0.1": "2.0.1", "ocpp2.1": "2.1"}
 
-_SCHEMA_DIRS: dict[str, str] = {"ocpp1.6": "v16", "ocpp2.0.1": "v201", "ocpp2.1": "v21"}
-
-_CHARGER_16 = frozenset(
-    {
-        "Authorize",
-        "BootNotification",
-        "DataTransfer",
-        "DiagnosticsStatusNotification",
-        "FirmwareStatusNotification",
-        "Heartbeat",
-        "MeterValues",
-        "StartTransaction",
-        "StatusNotification",
-        "StopTransaction",
-        # The 1.6 security whitepaper extension.
-        "SecurityEventNotification",
-        "SignCertificate",
-        "LogStatusNotification",
-        "SignedFirmwareStatusNotification",
-    }
-)
-_CHARGER_201 = frozenset(
-    {
-        "Authorize",
-        "BootNotification",
-        "ClearedChargingLimit",
-        "DataTransfer",
-        "FirmwareStatusNotification",
-        "Get15118EVCertificate",
-        "GetCertificateStatus",
-        "Heartbeat",
-        "LogStatusNotification",
-        "MeterValues",
-        "NotifyChargingLimit",
-        "NotifyCustomerInformation",
-        "NotifyDisplayMessages",
-        "NotifyEVChargingNeeds",
-        "NotifyEVChargingSchedule",
-        "NotifyEvent",
-        "NotifyMonitoringReport",
-        "NotifyReport",
-        "PublishFirmwareStatusNotification",
-        "ReportChargingProfiles",
-        "ReservationStatusUpdate",
-        "SecurityEventNotification",
-        "SignCertificate",
-        "StatusNotification",
-        "TransactionEvent",
-    }
-)
-_CHARGER_21 = _CHARGER_201 | frozenset(
-    {
-        "BatterySwap",
-        "GetCertificateChainStatus",
-        "NotifyDERAlarm",
-        "NotifyDERStartStop",
-        "NotifyPriorityCharging",
-        "NotifySettlement",
-        "OpenPeriodicEventStream",
-        "ClosePeriodicEventStream",
-        "PullDynamicScheduleUpdate",
-        "ReportDERControl",
-        "VatNumberValidation",
-        # A SEND (no response expected), but it does travel station -> CSMS.
-        "NotifyPeriodicEventStream",
-    }
-)
-
 CHARGER_INITIATED_ACTIONS: dict[str, frozenset[str]] = {
-    "ocpp1.6": _CHARGER_16,
-    "ocpp2.0.1": _CHARGER_201,
-    "ocpp2.1": _CHARGER_21,
+    version.value: actions for version, actions in CHARGER_INITIATED.items()
 }
-
-# Actions that either side may start.
-BIDIRECTIONAL_ACTIONS: frozenset[str] = frozenset({"DataTransfer"})
+BIDIRECTIONAL_ACTIONS: frozenset[str] = BIDIRECTIONAL
 
 
 def schema_dir(protocol: str) -> Path:
     """Directory of the ``ocpp`` package holding the JSON schemas of ``protocol``."""
-    return Path(ocpp.__file__).parent / _SCHEMA_DIRS[protocol] / "schemas"
+    return OcppVersion(protocol).schema_dir
 
 
-@cache
 def all_actions(protocol: str) -> frozenset[str]:
     """Every action ``protocol`` defines, read from the schema file names."""
-    names = set()
-    for path in schema_dir(protocol).glob("*.json"):
-        if not path.stem.endswith("Response"):
-            names.add(path.stem.removesuffix("Request"))
-    return frozenset(names)
+    return _all_actions(OcppVersion(protocol))
 
 
-@cache
 def csms_actions(protocol: str) -> frozenset[str]:
     """The actions a CSMS may send to a station speaking ``protocol``."""
-    return (all_actions(protocol) - CHARGER_INITIATED_ACTIONS[protocol]) | BIDIRECTIONAL_ACTIONS
+    return csms_initiated(OcppVersion(protocol))
 
 
 @cache
