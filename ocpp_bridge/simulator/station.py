@@ -215,6 +215,32 @@ class SimulatedStation(OcppLink):
         )
         tx.request_stop("DeAuthorized")
 
+    def change_availability(
+        self, targets: list[Connector], available: bool, call_unique_id: str
+    ) -> str:
+        """Apply ChangeAvailability to `targets` and, after the answer, report the idle ones'
+        new status. Returns the status to answer (Scheduled while some are charging)."""
+        if not targets:
+            return "Rejected"
+        for connector in targets:
+            connector.available = available
+        idle = [c.connector_id for c in targets if not c.busy]
+
+        async def report() -> None:
+            for cid in idle:
+                await self.send_status(cid, "Available" if available else "Unavailable")
+
+        self.after_answer(call_unique_id, report)
+        return "Scheduled" if len(idle) < len(targets) else "Accepted"
+
+    async def send_for_connectors(self, requested: str, targets: list[Connector]) -> None:
+        """A triggered StatusNotification or MeterValues for each of `targets`."""
+        for connector in targets:
+            if requested == "StatusNotification":
+                await self.send_status(connector.connector_id, connector.status)
+            else:
+                await self.send_meter_values(connector, "Trigger")
+
     def find_transaction(self, transaction_id: str) -> Transaction | None:
         """The ongoing transaction with this id (compared as text), if any."""
         for connector in self.connectors.values():

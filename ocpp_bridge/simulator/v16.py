@@ -248,20 +248,8 @@ class Station16(SimulatedStation, ChargePoint):
     ) -> call_result.ChangeAvailability:
         """Accept (Scheduled while charging) and report the new status of idle connectors."""
         targets = [c for c in self.connectors.values() if connector_id in (0, c.connector_id)]
-        if not targets:
-            return call_result.ChangeAvailability(status="Rejected")
-        available = type == "Operative"
-        for connector in targets:
-            connector.available = available
-        idle = [c.connector_id for c in targets if not c.busy]
-
-        async def report() -> None:
-            for cid in idle:
-                await self.send_status(cid, "Available" if available else "Unavailable")
-
-        self.after_answer(call_unique_id, report)
-        busy = len(idle) < len(targets)
-        return call_result.ChangeAvailability(status="Scheduled" if busy else "Accepted")
+        status = self.change_availability(targets, type == "Operative", call_unique_id)
+        return call_result.ChangeAvailability(status=status)
 
     @on("DataTransfer")
     def on_data_transfer(self, vendor_id: str, **_: Any) -> call_result.DataTransfer:
@@ -290,19 +278,12 @@ class Station16(SimulatedStation, ChargePoint):
         if requested in simple:
             self.after_answer(call_unique_id, simple[requested])
         elif requested in ("StatusNotification", "MeterValues") and targets:
-            self.after_answer(call_unique_id, lambda: self._send_for_connectors(requested, targets))
+            self.after_answer(call_unique_id, lambda: self.send_for_connectors(requested, targets))
         elif requested in ("StatusNotification", "MeterValues"):
             return "Rejected"
         else:
             return "NotImplemented"
         return "Accepted"
-
-    async def _send_for_connectors(self, requested: str, targets: list[Connector]) -> None:
-        for connector in targets:
-            if requested == "StatusNotification":
-                await self.send_status(connector.connector_id, connector.status)
-            else:
-                await self.send_meter_values(connector, "Trigger")
 
 
 def _later(function: Any, *args: Any) -> Any:

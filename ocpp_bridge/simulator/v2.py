@@ -224,19 +224,10 @@ class _Station2x(V2Handlers, SimulatedStation):
         elif requested in ("StatusNotification", "MeterValues"):
             if not targets:
                 return "Rejected"
-            self.after_answer(
-                call_unique_id, lambda: self._trigger_for_connectors(requested, targets)
-            )
+            self.after_answer(call_unique_id, lambda: self.send_for_connectors(requested, targets))
         else:
             return "NotImplemented"
         return "Accepted"
-
-    async def _trigger_for_connectors(self, requested: str, targets: list[Connector]) -> None:
-        for connector in targets:
-            if requested == "StatusNotification":
-                await self.send_status(connector.connector_id, connector.status)
-            else:
-                await self.send_meter_values(connector, "Trigger")
 
     async def _trigger_transaction_events(self, connectors: list[Connector]) -> None:
         for connector in connectors:

@@ -189,19 +189,8 @@ class V2Handlers(_Base):
         """Accept (Scheduled while charging) and report the new status of idle EVSEs."""
         evse_id = evse.get("id") if evse else None
         targets = [c for c in self.connectors.values() if evse_id in (None, 0, c.connector_id)]
-        if not targets:
-            return self._call_result.ChangeAvailability(status="Rejected")
         available = operational_status == "Operative"
-        for connector in targets:
-            connector.available = available
-        idle = [c.connector_id for c in targets if not c.busy]
-
-        async def report() -> None:
-            for cid in idle:
-                await self.send_status(cid, "Available" if available else "Unavailable")
-
-        self.after_answer(call_unique_id, report)
-        status = "Scheduled" if len(idle) < len(targets) else "Accepted"
+        status = self.change_availability(targets, available, call_unique_id)
         return self._call_result.ChangeAvailability(status=status)
 
     @on("DataTransfer")

@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from assets.models import Connector
 from charging.models import ChargingSession
 from ocpp_bridge.simulator import StationConfig, create_station
 from rates.models import Rate
@@ -53,10 +54,21 @@ async def test_a_2_0_1_station_reports_its_variables(cluster: Cluster, api: Api)
     variable = {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}
     get = {"getVariableData": [variable]}
     answer = await asyncio.to_thread(raw, api, "SIM-201", "GetVariables", get)
+    inoperative = {"operationalStatus": "Inoperative", "evse": {"id": 1}}
+    availability = await asyncio.to_thread(raw, api, "SIM-201", "ChangeAvailability", inoperative)
+    deadline = time.monotonic() + 10
+    connector = Connector.objects.filter(asset__identity="SIM-201", evse_id=1)
+    while (
+        time.monotonic() < deadline and not await connector.filter(status="Unavailable").aexists()
+    ):
+        await asyncio.sleep(0.1)
     await station.stop()
     await runner
     result = answer["payload"]["getVariableResult"][0]
     assert result["attributeStatus"] == "Accepted" and result["attributeValue"]
+    assert availability["payload"]["status"] == "Accepted"
+    # The station reported the connector it took out of service.
+    assert (await connector.aget()).status == "Unavailable"
 
 
 async def test_a_1_6_station_takes_the_rate_and_a_remote_start(cluster: Cluster, api: Api) -> None:
