@@ -130,6 +130,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE = {
     # Calls whose consumer died with its process never time out on their own.
     "sweep-overdue-calls": {"task": "ocpp_bridge.tasks.sweep_overdue_calls", "schedule": 10.0},
+    # Also done by every live daphne process; beat covers the case of none being left.
+    "sweep-dead-servers": {"task": "ocpp_bridge.tasks.sweep_dead_servers", "schedule": 30.0},
 }
 
 # --- REST API and OAuth2 --------------------------------------------------------------------
@@ -206,6 +208,8 @@ OCPP_CALL_TIMEOUT = float(os.environ.get("OCPP_CALL_TIMEOUT", "30"))
 # How long a synchronous raw request may wait for its turn (other calls to the same station
 # go first) on top of the call's own timeout, before answering 504 with the call still pending.
 OCPP_SYNC_QUEUE_WAIT = float(os.environ.get("OCPP_SYNC_QUEUE_WAIT", "30"))
+# Each daphne process vouches for its connections this often; silent for 3 beats = dead.
+OCPP_SERVER_BEAT_SECONDS = float(os.environ.get("OCPP_SERVER_BEAT_SECONDS", "10"))
 # Frames above this size are refused with a CALLERROR instead of being parsed.
 OCPP_MAX_FRAME_BYTES = int(os.environ.get("OCPP_MAX_FRAME_BYTES", str(256 * 1024)))
 

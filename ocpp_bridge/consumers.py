@@ -17,7 +17,9 @@ from assets.selectors import station_authenticate
 from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
 from ocpp_bridge.calls.outcomes import ocpp_call_expire, ocpp_calls_fail_for_connection
 from ocpp_bridge.handlers import StationContext
+from ocpp_bridge.heartbeat import PROCESS_GROUP, ensure_heartbeat
 from ocpp_bridge.incoming import process_text
+from ocpp_bridge.models import ChargerConnection
 from ocpp_bridge.protocol.errors import ErrorCode
 from ocpp_bridge.protocol.framing import UNREADABLE_MESSAGE_ID, encode_call_error
 from ocpp_bridge.protocol.versions import negotiate_subprotocol
@@ -35,11 +37,18 @@ def in_thread(func: Any) -> Any:
     return database_sync_to_async(func, thread_sensitive=False)
 
 
-def close_and_fail_calls(station: StationContext, code: int) -> None:
+def close_and_fail_calls(
+    station: StationContext,
+    code: int | None,
+    reason: str = ChargerConnection.CloseReason.DISCONNECTED,
+) -> None:
     """The socket is gone: record it, fail the call it carried, let queued calls move on
     (to a newer connection if one replaced this one, else to failure)."""
-    connection_close(connection_id=station.connection_id, code=code)
-    ocpp_calls_fail_for_connection(connection_id=station.connection_id)
+    connection_close(connection_id=station.connection_id, code=code, reason=reason)
+    ocpp_calls_fail_for_connection(
+        connection_id=station.connection_id,
+        reason="station_disconnected" if reason == "disconnected" else reason,
+    )
     ocpp_call_dispatch_next(asset_id=station.asset_id)
 
 
@@ -49,6 +58,17 @@ class OcppConsumer(AsyncWebsocketConsumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.call_timers: dict[str, asyncio.Task[None]] = {}
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except asyncio.CancelledError:
+            # daphne cancels every consumer when it shuts down, without a disconnect event:
+            # record the close now (daphne waits for this) rather than leave it to the sweep.
+            if self.station is not None:
+                shutdown = ChargerConnection.CloseReason.SERVER_SHUTDOWN
+                await asyncio.shield(in_thread(close_and_fail_calls)(self.station, None, shutdown))
+            raise
 
     async def connect(self) -> None:
         identity = unquote(self.scope["url_route"]["kwargs"]["identity"])
@@ -63,6 +83,8 @@ class OcppConsumer(AsyncWebsocketConsumer):
             logger.info("Refused handshake of %r (known=%s)", identity, asset is not None)
             await self.close()  # before accept: the server answers HTTP 403
             return
+        await ensure_heartbeat()  # before recording the connection this process vouches for
+        await self.channel_layer.group_add(PROCESS_GROUP, self.channel_name)
         client = self.scope.get("client") or ("", 0)
         connection, replaced_channel = await in_thread(connection_open)(
             asset_id=asset.pk,
@@ -107,6 +129,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         for timer in self.call_timers.values():
             timer.cancel()
+        await self.channel_layer.group_discard(PROCESS_GROUP, self.channel_name)
         if self.station is not None:
             await in_thread(close_and_fail_calls)(self.station, code)
 
@@ -127,7 +150,8 @@ class OcppConsumer(AsyncWebsocketConsumer):
             await in_thread(ocpp_call_dispatch_next)(asset_id=self.station.asset_id)
 
     async def ocpp_replaced(self, event: dict[str, Any]) -> None:
-        """A newer connection of this station took over: step aside."""
+        """A newer connection of this station took over, or this process was swept as dead:
+        step aside (the station reconnects and is recorded afresh)."""
         logger.info(
             "Connection of %s replaced by a newer one", self.station and self.station.identity
         )

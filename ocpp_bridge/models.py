@@ -12,7 +12,8 @@ class ChargerConnection(models.Model):
     class CloseReason(models.TextChoices):
         DISCONNECTED = "disconnected"
         REPLACED = "replaced", "replaced by a newer connection"
-        SERVER_LOST = "server_lost", "server process stopped"
+        SERVER_SHUTDOWN = "server_shutdown", "server process shut down"
+        SERVER_LOST = "server_lost", "server process died"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="connections")
@@ -134,3 +135,15 @@ class OcppCall(models.Model):
     @property
     def is_final(self) -> bool:
         return self.state in FINAL_CALL_STATES
+
+
+class ServerProcess(models.Model):
+    """A live daphne process holding station sockets; its heartbeat vouches for the online
+    state of its connections. A process that stops beating is swept by any other."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    last_beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name

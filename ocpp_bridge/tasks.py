@@ -4,6 +4,7 @@ from celery import shared_task
 
 from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
 from ocpp_bridge.calls.outcomes import ocpp_calls_expire_overdue
+from ocpp_bridge.services.presence import servers_sweep_dead
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -19,3 +20,9 @@ def sweep_overdue_calls() -> int:
     for asset_id in {call.asset_id for call in expired}:
         ocpp_call_dispatch_next(asset_id=asset_id)
     return len(expired)
+
+
+@shared_task(ignore_result=True)
+def sweep_dead_servers() -> int:
+    """Take offline the stations of daphne processes that stopped beating."""
+    return len(servers_sweep_dead())

@@ -59,7 +59,14 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 
 
 @contextmanager
 def daphne_process(log_path: Path, **env: str) -> Iterator[str]:
-    """Run daphne serving the project on a free port; yields its base URL (http://...)."""
+    """Run daphne serving the project on a free port; yields its address (host:port)."""
+    with daphne_popen(log_path, **env) as (address, _process):
+        yield address
+
+
+@contextmanager
+def daphne_popen(log_path: Path, **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """daphne_process, also yielding the process itself (for tests that kill it)."""
     port = free_port()
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
@@ -77,14 +84,20 @@ def daphne_process(log_path: Path, **env: str) -> Iterator[str]:
         )  # fmt: skip
         try:
             wait_for_port(port, process)
-            yield f"127.0.0.1:{port}"
+            yield f"127.0.0.1:{port}", process
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @contextmanager
@@ -106,12 +119,7 @@ def celery_worker_process(log_path: Path, **env: str) -> Iterator[None]:
             _wait_for_log(log_path, b"ready", process)
             yield
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process, timeout=15)
 
 
 def _wait_for_log(path: Path, marker: bytes, process: subprocess.Popen[bytes]) -> None:

@@ -83,13 +83,16 @@ def ocpp_call_fail(*, call_id: Any, reason: str) -> bool:
     )
 
 
-def ocpp_calls_fail_for_connection(*, connection_id: Any) -> list[OcppCall]:
-    """A connection closed: its outstanding call can never be answered."""
+def ocpp_calls_fail_for_connection(
+    *, connection_id: Any, reason: str = "station_disconnected"
+) -> list[OcppCall]:
+    """A connection closed (or its server process died): its outstanding call can never be
+    answered."""
     return _finish(
         Q(connection_id=connection_id),
         [CallState.SENT],
         state=CallState.FAILED,
-        failure_reason="station_disconnected",
+        failure_reason=reason,
     )
 
 

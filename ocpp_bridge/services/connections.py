@@ -57,13 +57,18 @@ def connection_open(
     return connection, replaced_channel
 
 
-def connection_close(*, connection_id: Any, code: int | None) -> None:
+def connection_close(
+    *,
+    connection_id: Any,
+    code: int | None,
+    reason: str = ChargerConnection.CloseReason.DISCONNECTED,
+) -> None:
     """Record that a connection ended. The station goes offline only if this connection was
     still its live one: a replaced connection closing late must not hide the new one."""
     now = timezone.now()
     with transaction.atomic():
         ChargerConnection.objects.filter(pk=connection_id, closed_at__isnull=True).update(
-            closed_at=now, close_reason=ChargerConnection.CloseReason.DISCONNECTED
+            closed_at=now, close_reason=reason
         )
         ChargerConnection.objects.filter(pk=connection_id).update(close_code=code)
         Asset.objects.filter(current_connection_id=connection_id).update(

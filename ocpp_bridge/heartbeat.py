@@ -1,0 +1,42 @@
+"""This daphne process's heartbeat loop (see ocpp_bridge.services.presence)."""
+
+import asyncio
+import logging
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from ocpp_bridge.services.connections import SERVER_INSTANCE
+from ocpp_bridge.services.presence import server_beat, servers_sweep_dead
+
+logger = logging.getLogger(__name__)
+
+# Every consumer of this process joins it, so a swept process can close its sockets at once.
+PROCESS_GROUP = "server." + "".join(c if c.isalnum() else "-" for c in SERVER_INSTANCE)
+
+_loop_task: asyncio.Task[None] | None = None
+
+
+async def ensure_heartbeat() -> None:
+    """Beat now if this process has not started beating on this event loop, and keep beating."""
+    global _loop_task
+    loop = asyncio.get_running_loop()
+    if _loop_task is not None and not _loop_task.done() and _loop_task.get_loop() is loop:
+        return
+    await database_sync_to_async(server_beat, thread_sensitive=False)()
+    _loop_task = loop.create_task(_beat_forever())
+
+
+async def _beat_forever() -> None:
+    beat = database_sync_to_async(server_beat, thread_sensitive=False)
+    sweep = database_sync_to_async(servers_sweep_dead, thread_sensitive=False)
+    while True:
+        await asyncio.sleep(settings.OCPP_SERVER_BEAT_SECONDS)
+        try:
+            if not await beat():
+                logger.error("This process was swept as dead: closing its station sockets")
+                await get_channel_layer().group_send(PROCESS_GROUP, {"type": "ocpp.replaced"})
+            await sweep()
+        except Exception:  # a database hiccup must not stop the heartbeat for good
+            logger.exception("Heartbeat of %s failed", SERVER_INSTANCE)

@@ -1,0 +1,60 @@
+"""Server-process liveness: online state must not outlive the process holding the socket.
+
+Each daphne process beats every `OCPP_SERVER_BEAT_SECONDS`; any process (or Celery beat) sweeps
+processes silent for three beats: their connections close as `server_lost`, their stations go
+offline and their outstanding calls fail.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
+from ocpp_bridge.calls.outcomes import ocpp_calls_fail_for_connection
+from ocpp_bridge.models import ChargerConnection, ServerProcess
+from ocpp_bridge.services.connections import SERVER_INSTANCE, connection_close
+
+MISSED_BEATS = 3
+
+
+def server_beat(*, name: str = SERVER_INSTANCE) -> bool:
+    """Vouch for this process's connections. False when the row was gone: another process
+    swept us as dead (e.g. after a long stall), so our sockets' state is no longer recorded."""
+    updated = ServerProcess.objects.filter(name=name).update(last_beat_at=timezone.now())
+    if not updated:
+        ServerProcess.objects.create(name=name, last_beat_at=timezone.now())
+    return bool(updated)
+
+
+def server_forget(*, name: str = SERVER_INSTANCE) -> None:
+    """A process shutting down cleanly: its consumers have closed their connections."""
+    ServerProcess.objects.filter(name=name).delete()
+
+
+def servers_sweep_dead() -> list[ChargerConnection]:
+    """Close the connections of every process that stopped beating; returns them."""
+    stale = timezone.now() - timedelta(seconds=MISSED_BEATS * settings.OCPP_SERVER_BEAT_SECONDS)
+    dead = list(ServerProcess.objects.filter(last_beat_at__lt=stale).values_list("name", flat=True))
+    swept = []
+    for name in dead:
+        swept += _sweep(name)
+    return swept
+
+
+def _sweep(name: str) -> list[ChargerConnection]:
+    with transaction.atomic():
+        # Deleting first makes the sweep of one process happen once, whoever runs it.
+        if not ServerProcess.objects.filter(name=name).delete()[0]:
+            return []
+    connections = list(
+        ChargerConnection.objects.filter(server_instance=name, closed_at__isnull=True)
+    )
+    for connection in connections:
+        connection_close(
+            connection_id=connection.pk, code=None, reason=ChargerConnection.CloseReason.SERVER_LOST
+        )
+        ocpp_calls_fail_for_connection(connection_id=connection.pk, reason="server_lost")
+        ocpp_call_dispatch_next(asset_id=connection.asset_id)
+    return connections
