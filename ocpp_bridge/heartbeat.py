@@ -16,23 +16,25 @@ logger = logging.getLogger(__name__)
 PROCESS_GROUP = "server." + "".join(c if c.isalnum() else "-" for c in SERVER_INSTANCE)
 
 _loop_task: asyncio.Task[None] | None = None
+_first_beat: asyncio.Future[None] | None = None
 
 
 async def ensure_heartbeat() -> None:
-    """Beat now if this process has not started beating on this event loop, and keep beating."""
-    global _loop_task
+    """Start this process's heartbeat on the running loop once, and wait for its first beat
+    (a process must be registered before it records connections)."""
+    global _loop_task, _first_beat
     loop = asyncio.get_running_loop()
-    if _loop_task is not None and not _loop_task.done() and _loop_task.get_loop() is loop:
-        return
-    await database_sync_to_async(server_beat, thread_sensitive=False)()
-    _loop_task = loop.create_task(_beat_forever())
+    if _loop_task is None or _loop_task.done() or _loop_task.get_loop() is not loop:
+        _first_beat = loop.create_future()
+        _loop_task = loop.create_task(_beat_forever(_first_beat))
+    assert _first_beat is not None
+    await asyncio.shield(_first_beat)
 
 
-async def _beat_forever() -> None:
+async def _beat_forever(first_beat: asyncio.Future[None]) -> None:
     beat = database_sync_to_async(server_beat, thread_sensitive=False)
     sweep = database_sync_to_async(servers_sweep_dead, thread_sensitive=False)
     while True:
-        await asyncio.sleep(settings.OCPP_SERVER_BEAT_SECONDS)
         try:
             if not await beat():
                 logger.error("This process was swept as dead: closing its station sockets")
@@ -40,3 +42,6 @@ async def _beat_forever() -> None:
             await sweep()
         except Exception:  # a database hiccup must not stop the heartbeat for good
             logger.exception("Heartbeat of %s failed", SERVER_INSTANCE)
+        if not first_beat.done():
+            first_beat.set_result(None)
+        await asyncio.sleep(settings.OCPP_SERVER_BEAT_SECONDS)

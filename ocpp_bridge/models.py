@@ -144,6 +144,8 @@ class ServerProcess(models.Model):
     name = models.CharField(max_length=100, primary_key=True)
     started_at = models.DateTimeField(auto_now_add=True)
     last_beat_at = models.DateTimeField()
+    # Set by the process itself from its own beat interval: others judge it by its pace.
+    dead_after = models.DurationField()
 
     def __str__(self) -> str:
         return self.name

@@ -1,14 +1,15 @@
 """Server-process liveness: online state must not outlive the process holding the socket.
 
 Each daphne process beats every `OCPP_SERVER_BEAT_SECONDS`; any process (or Celery beat) sweeps
-processes silent for three beats: their connections close as `server_lost`, their stations go
-offline and their outstanding calls fail.
+processes silent for three of their own beats: their connections close as `server_lost`, their
+stations go offline and their outstanding calls fail.
 """
 
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
@@ -20,12 +21,22 @@ MISSED_BEATS = 3
 
 
 def server_beat(*, name: str = SERVER_INSTANCE) -> bool:
-    """Vouch for this process's connections. False when the row was gone: another process
-    swept us as dead (e.g. after a long stall), so our sockets' state is no longer recorded."""
-    updated = ServerProcess.objects.filter(name=name).update(last_beat_at=timezone.now())
-    if not updated:
-        ServerProcess.objects.create(name=name, last_beat_at=timezone.now())
-    return bool(updated)
+    """Vouch for this process's connections. False when another process swept us as dead
+    (after a stall longer than three beats): our sockets' state is no longer recorded, and
+    the caller must close them so that the stations reconnect and are recorded afresh."""
+    dead_after = timedelta(seconds=MISSED_BEATS * settings.OCPP_SERVER_BEAT_SECONDS)
+    values = {"last_beat_at": timezone.now(), "dead_after": dead_after}
+    if ServerProcess.objects.filter(name=name).update(**values):
+        return True
+    try:
+        with transaction.atomic():
+            ServerProcess.objects.create(name=name, **values)
+    except IntegrityError:  # another consumer of this process beat at the same moment
+        return True
+    swept = ChargerConnection.objects.filter(
+        server_instance=name, close_reason=ChargerConnection.CloseReason.SERVER_LOST
+    )
+    return not swept.exists()
 
 
 def server_forget(*, name: str = SERVER_INSTANCE) -> None:
@@ -35,8 +46,11 @@ def server_forget(*, name: str = SERVER_INSTANCE) -> None:
 
 def servers_sweep_dead() -> list[ChargerConnection]:
     """Close the connections of every process that stopped beating; returns them."""
-    stale = timezone.now() - timedelta(seconds=MISSED_BEATS * settings.OCPP_SERVER_BEAT_SECONDS)
-    dead = list(ServerProcess.objects.filter(last_beat_at__lt=stale).values_list("name", flat=True))
+    dead = list(
+        ServerProcess.objects.alias(deadline=F("last_beat_at") + F("dead_after"))
+        .filter(deadline__lt=timezone.now())
+        .values_list("name", flat=True)
+    )
     swept = []
     for name in dead:
         swept += _sweep(name)
