@@ -11,4 +11,8 @@ urlpatterns = [
     path("api/redoc", SpectacularRedocView.as_view(url_name="openapi-schema"), name="api-redoc"),
     path("", include("ocpp_bridge.urls")),
     path("", include("rates.urls")),
+    path("", include("assets.urls")),
+    path("", include("networks.urls")),
+    path("", include("charging.urls")),
+    path("", include("tokens.urls")),
 ]
