@@ -26,6 +26,12 @@ class Api:
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return requests.get(f"{self.base}{path}", headers=self.headers(), timeout=60, **kwargs)
 
+    def patch(self, path: str, body: Any = None) -> requests.Response:
+        return requests.patch(f"{self.base}{path}", json=body, headers=self.headers(), timeout=60)
+
+    def delete(self, path: str) -> requests.Response:
+        return requests.delete(f"{self.base}{path}", headers=self.headers(), timeout=60)
+
 
 def fetch_token(
     base: str, client_id: str, secret: str, scope: str | None = None
