@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from assets.admin_actions import disable_rate, reset_hard, reset_soft, sync_rate
 from assets.models import Asset, Connector, StationEvent, StationVariable
 
 
@@ -35,6 +36,9 @@ class AssetAdmin(admin.ModelAdmin):
         "last_boot_at",
     )
     inlines = [ConnectorInline]
+    list_select_related = ("network",)
+    actions = [reset_soft, reset_hard, sync_rate, disable_rate]
+    autocomplete_fields = ("network",)
 
 
 @admin.register(StationEvent)

@@ -1,6 +1,8 @@
 """Shared by every REST endpoint that commands a station: one path through
 ocpp_bridge.calls, and one mapping of its outcomes to HTTP answers."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse
@@ -69,6 +71,28 @@ def unsuccessful(call: OcppCall) -> ApiError | None:
     return None
 
 
+@contextmanager
+def refusals_as_api_errors() -> Iterator[None]:
+    """Map a refused call (offline station, bad payload, ...) to its API error."""
+    try:
+        yield
+    except CallRefusedError as error:
+        raise refused(error) from None
+
+
+def checked(call: OcppCall, *, waited: bool) -> OcppCall:
+    """The call, unless a synchronous one ended without an answer (then its API error)."""
+    failure = unsuccessful(call) if waited else None
+    if failure is not None:
+        raise failure
+    return call
+
+
+def requester(request: Request) -> Any:
+    """The API client a call is made for, recorded on the call."""
+    return getattr(request.auth, "application", None)
+
+
 def command_station(
     request: Request,
     *,
@@ -80,7 +104,7 @@ def command_station(
     source: str = "api",
 ) -> OcppCall:
     """Send through the shared call path; map refusals and failures to API errors."""
-    try:
+    with refusals_as_api_errors():
         call = ocpp_call_send(
             asset=asset,
             action=action,
@@ -88,11 +112,6 @@ def command_station(
             wait=wait,
             message_id=message_id,
             source=source,
-            requested_by=getattr(request.auth, "application", None),
+            requested_by=requester(request),
         )
-    except CallRefusedError as error:
-        raise refused(error) from None
-    failure = unsuccessful(call) if wait else None
-    if failure is not None:
-        raise failure
-    return call
+    return checked(call, waited=wait)

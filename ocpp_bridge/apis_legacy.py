@@ -12,8 +12,15 @@ from api.access import asset_visible_get, assets_visible
 from api.errors import not_found
 from assets.models import Asset
 from charging.models import ChargingSession
-from ocpp_bridge.api_calls import ERRORS_DOC, command_station, refused
+from ocpp_bridge.api_calls import (
+    ERRORS_DOC,
+    command_station,
+    refusals_as_api_errors,
+    refused,
+    requester,
+)
 from ocpp_bridge.calls.create import CallRefusedError, station_version
+from ocpp_bridge.commands import station_reset
 from ocpp_bridge.presenters import raw_request_answer
 from ocpp_bridge.protocol.versions import OcppVersion
 from ocpp_bridge.serializers import (
@@ -26,7 +33,6 @@ from ocpp_bridge.station_commands import (
     Message,
     remote_start_message,
     remote_stop_message,
-    reset_message,
 )
 
 
@@ -106,5 +112,12 @@ class ResetView(APIView):
         body.is_valid(raise_exception=True)
         values = body.validated_data
         asset = asset_visible_get(request, values["chargingStationId"])
-        message = reset_message(version_of(asset), reset_type=values["resetType"])
-        return send(request, asset, message, values.get("requestId"))
+        with refusals_as_api_errors():
+            call = station_reset(
+                asset=asset,
+                reset_type=values["resetType"],
+                source="legacy",
+                message_id=values.get("requestId"),
+                requested_by=requester(request),
+            )
+        return Response(raw_request_answer(call))

@@ -8,12 +8,11 @@ from rest_framework.views import APIView
 
 from api.access import asset_visible_get
 from api.errors import ApiError
-from ocpp_bridge.api_calls import ERRORS_DOC, command_station, refused
-from ocpp_bridge.calls.create import CallRefusedError, station_version
-from ocpp_bridge.calls.send import ocpp_call_send
+from ocpp_bridge.api_calls import ERRORS_DOC, checked, refusals_as_api_errors, requester
 from ocpp_bridge.models import CallState, OcppCall
 from ocpp_bridge.presenters import iso
-from rates.display import answered_status, rate_clear_message, rate_messages
+from rates.display import answered_status
+from rates.services import RateNotSetError, rate_display_disable, rate_display_sync
 
 SYNC_RATE_ANSWER = inline_serializer(
     "SyncRateAnswer",
@@ -59,24 +58,13 @@ class SyncRateView(APIView):
     )
     def post(self, request: Request, asset_id: str) -> Response:
         asset = asset_visible_get(request, asset_id)
-        if asset.rate is None:
-            raise ApiError(
-                status.HTTP_409_CONFLICT, "rate_not_set", f"Asset {asset_id} has no rate."
-            )
         try:
-            messages = rate_messages(asset.rate, station_version(asset))
-        except CallRefusedError as error:
-            raise refused(error) from None
-        call = command_station(
-            request, asset=asset, action=messages.action, payload=messages.payload,
-            wait=True, message_id=None, source="rate_display",
-        )  # fmt: skip
-        answer = station_status(call)
-        if call.state == CallState.ANSWERED:
-            for action, payload in messages.follow_ups:
-                ocpp_call_send(
-                    asset=asset, action=action, payload=payload, wait=False, source="rate_display"
-                )
+            with refusals_as_api_errors():
+                call = rate_display_sync(asset=asset, wait=True, requested_by=requester(request))
+        except RateNotSetError as error:
+            raise ApiError(status.HTTP_409_CONFLICT, "rate_not_set", str(error)) from None
+        answer = station_status(checked(call, waited=True))
+        assert asset.rate is not None
         return Response(
             {
                 "status": answer,
@@ -105,20 +93,15 @@ class DisableRateView(APIView):
     )
     def post(self, request: Request, asset_id: str) -> Response:
         asset = asset_visible_get(request, asset_id)
-        try:
-            action, payload = rate_clear_message(station_version(asset), asset.rate)
-        except CallRefusedError as error:
-            raise refused(error) from None
-        call = command_station(
-            request, asset=asset, action=action, payload=payload,
-            wait=True, message_id=None, source="rate_display",
-        )  # fmt: skip
+        with refusals_as_api_errors():
+            call = rate_display_disable(asset=asset, wait=True, requested_by=requester(request))
+        checked(call, waited=True)
         answer = station_status(call)
         if answer != "Accepted":
             raise ApiError(
                 status.HTTP_502_BAD_GATEWAY,
                 "station_rejected",
-                f"The station answered {action} with {answer or 'no status'}.",
+                f"The station answered {call.action} with {answer or 'no status'}.",
                 {"ocppMessageId": call.message_id, "status": answer},
             )
         return Response(status=status.HTTP_200_OK)
