@@ -15,15 +15,15 @@ from django.conf import settings
 
 from assets.selectors import station_authenticate
 from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
-from ocpp_bridge.calls.outcomes import ocpp_call_expire, ocpp_calls_fail_for_connection
+from ocpp_bridge.calls.outcomes import ocpp_call_expire
 from ocpp_bridge.handlers import StationContext
 from ocpp_bridge.heartbeat import PROCESS_GROUP, ensure_heartbeat
-from ocpp_bridge.incoming import process_text
+from ocpp_bridge.incoming import internal_error_reply, process_text
 from ocpp_bridge.models import ChargerConnection
 from ocpp_bridge.protocol.errors import ErrorCode
 from ocpp_bridge.protocol.framing import UNREADABLE_MESSAGE_ID, encode_call_error
 from ocpp_bridge.protocol.versions import negotiate_subprotocol
-from ocpp_bridge.services.connections import connection_close, connection_open
+from ocpp_bridge.services.connections import connection_end, connection_open
 
 logger = logging.getLogger(__name__)
 
@@ -35,21 +35,6 @@ def in_thread(func: Any) -> Any:
     """Run ORM work in the thread pool. Not thread-sensitive: stations must not queue behind
     each other on one thread; each consumer still awaits its own messages in order."""
     return database_sync_to_async(func, thread_sensitive=False)
-
-
-def close_and_fail_calls(
-    station: StationContext,
-    code: int | None,
-    reason: str = ChargerConnection.CloseReason.DISCONNECTED,
-) -> None:
-    """The socket is gone: record it, fail the call it carried, let queued calls move on
-    (to a newer connection if one replaced this one, else to failure)."""
-    connection_close(connection_id=station.connection_id, code=code, reason=reason)
-    ocpp_calls_fail_for_connection(
-        connection_id=station.connection_id,
-        reason="station_disconnected" if reason == "disconnected" else reason,
-    )
-    ocpp_call_dispatch_next(asset_id=station.asset_id)
 
 
 class OcppConsumer(AsyncWebsocketConsumer):
@@ -67,7 +52,14 @@ class OcppConsumer(AsyncWebsocketConsumer):
             # record the close now (daphne waits for this) rather than leave it to the sweep.
             if self.station is not None:
                 shutdown = ChargerConnection.CloseReason.SERVER_SHUTDOWN
-                await asyncio.shield(in_thread(close_and_fail_calls)(self.station, None, shutdown))
+                await asyncio.shield(
+                    in_thread(connection_end)(
+                        connection_id=self.station.connection_id,
+                        asset_id=self.station.asset_id,
+                        code=None,
+                        reason=shutdown,
+                    )
+                )
             raise
 
     async def connect(self) -> None:
@@ -120,9 +112,15 @@ class OcppConsumer(AsyncWebsocketConsumer):
                 )
             )
             return
-        reply = await in_thread(process_text)(
-            self.station, text_data, max_bytes=settings.OCPP_MAX_FRAME_BYTES
-        )
+        try:
+            reply = await in_thread(process_text)(
+                self.station, text_data, max_bytes=settings.OCPP_MAX_FRAME_BYTES
+            )
+        except Exception:
+            # E.g. the database is unreachable: answer so the station retries later, and keep
+            # the connection (and the station online) instead of crashing the consumer.
+            logger.exception("Frame from %s could not be processed", self.station.identity)
+            reply = internal_error_reply(self.station, text_data)
         if reply is not None:
             await self.send(reply)
 
@@ -131,7 +129,11 @@ class OcppConsumer(AsyncWebsocketConsumer):
             timer.cancel()
         await self.channel_layer.group_discard(PROCESS_GROUP, self.channel_name)
         if self.station is not None:
-            await in_thread(close_and_fail_calls)(self.station, code)
+            await in_thread(connection_end)(
+                connection_id=self.station.connection_id,
+                asset_id=self.station.asset_id,
+                code=code,
+            )
 
     async def ocpp_call(self, event: dict[str, Any]) -> None:
         """A CSMS-initiated call, chosen by the delivery service in any process: send it and

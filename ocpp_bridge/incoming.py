@@ -185,3 +185,21 @@ def _touch(station: StationContext) -> None:
     if now - station.last_seen_written >= LAST_SEEN_WRITE_INTERVAL:
         asset_touch(asset_id=station.asset_id)
         station.last_seen_written = now
+
+
+def internal_error_reply(station: StationContext, text: str) -> str | None:
+    """The answer to a frame whose processing failed unexpectedly: InternalError for a CALL
+    (the station will retry it), nothing otherwise. Touches no database."""
+    try:
+        frame = parse_frame(text, station.version)
+    except FrameError:
+        return None
+    if not isinstance(frame, Call) or frame.message_type == SEND:
+        return None
+    return encode_call_error(
+        frame.message_id,
+        ErrorCode.INTERNAL_ERROR,
+        f"The CSMS could not process {frame.action} now; retry later",
+        {},
+        station.version,
+    )

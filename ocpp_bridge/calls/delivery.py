@@ -53,8 +53,11 @@ def _claim_next(asset_id: Any) -> tuple[OcppCall | None, str | None]:
         asset = (
             Asset.objects.select_for_update(of=("self",))
             .select_related("current_connection")
-            .get(pk=asset_id)
+            .filter(pk=asset_id)
+            .first()
         )
+        if asset is None:  # deleted meanwhile: its calls went with it
+            return None, None
         if OcppCall.objects.filter(asset_id=asset_id, state=CallState.SENT).exists():
             return None, None
         call = (

@@ -8,6 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from assets.models import Asset
+from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
+from ocpp_bridge.calls.outcomes import ocpp_calls_fail_for_connection
 from ocpp_bridge.models import ChargerConnection
 
 SERVER_INSTANCE = f"{socket.gethostname()}:{os.getpid()}"
@@ -74,3 +76,21 @@ def connection_close(
         Asset.objects.filter(current_connection_id=connection_id).update(
             is_online=False, current_connection=None, disconnected_at=now
         )
+
+
+def connection_end(
+    *,
+    connection_id: Any,
+    asset_id: Any,
+    code: int | None,
+    reason: str = ChargerConnection.CloseReason.DISCONNECTED,
+) -> None:
+    """The socket is gone (closed, or its process shut down or died): record it, fail the call
+    it carried, and let queued calls move on (to a newer connection that replaced this one,
+    else to failure)."""
+    connection_close(connection_id=connection_id, code=code, reason=reason)
+    failure = (
+        "station_disconnected" if reason == ChargerConnection.CloseReason.DISCONNECTED else reason
+    )
+    ocpp_calls_fail_for_connection(connection_id=connection_id, reason=failure)
+    ocpp_call_dispatch_next(asset_id=asset_id)

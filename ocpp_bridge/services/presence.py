@@ -12,10 +12,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
-from ocpp_bridge.calls.outcomes import ocpp_calls_fail_for_connection
 from ocpp_bridge.models import ChargerConnection, ServerProcess
-from ocpp_bridge.services.connections import SERVER_INSTANCE, connection_close
+from ocpp_bridge.services.connections import SERVER_INSTANCE, connection_end
 
 MISSED_BEATS = 3
 
@@ -66,9 +64,10 @@ def _sweep(name: str) -> list[ChargerConnection]:
         ChargerConnection.objects.filter(server_instance=name, closed_at__isnull=True)
     )
     for connection in connections:
-        connection_close(
-            connection_id=connection.pk, code=None, reason=ChargerConnection.CloseReason.SERVER_LOST
+        connection_end(
+            connection_id=connection.pk,
+            asset_id=connection.asset_id,
+            code=None,
+            reason=ChargerConnection.CloseReason.SERVER_LOST,
         )
-        ocpp_calls_fail_for_connection(connection_id=connection.pk, reason="server_lost")
-        ocpp_call_dispatch_next(asset_id=connection.asset_id)
     return connections

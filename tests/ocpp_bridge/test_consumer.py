@@ -189,3 +189,16 @@ async def test_a_rejected_station_gets_security_errors_until_it_is_accepted(
     assert boot[2]["status"] == "Accepted" and boot[2]["interval"] > 0
     assert (await client.call("Heartbeat", {}))[0] == 3
     await client.close()
+
+
+async def test_a_frame_that_cannot_be_stored_gets_internal_error_and_the_socket_stays(
+    station: Asset,
+) -> None:
+    client = FakeStation("CP-1", "ocpp2.0.1")
+    await client.connect()
+    # The station's record vanishes under the live connection: nothing can be written for it.
+    await Asset.objects.filter(pk=station.pk).adelete()
+    for _ in range(2):
+        reply = await client.call("Heartbeat", {})
+        assert reply[:3] == [4, reply[1], "InternalError"]
+    await client.close()
