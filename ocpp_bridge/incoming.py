@@ -40,17 +40,25 @@ def process_text(station: StationContext, text: str, *, max_bytes: int) -> str |
     try:
         frame = parse_frame(text, station.version)
     except FrameError as error:
-        _record_in(station, None, raw=text)
-        return _error_reply(station, error.message_id, error) if error.answer else None
-    _record_in(station, frame)
+        with transaction.atomic():
+            _record_in(station, None, raw=text)
+            return _error_reply(station, error.message_id, error) if error.answer else None
     if isinstance(frame, Call):
-        if len(text.encode()) > max_bytes:
-            error = OcppError(
-                ErrorCode.FORMAT_VIOLATION,
-                f"Frame of {len(text.encode())} bytes exceeds the {max_bytes} bytes accepted",
-            )
-            return _error_reply(station, frame.message_id, error, action=frame.action)
-        return _answer_call(station, frame)
+        # One transaction for the frame in, its effects and the answer out: one commit per
+        # message (the handler runs in a savepoint, so its failure keeps the frame log).
+        with transaction.atomic():
+            _record_in(station, frame)
+            size = len(text.encode())
+            if size > max_bytes:
+                error = OcppError(
+                    ErrorCode.FORMAT_VIOLATION,
+                    f"Frame of {size} bytes exceeds the {max_bytes} bytes accepted",
+                )
+                return _error_reply(station, frame.message_id, error, action=frame.action)
+            return _answer_call(station, frame)
+    # Answers are stored outside any transaction: the next call is handed to the consumer
+    # right after, and its answer must find the call committed as sent.
+    _record_in(station, frame)
     _take_answer(station, frame)
     return None
 
