@@ -1,8 +1,61 @@
+import re
 import uuid
+import zoneinfo
+from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from networks.models import Network
+
+# Sunday first, as in Google Places / JavaScript `getDay()`: 0 = Sunday ... 6 = Saturday.
+WEEKDAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
+# "24:00" may close a day that runs to midnight; it never opens one.
+OPENING_TIME = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
+CLOSING_TIME = re.compile(r"^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$")
+
+
+# Files of the tz database that ZoneInfo opens although they name no zone.
+NOT_ZONES = ("localtime", "posixrules", "Factory", "posix/", "right/")
+
+
+def validate_timezone(value: str) -> None:
+    """An IANA time zone name known to this system's tz database (e.g. Europe/Paris)."""
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ValidationError(f"{value!r} is not an IANA time zone.") from None
+    if value.startswith(NOT_ZONES):
+        raise ValidationError(f"{value!r} is not an IANA time zone.")
+
+
+def day_of_week(value: object) -> int:
+    """0-6 (0 = Sunday) from a number or an English day name; raises ValueError."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 6:
+        return value
+    if isinstance(value, str) and value.strip().lower() in WEEKDAYS:
+        return WEEKDAYS.index(value.strip().lower())
+    raise ValueError(f"{value!r} is not a day of the week (0-6, 0 = Sunday, or a day name).")
+
+
+def validate_opening_hours(value: Any) -> None:
+    """A list of {dayOfWeek, open "HH:MM", close "HH:MM"}; close before open runs past midnight."""
+    if not isinstance(value, list):
+        raise ValidationError("Opening hours are a list.")
+    for entry in value:
+        if not isinstance(entry, dict) or set(entry) != {"dayOfWeek", "open", "close"}:
+            raise ValidationError("Each opening-hours entry is {dayOfWeek, open, close}.")
+        try:
+            day_of_week(entry["dayOfWeek"])
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+        if not OPENING_TIME.match(str(entry["open"])) or not CLOSING_TIME.match(
+            str(entry["close"])
+        ):
+            raise ValidationError("Opening hours are HH:MM (close may be 24:00).")
+        if entry["open"] == entry["close"]:
+            raise ValidationError("An opening-hours entry must not open and close at once.")
 
 
 class Protocol(models.TextChoices):
@@ -21,6 +74,82 @@ class RegistrationStatus(models.TextChoices):
     ACCEPTED = "Accepted"
     PENDING = "Pending"
     REJECTED = "Rejected"
+
+
+class SitePartner(models.Model):
+    """A party with a stake in sites: the host of the site, its utility, a reporting agency."""
+
+    class Type(models.TextChoices):
+        SITE_HOST = "siteHost", "Site host"
+        UTILITY = "utility", "Utility"
+        REPORTING_AGENCY = "reportingAgency", "Reporting agency"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    network = models.ForeignKey(
+        Network,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="site_partners",
+        help_text="Empty: shared by every network.",
+    )
+    name = models.CharField(max_length=120)
+    type = models.CharField(max_length=20, choices=Type.choices)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AssetGroup(models.Model):
+    """A location: the site where a network's stations stand, its address and opening hours."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="asset_groups")
+    name = models.CharField(max_length=120)
+    address_line1 = models.CharField(max_length=120, blank=True)
+    address_line2 = models.CharField(max_length=120, blank=True)
+    city = models.CharField(max_length=80, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    state = models.CharField(max_length=80, blank=True)
+    country = models.CharField(max_length=60, blank=True)
+    latitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    opening_hours = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_opening_hours],
+        help_text='[{"dayOfWeek": 0-6 (0 = Sunday), "open": "HH:MM", "close": "HH:MM"}]',
+    )
+    open_24x7 = models.BooleanField(default=False)
+    site_partners = models.ManyToManyField(SitePartner, blank=True, related_name="asset_groups")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Asset(models.Model):
@@ -42,6 +171,9 @@ class Asset(models.Model):
     )
     rate = models.ForeignKey(
         "rates.Rate", null=True, blank=True, on_delete=models.SET_NULL, related_name="assets"
+    )
+    asset_group = models.ForeignKey(
+        AssetGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="assets"
     )
     heartbeat_interval = models.PositiveIntegerField(
         null=True, blank=True, help_text="Seconds; the system default when empty."

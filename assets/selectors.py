@@ -2,10 +2,19 @@
 
 import base64
 import binascii
+import uuid
+from typing import Any, TypeVar
 
 from django.contrib.auth.hashers import check_password
+from django.db.models import Model, Q, QuerySet
 
-from assets.models import Asset, SecurityProfile
+from api.access import is_uuid
+from api.errors import not_found
+from assets.models import Asset, AssetGroup, SecurityProfile, SitePartner
+from networks.models import Network
+from rates.models import Rate
+
+M = TypeVar("M", bound=Model)
 
 
 def basic_auth_credentials(header: bytes | None) -> tuple[str, str] | None:
@@ -35,3 +44,112 @@ def station_authenticate(*, identity: str, authorization: bytes | None) -> Asset
     if credentials is None or credentials[0] != identity or not asset.password_hash:
         return None
     return asset if check_password(credentials[1], asset.password_hash) else None
+
+
+# --- The asset-management API's reads -------------------------------------------------------
+# `network_ids` is the set of networks a client is restricted to, or None for no restriction
+# (api.access.client_network_ids); outside it a row is treated as if it did not exist.
+
+NetworkIds = set[Any] | None
+
+
+def within_networks(
+    queryset: QuerySet[M], network_ids: NetworkIds, *, shared: bool = False
+) -> QuerySet[M]:
+    """`queryset` limited to the client's networks; `shared` also keeps rows of no network,
+    which belong to every network (site partners)."""
+    if network_ids is None:
+        return queryset
+    if shared:
+        return queryset.filter(Q(network__isnull=True) | Q(network_id__in=network_ids))
+    return queryset.filter(network_id__in=network_ids)
+
+
+def visible_get(queryset: QuerySet[M], pk: str, what: str) -> M:
+    """The row `pk` of `queryset`, or a 404 `<what>_not_found`; a malformed id is unknown too."""
+    found = queryset.filter(pk=pk).first() if is_uuid(pk) else None
+    if found is None:
+        raise not_found(what, pk)
+    return found
+
+
+def networks_visible(*, network_ids: NetworkIds) -> QuerySet[Network]:
+    networks = Network.objects.all()
+    return networks if network_ids is None else networks.filter(pk__in=network_ids)
+
+
+def network_visible_get(*, network_id: str, network_ids: NetworkIds) -> Network:
+    return visible_get(networks_visible(network_ids=network_ids), network_id, "network")
+
+
+def rate_visible_get(*, rate_id: str, network_ids: NetworkIds) -> Rate:
+    """A rate of the client's networks, or one shared by all (no network)."""
+    rates = within_networks(Rate.objects.all(), network_ids, shared=True)
+    return visible_get(rates, rate_id, "rate")
+
+
+def asset_groups_visible(
+    *, network_ids: NetworkIds, network_id: uuid.UUID | None = None
+) -> QuerySet[AssetGroup]:
+    """Groups the client may see (of `network_id` when given), loaded for presenting."""
+    groups = AssetGroup.objects.select_related("network").prefetch_related("site_partners")
+    if network_id is not None:
+        groups = groups.filter(network_id=network_id)
+    return within_networks(groups, network_ids)
+
+
+def asset_group_visible_get(*, group_id: str, network_ids: NetworkIds) -> AssetGroup:
+    return visible_get(asset_groups_visible(network_ids=network_ids), group_id, "asset_group")
+
+
+def site_partners_visible(
+    *,
+    network_ids: NetworkIds,
+    network_id: uuid.UUID | None = None,
+    partner_type: str | None = None,
+) -> QuerySet[SitePartner]:
+    """Partners the client may see: of its networks or shared. `network_id` keeps that
+    network's own partners and the shared ones, which serve it as well."""
+    partners = SitePartner.objects.select_related("network")
+    if network_id is not None:
+        partners = partners.filter(Q(network_id=network_id) | Q(network__isnull=True))
+    if partner_type is not None:
+        partners = partners.filter(type=partner_type)
+    return within_networks(partners, network_ids, shared=True)
+
+
+def site_partner_visible_get(*, partner_id: str, network_ids: NetworkIds) -> SitePartner:
+    partners = site_partners_visible(network_ids=network_ids)
+    return visible_get(partners, partner_id, "site_partner")
+
+
+def assets_with_details(assets: QuerySet[Asset]) -> QuerySet[Asset]:
+    """Everything an asset's representation shows, in a fixed number of queries for any page."""
+    return assets.select_related("network", "asset_group", "rate").prefetch_related("connectors")
+
+
+def assets_filter(
+    assets: QuerySet[Asset],
+    *,
+    vendor: str | None = None,
+    model: str | None = None,
+    firmware_version: str | None = None,
+    asset_group_ids: list[uuid.UUID] | None = None,
+    network_id: uuid.UUID | None = None,
+    online: bool | None = None,
+) -> QuerySet[Asset]:
+    """Assets matching every given filter; make, model and firmware ignore case, as stations
+    spell their vendor inconsistently across firmware releases."""
+    if vendor is not None:
+        assets = assets.filter(vendor__iexact=vendor)
+    if model is not None:
+        assets = assets.filter(model__iexact=model)
+    if firmware_version is not None:
+        assets = assets.filter(firmware_version__iexact=firmware_version)
+    if asset_group_ids is not None:
+        assets = assets.filter(asset_group_id__in=asset_group_ids)
+    if network_id is not None:
+        assets = assets.filter(network_id=network_id)
+    if online is not None:
+        assets = assets.filter(is_online=online)
+    return assets

@@ -1,3 +1,7 @@
+from django.db import IntegrityError, transaction
+from rest_framework import status
+
+from api.errors import ApiError
 from networks.models import Network
 
 DEFAULT_NETWORK_NAME = "default"
@@ -7,3 +11,39 @@ def network_get_or_create(*, name: str | None) -> Network:
     """The network called `name`, created on first use; the default network when `name` is None."""
     network, _ = Network.objects.get_or_create(name=name or DEFAULT_NETWORK_NAME)
     return network
+
+
+def network_create(*, name: str, description: str = "") -> Network:
+    """Create a network. Raises ApiError 409 network_name_taken."""
+    network = Network(name=name, description=description)
+    _save_unique_name(network, update_fields=None)
+    return network
+
+
+def network_update(
+    *, network: Network, name: str | None = None, description: str | None = None
+) -> Network:
+    """Rename or redescribe a network. Raises ApiError 409 network_name_taken."""
+    changed: list[str] = []
+    if name is not None:
+        network.name = name
+        changed.append("name")
+    if description is not None:
+        network.description = description
+        changed.append("description")
+    _save_unique_name(network, update_fields=[*changed, "updated_at"])
+    return network
+
+
+def _save_unique_name(network: Network, *, update_fields: list[str] | None) -> None:
+    # The unique index decides: a check before saving could race with another request.
+    try:
+        with transaction.atomic():
+            network.save(update_fields=update_fields)
+    except IntegrityError:
+        raise ApiError(
+            status.HTTP_409_CONFLICT,
+            "network_name_taken",
+            f"A network called {network.name!r} already exists.",
+            {"field": "name"},
+        ) from None

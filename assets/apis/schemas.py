@@ -1,0 +1,167 @@
+"""OpenAPI descriptions of the asset-management API's answers. Documentation only: the views
+build these shapes in assets.presenters."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
+
+Shape = type[serializers.Serializer]
+
+
+def shape(name: str, fields: dict[str, serializers.Field]) -> Shape:
+    """A serializer class named `name` (its OpenAPI component name) with `fields`; the
+    contract's camelCase names are dictionary keys here, not Python attributes."""
+    return type(name, (serializers.Serializer,), {**fields, "__module__": __name__})
+
+
+def envelopes(item: Shape) -> tuple[Shape, Shape]:
+    """`{"data": item}` and `{"data": {"hasMore", "items": [item]}}`."""
+    name = item.__name__
+    page_data = shape(
+        f"{name}PageData", {"hasMore": serializers.BooleanField(), "items": item(many=True)}
+    )
+    return shape(f"{name}Envelope", {"data": item()}), shape(f"{name}Page", {"data": page_data()})
+
+
+def _texts(*names: str) -> dict[str, serializers.Field]:
+    return {name: serializers.CharField(allow_null=True) for name in names}
+
+
+def _times() -> dict[str, serializers.Field]:
+    return {"createdAt": serializers.DateTimeField(), "updatedAt": serializers.DateTimeField()}
+
+
+Reference = shape("Reference", {"id": serializers.UUIDField(), "name": serializers.CharField()})
+
+Network = shape(
+    "Network",
+    {
+        "id": serializers.UUIDField(),
+        "name": serializers.CharField(),
+        "description": serializers.CharField(),
+        **_times(),
+    },
+)
+
+Asset = shape(
+    "Asset",
+    {
+        "id": serializers.UUIDField(),
+        "name": serializers.CharField(),
+        "ocppIdentity": serializers.CharField(),
+        "network": Reference(),
+        "assetGroup": Reference(allow_null=True),
+        "protocol": serializers.CharField(allow_null=True),
+        "securityProfile": serializers.IntegerField(),
+        "registrationStatus": serializers.CharField(),
+        "heartbeatInterval": serializers.IntegerField(allow_null=True),
+        "online": serializers.BooleanField(),
+        "lastSeen": serializers.DateTimeField(allow_null=True),
+        "connectedAt": serializers.DateTimeField(allow_null=True),
+        "manufacturing": shape(
+            "Manufacturing",
+            _texts(
+                "chargingStationMake",
+                "chargingStationModel",
+                "serialNumber",
+                "chargeBoxSerialNumber",
+                "firmwareVersion",
+                "iccid",
+                "imsi",
+                "meterType",
+                "meterSerialNumber",
+            ),
+        )(help_text="From the station's last BootNotification"),
+        "connectors": shape(
+            "AssetConnector",
+            {
+                "evseId": serializers.IntegerField(),
+                "connectorId": serializers.IntegerField(),
+                **_texts("status", "errorCode", "type"),
+                "maxAmperage": serializers.IntegerField(allow_null=True),
+                "maxVoltage": serializers.IntegerField(allow_null=True),
+                "statusUpdatedAt": serializers.DateTimeField(allow_null=True),
+            },
+        )(many=True),
+        "rate": shape(
+            "AssetRate",
+            {
+                "id": serializers.UUIDField(),
+                "name": serializers.CharField(),
+                "currency": serializers.CharField(),
+                **_texts("pricePerKwh", "pricePerHour", "flatFee", "idleFeePerMinute"),
+            },
+        )(allow_null=True, help_text="Prices are decimal strings"),
+        **_times(),
+    },
+)
+
+SitePartnerReference = shape(
+    "SitePartnerReference",
+    {
+        "id": serializers.UUIDField(),
+        "name": serializers.CharField(),
+        "type": serializers.CharField(),
+    },
+)
+
+SitePartner = shape(
+    "SitePartner",
+    {
+        "id": serializers.UUIDField(),
+        "name": serializers.CharField(),
+        "type": serializers.CharField(help_text="siteHost / utility / reportingAgency"),
+        "network": Reference(allow_null=True, help_text="null: shared by every network"),
+        **_texts("contactEmail", "contactPhone"),
+        **_times(),
+    },
+)
+
+AssetGroup = shape(
+    "AssetGroup",
+    {
+        "id": serializers.UUIDField(),
+        "name": serializers.CharField(),
+        "network": Reference(),
+        "address": shape(
+            "Address", _texts("line1", "line2", "city", "postalCode", "state", "country")
+        )(),
+        "latitude": serializers.FloatField(allow_null=True),
+        "longitude": serializers.FloatField(allow_null=True),
+        "timezone": serializers.CharField(),
+        "openingHours": shape(
+            "OpeningHours",
+            {
+                "dayOfWeek": serializers.IntegerField(help_text="0 = Sunday ... 6 = Saturday"),
+                "open": serializers.CharField(),
+                "close": serializers.CharField(),
+            },
+        )(many=True),
+        "open24x7": serializers.BooleanField(),
+        "sitePartners": SitePartnerReference(many=True),
+        **_times(),
+    },
+)
+
+AssetEnvelope, AssetPage = envelopes(Asset)
+AssetGroupEnvelope, AssetGroupPage = envelopes(AssetGroup)
+SitePartnerEnvelope, SitePartnerPage = envelopes(SitePartner)
+NetworkEnvelope, NetworkPage = envelopes(Network)
+
+PAGE_PARAMETERS = [
+    OpenApiParameter("limit", OpenApiTypes.INT, description="Items per page, 1-100 (default 20)"),
+    OpenApiParameter(
+        "startingAfter", OpenApiTypes.STR, description="The id of the previous page's last item"
+    ),
+]
+
+
+def errors(extra: dict[int, str] | None = None) -> dict[int, OpenApiResponse]:
+    """The error answers every endpoint may give, plus `extra` ({404: "asset_not_found"})."""
+    answers = {
+        400: "invalid_request (the message names the field) / invalid_limit / invalid_cursor",
+        401: "unauthenticated / invalid_token",
+        403: "insufficient_scope",
+        **(extra or {}),
+    }
+    return {code: OpenApiResponse(description=text) for code, text in answers.items()}
