@@ -184,6 +184,9 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.ScryptPasswordHasher",
     "assets.hashers.StationPasswordHasher",
 ]
+if env_bool("CSMS_TEST_FAST_HASHING", False):
+    # For the server processes the test suite starts (tests/conftest.py sets it).
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

@@ -12,6 +12,16 @@ from tests.servers import daphne_process
 STATION_PASSWORD = "correct-horse-battery-staple"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Hashing thousands of test secrets at production cost would dominate the run time: a
+    # fast hasher here, and (through the environment) in the server processes tests start.
+    os.environ["CSMS_TEST_FAST_HASHING"] = "1"
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        *settings.PASSWORD_HASHERS,
+    ]
+
+
 @pytest.fixture
 def make_station(db: None):
     """Create a station (asset) that may connect with STATION_PASSWORD."""
