@@ -1,7 +1,14 @@
 from django.contrib import admin
 
 from assets.admin_actions import disable_rate, reset_hard, reset_soft, sync_rate
-from assets.models import Asset, Connector, StationEvent, StationVariable
+from assets.models import (
+    Asset,
+    AssetGroup,
+    Connector,
+    SitePartner,
+    StationEvent,
+    StationVariable,
+)
 
 
 class ConnectorInline(admin.TabularInline):
@@ -24,7 +31,14 @@ class AssetAdmin(admin.ModelAdmin):
         "firmware_version",
         "last_seen_at",
     )
-    list_filter = ("is_online", "protocol", "registration_status", "network", "vendor")
+    list_filter = (
+        "is_online",
+        "protocol",
+        "registration_status",
+        "network",
+        "asset_group",
+        "vendor",
+    )
     search_fields = ("identity", "name", "serial_number", "vendor", "model")
     readonly_fields = (
         "password_hash",
@@ -38,7 +52,7 @@ class AssetAdmin(admin.ModelAdmin):
     inlines = [ConnectorInline]
     list_select_related = ("network",)
     actions = [reset_soft, reset_hard, sync_rate, disable_rate]
-    autocomplete_fields = ("network",)
+    autocomplete_fields = ("network", "asset_group", "rate")
 
 
 @admin.register(StationEvent)
@@ -52,3 +66,18 @@ class StationEventAdmin(admin.ModelAdmin):
 class StationVariableAdmin(admin.ModelAdmin):
     list_display = ("asset", "component", "evse_id", "variable", "attribute_type", "value")
     search_fields = ("asset__identity", "component", "variable")
+
+
+@admin.register(AssetGroup)
+class AssetGroupAdmin(admin.ModelAdmin):
+    list_display = ("name", "network", "city", "country", "timezone", "open_24x7")
+    list_filter = ("network", "country", "open_24x7")
+    search_fields = ("name", "city", "address_line1", "postal_code")
+    filter_horizontal = ("site_partners",)
+
+
+@admin.register(SitePartner)
+class SitePartnerAdmin(admin.ModelAdmin):
+    list_display = ("name", "type", "network", "contact_email")
+    list_filter = ("type", "network")
+    search_fields = ("name", "contact_email")

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from api.models import ApiClient
-from assets.models import Asset
+from assets.models import Asset, AssetGroup, SitePartner
 from ocpp_bridge.models import ChargerConnection, OcppCall, OcppFrame
 from rates.models import Rate
 
@@ -27,6 +27,11 @@ def connect(asset: Asset, protocol: str) -> Asset:
 def fleet(make_station) -> dict[str, Asset]:
     rate = Rate.objects.create(name="Standard", price_per_kwh="0.30")
     online = connect(make_station("CP-ON", rate=rate), "ocpp1.6")
+    group = AssetGroup.objects.create(network=online.network, name="Depot", city="Oslo")
+    group.site_partners.add(
+        SitePartner.objects.create(name="Grid Co", type=SitePartner.Type.UTILITY)
+    )
+    Asset.objects.filter(pk=online.pk).update(asset_group=group)
     offline = make_station("CP-OFF", protocol="ocpp2.0.1")
     OcppFrame.objects.create(asset=online, direction="in", message_type=2, action="Heartbeat")
     return {"online": online, "offline": offline}
