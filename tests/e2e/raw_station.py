@@ -2,6 +2,7 @@
 
 import asyncio
 import base64
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from tests.conftest import STATION_PASSWORD
 
@@ -69,6 +71,11 @@ class RawStation:
         return self.calls
 
     async def _read(self) -> None:
+        assert self._ws is not None
+        with contextlib.suppress(ConnectionClosed):  # e.g. its server was killed by the test
+            await self._read_frames()
+
+    async def _read_frames(self) -> None:
         assert self._ws is not None
         async for text in self._ws:
             frame = json.loads(text)
