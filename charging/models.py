@@ -34,6 +34,28 @@ class ChargingSession(models.Model):
     meter_stop_wh = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
     energy_wh = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
     stop_reason = models.CharField(max_length=30, blank=True)
+    # Whether the station's own stop (StopTransaction / TransactionEvent Ended) was applied. A
+    # session the CSMS closed (aborted, or stale after a reboot) still takes the station's late
+    # stop for its meter reading; once the station's stop is in, repeats change nothing.
+    station_stopped = models.BooleanField(default=False)
+    # The latest station time the session was seen running (start, meter reading, event): the
+    # cost of an active session is computed up to it, a stale session is closed at it.
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    # 2.x chargingState changes as [ISO time, state], sorted by time: the source of idle time.
+    charging_states = models.JSONField(default=list, blank=True)
+
+    # The asset's rate when the session started, copied so later edits leave it as it was.
+    rate = models.ForeignKey(
+        "rates.Rate", null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions"
+    )
+    currency = models.CharField(max_length=3, blank=True, help_text="Empty: no rate at start.")
+    price_per_kwh = models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True)
+    price_per_hour = models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True)
+    flat_fee = models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True)
+    idle_fee_per_minute = models.DecimalField(
+        max_digits=10, decimal_places=4, null=True, blank=True
+    )
+    cost_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     remote_start_id = models.IntegerField(null=True, blank=True)
     reservation_id = models.IntegerField(null=True, blank=True)
     last_seq_no = models.IntegerField(null=True, blank=True)
@@ -53,6 +75,10 @@ class ChargingSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.asset_id}/{self.transaction_id}"
+
+    @property
+    def has_rate(self) -> bool:
+        return bool(self.currency)
 
 
 class MeterSample(models.Model):

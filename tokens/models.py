@@ -10,12 +10,28 @@ class TokenStatus(models.TextChoices):
     INVALID = "Invalid"
 
 
+class TokenType(models.TextChoices):
+    """OCPP 2.x IdTokenEnumType."""
+
+    CENTRAL = "Central"
+    EMAID = "eMAID"
+    ISO14443 = "ISO14443"
+    ISO15693 = "ISO15693"
+    KEY_CODE = "KeyCode"
+    LOCAL = "Local"
+    MAC_ADDRESS = "MacAddress"
+    NO_AUTHORIZATION = "NoAuthorization"
+
+
 class IdToken(models.Model):
     """An id token (RFID card, app token, ...) that Authorize and transactions check."""
 
     id_token = models.CharField(max_length=255, unique=True)
     token_type = models.CharField(
-        max_length=20, default="ISO14443", help_text="OCPP 2.x IdTokenEnumType."
+        max_length=20,
+        choices=TokenType.choices,
+        default=TokenType.ISO14443,
+        help_text="OCPP 2.x IdTokenEnumType.",
     )
     status = models.CharField(
         max_length=10, choices=TokenStatus.choices, default=TokenStatus.ACCEPTED

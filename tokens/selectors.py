@@ -1,8 +1,11 @@
-"""Reads of id tokens: the Authorize decision."""
+"""Reads of id tokens: the Authorize decision, and what an API client may see."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from charging.models import ChargingSession, SessionStatus
@@ -41,10 +44,57 @@ def token_authorize(*, id_token: str, network_id: object | None = None) -> Autho
     return Authorization(status, token.group_id, token.expires_at)
 
 
-def token_authorize_start(*, id_token: str, network_id: object | None = None) -> Authorization:
-    """token_authorize, and ConcurrentTx when the token already has an active session."""
+def token_authorize_start(
+    *,
+    id_token: str,
+    network_id: object | None = None,
+    asset_id: object | None = None,
+    evse_id: int | None = None,
+) -> Authorization:
+    """token_authorize, and ConcurrentTx when the token already has an active session elsewhere.
+
+    A session of the token on the EVSE starting now (`asset_id`, `evse_id`) does not count: a
+    repeated StartTransaction must get the first answer again, and a session the station lost
+    in a reboot is closed by this start rather than blocking the driver's new one.
+    """
     authorization = token_authorize(id_token=id_token, network_id=network_id)
-    busy = ChargingSession.objects.filter(id_token=id_token, status=SessionStatus.ACTIVE).exists()
+    active = ChargingSession.objects.filter(id_token=id_token, status=SessionStatus.ACTIVE)
+    if asset_id is not None:
+        active = active.exclude(asset_id=asset_id, evse_id=evse_id)
+    busy = active.exists()
     if authorization.accepted and busy:
         return Authorization(CONCURRENT_TX, authorization.group_id, authorization.expires_at)
     return authorization
+
+
+def tokens_visible(*, network_ids: Collection[Any] | None) -> QuerySet[IdToken]:
+    """Every token when unrestricted (None); else only the tokens of `network_ids`. Tokens
+    without a network are valid on every network, so only unrestricted clients see them."""
+    tokens = IdToken.objects.all()
+    return tokens if network_ids is None else tokens.filter(network_id__in=network_ids)
+
+
+def token_list(
+    *,
+    network_ids: Collection[Any] | None,
+    status: str | None = None,
+    network_id: Any = None,
+    group_id: str | None = None,
+    id_token: str | None = None,
+) -> QuerySet[IdToken]:
+    tokens = tokens_visible(network_ids=network_ids)
+    if status:
+        tokens = tokens.filter(status=status)
+    if network_id is not None:
+        tokens = tokens.filter(network_id=network_id)
+    if group_id:
+        tokens = tokens.filter(group_id=group_id)
+    if id_token:
+        tokens = tokens.filter(id_token=id_token)
+    return tokens
+
+
+def token_visible_get(*, network_ids: Collection[Any] | None, token_id: str) -> IdToken | None:
+    if not token_id.isdigit():
+        return None
+    return tokens_visible(network_ids=network_ids).filter(pk=int(token_id)).first()

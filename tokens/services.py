@@ -1,6 +1,68 @@
 """Writes to id tokens."""
 
-from tokens.models import IdToken, TokenStatus
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from tokens.models import IdToken, TokenStatus, TokenType
+
+# What an operator may change on a token (the API's PATCH).
+UPDATABLE_FIELDS = frozenset(
+    {"id_token", "token_type", "status", "expires_at", "group_id", "network_id", "description"}
+)
+
+
+class TokenTakenError(Exception):
+    """Another token already has this idToken (unique across all networks: Authorize looks a
+    token up by its value alone)."""
+
+
+def token_create(
+    *,
+    id_token: str,
+    token_type: str = TokenType.ISO14443,
+    status: str = TokenStatus.ACCEPTED,
+    expires_at: datetime | None = None,
+    group_id: str = "",
+    network_id: Any = None,
+    description: str = "",
+) -> IdToken:
+    """Create a token. Raises TokenTakenError when the idToken exists."""
+    token = IdToken(
+        id_token=id_token,
+        token_type=token_type,
+        status=status,
+        expires_at=expires_at,
+        group_id=group_id,
+        network_id=network_id,
+        description=description,
+    )
+    _save_unique(token)
+    return token
+
+
+def token_update(*, token: IdToken, changes: dict[str, Any]) -> IdToken:
+    """Change the given fields (UPDATABLE_FIELDS). Raises TokenTakenError when the new idToken
+    belongs to another token."""
+    unknown = set(changes) - UPDATABLE_FIELDS
+    if unknown:
+        raise ValueError(f"Not updatable: {', '.join(sorted(unknown))}")
+    for name, value in changes.items():
+        setattr(token, name, value)
+    _save_unique(token)
+    return token
+
+
+def _save_unique(token: IdToken) -> None:
+    taken = IdToken.objects.filter(id_token=token.id_token).exclude(pk=token.pk).exists()
+    if taken:
+        raise TokenTakenError(f"idToken {token.id_token!r} is taken.")
+    try:
+        with transaction.atomic():
+            token.save()
+    except IntegrityError:  # the same value raced in from another request
+        raise TokenTakenError(f"idToken {token.id_token!r} is taken.") from None
 
 
 def token_upsert(

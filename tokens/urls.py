@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from tokens.apis import TokenDetailView, TokenListView
+
+urlpatterns = [
+    path("tokens", TokenListView.as_view(), name="tokens"),
+    path("tokens/<str:token_id>", TokenDetailView.as_view(), name="token-detail"),
+]

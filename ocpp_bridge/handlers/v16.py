@@ -67,7 +67,12 @@ def authorize(station: StationContext, payload: Payload) -> Payload:
 
 @handles("StartTransaction", V16)
 def start_transaction(station: StationContext, payload: Payload) -> Payload:
-    authorization = token_authorize_start(id_token=payload["idTag"], network_id=station.network_id)
+    authorization = token_authorize_start(
+        id_token=payload["idTag"],
+        network_id=station.network_id,
+        asset_id=station.asset_id,
+        evse_id=payload["connectorId"],
+    )
     # The session is recorded whatever the token's status: the station may already be charging
     # (offline start), and it will stop the transaction itself when told the tag is not Accepted.
     session = session_start_v16(

@@ -9,7 +9,8 @@ from assets.services import (
     station_event_record,
     station_variable_upsert,
 )
-from charging.services import TransactionEvent, meter_values_record, transaction_event_apply
+from charging.services import meter_values_record
+from charging.transaction_events import TransactionEvent, transaction_event_apply
 from ocpp_bridge.handlers import V2, Payload, StationContext, handles
 from ocpp_bridge.handlers.common import boot_record, parse_time
 from tokens.selectors import Authorization, token_authorize

@@ -178,3 +178,39 @@ async def test_2_0_1_authorize_knows_unknown_tokens(station: Asset) -> None:
     reply = await client.call("Authorize", {"idToken": {"idToken": "NOPE", "type": "ISO14443"}})
     await client.close()
     assert reply[2]["idTokenInfo"]["status"] == "Unknown"
+
+
+async def test_1_6_a_late_older_meter_value_does_not_lower_the_energy(station: Asset) -> None:
+    client = FakeStation("CP-1", "ocpp1.6")
+    await client.connect()
+    start = {"connectorId": 1, "idTag": "GOOD", "meterStart": 1000, "timestamp": T0}
+    tx_id = (await client.call("StartTransaction", start))[2]["transactionId"]
+    for at, wh in ((T2, 6000), (T1, 3000)):  # the queued older reading arrives last
+        meter = {"connectorId": 1, "transactionId": tx_id, "meterValue": meter_16(at, wh)}
+        assert (await client.call("MeterValues", meter))[0] == 3
+    await client.close()
+    session = await ChargingSession.objects.aget()
+    assert session.status == SessionStatus.ACTIVE and session.energy_wh == Decimal(5000)
+    assert session.last_seen_at.isoformat().startswith("2025-03-01T10:30")
+
+
+async def test_2_0_1_a_second_ended_with_another_seq_no_changes_nothing(station: Asset) -> None:
+    client = FakeStation("CP-1", "ocpp2.0.1")
+    await client.connect()
+    started = tx_event("Started", 0, T0, evse={"id": 1}, meterValue=meter_201(T0, 1.0))
+    ended = tx_event(
+        "Ended",
+        1,
+        T1,
+        transactionInfo={"transactionId": "TX-1", "stoppedReason": "Local"},
+        meterValue=meter_201(T1, 4.0),
+    )
+    again = {**ended, "seqNo": 2, "timestamp": T2}
+    again["transactionInfo"] = {"transactionId": "TX-1", "stoppedReason": "Other"}
+    for event in (started, ended, again):
+        assert (await client.call("TransactionEvent", event))[0] == 3
+    await client.close()
+    session = await ChargingSession.objects.aget()
+    assert (session.status, session.stop_reason) == (SessionStatus.COMPLETED, "Local")
+    assert session.stopped_at.isoformat().startswith("2025-03-01T10:15")
+    assert session.energy_wh == Decimal(3000)

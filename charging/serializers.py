@@ -1,0 +1,111 @@
+"""Request shapes of the session endpoints, and the documented shape of their answers."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
+
+from charging.models import SessionStatus
+
+PAGE_PARAMETERS = [
+    OpenApiParameter("limit", OpenApiTypes.INT, description="Items per page, 1 to 100 (20)."),
+    OpenApiParameter(
+        "startingAfter", OpenApiTypes.STR, description="The id of the previous page's last item."
+    ),
+]
+
+
+class SessionFilterSerializer(serializers.Serializer):
+    assetId = serializers.CharField(required=False, help_text="The asset's id or OCPP identity")
+    status = serializers.ChoiceField(choices=SessionStatus.values, required=False)
+    tokenId = serializers.IntegerField(
+        required=False, min_value=1, help_text="The id of a token of /tokens"
+    )
+    idToken = serializers.CharField(required=False, help_text="The id token the session used")
+    startedAfter = serializers.DateTimeField(
+        required=False, help_text="Sessions started at or after this time"
+    )
+    startedBefore = serializers.DateTimeField(
+        required=False, help_text="Sessions started before this time"
+    )
+
+
+class SessionAbortSerializer(serializers.Serializer):
+    chargingStationId = serializers.CharField(help_text="The asset's id or OCPP identity")
+    connectorId = serializers.IntegerField(
+        min_value=1, help_text="The 1.6 connectorId or the 2.x EVSE id"
+    )
+
+
+# Documentation only: charging.presenters builds these shapes.
+
+
+class SessionAssetSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    ocppIdentity = serializers.CharField()
+
+
+class SessionRateSerializer(serializers.Serializer):
+    id = serializers.CharField(allow_null=True, help_text="Null once the rate was deleted")
+    name = serializers.CharField(allow_null=True)
+    currency = serializers.CharField()
+    pricePerKwh = serializers.FloatField(allow_null=True)
+    pricePerHour = serializers.FloatField(allow_null=True)
+    flatFee = serializers.FloatField(allow_null=True)
+    idleFeePerMinute = serializers.FloatField(allow_null=True)
+
+
+class CostSerializer(serializers.Serializer):
+    amount = serializers.FloatField(help_text="Rounded to the currency's minor unit")
+    currency = serializers.CharField()
+
+
+class SessionSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    ocppTransactionId = serializers.CharField()
+    asset = SessionAssetSerializer()
+    evseId = serializers.IntegerField(allow_null=True)
+    connectorId = serializers.IntegerField(allow_null=True)
+    idToken = serializers.CharField(allow_null=True)
+    status = serializers.ChoiceField(choices=SessionStatus.values)
+    startedAt = serializers.DateTimeField(allow_null=True)
+    stoppedAt = serializers.DateTimeField(allow_null=True)
+    durationSeconds = serializers.IntegerField(
+        allow_null=True, help_text="Up to now while the session is active"
+    )
+    meterStartWh = serializers.FloatField(allow_null=True)
+    meterStopWh = serializers.FloatField(allow_null=True)
+    energyWh = serializers.FloatField(allow_null=True)
+    stopReason = serializers.CharField(allow_null=True)
+    rate = SessionRateSerializer(
+        allow_null=True, help_text="The asset's rate when the session started"
+    )
+    cost = CostSerializer(
+        allow_null=True, help_text="Null without a rate; up to the latest reading while active"
+    )
+    updatedAt = serializers.DateTimeField()
+
+
+class SessionAnswerSerializer(serializers.Serializer):
+    data = SessionSerializer()
+
+
+class SessionPageDataSerializer(serializers.Serializer):
+    hasMore = serializers.BooleanField()
+    items = SessionSerializer(many=True)
+
+
+class SessionPageSerializer(serializers.Serializer):
+    data = SessionPageDataSerializer()
+
+
+class StopRequestSerializer(serializers.Serializer):
+    ocppMessageId = serializers.CharField()
+    action = serializers.CharField(help_text="RemoteStopTransaction or RequestStopTransaction")
+    state = serializers.CharField()
+
+
+class SessionAbortAnswerSerializer(serializers.Serializer):
+    data = SessionSerializer()
+    stopRequest = StopRequestSerializer(
+        allow_null=True, help_text="The stop sent to the station; null when it is offline"
+    )
