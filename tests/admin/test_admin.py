@@ -3,9 +3,11 @@
 import pytest
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 
 from api.models import ApiClient
 from assets.models import Asset, AssetGroup, SitePartner
+from charging.models import ChargingSession, MeterSample
 from ocpp_bridge.models import ChargerConnection, OcppCall, OcppFrame
 from rates.models import Rate
 
@@ -32,6 +34,10 @@ def fleet(make_station) -> dict[str, Asset]:
         SitePartner.objects.create(name="Grid Co", type=SitePartner.Type.UTILITY)
     )
     Asset.objects.filter(pk=online.pk).update(asset_group=group)
+    session = ChargingSession.objects.create(asset=online, transaction_id="1", id_token="T1")
+    MeterSample.objects.create(
+        asset=online, session=session, sampled_at=timezone.now(), value="1200.5", unit="Wh"
+    )
     offline = make_station("CP-OFF", protocol="ocpp2.0.1")
     OcppFrame.objects.create(asset=online, direction="in", message_type=2, action="Heartbeat")
     return {"online": online, "offline": offline}
