@@ -8,11 +8,11 @@ from rest_framework.views import APIView
 
 from api.access import asset_visible_get, client_network_ids
 from api.errors import ApiError, not_found
+from api.openapi import PAGE_PARAMETERS, errors
 from api.pagination import one, paginated
 from charging.presenters import session_data, stop_request_data
 from charging.selectors import session_list, session_visible_get
 from charging.serializers import (
-    PAGE_PARAMETERS,
     SessionAbortAnswerSerializer,
     SessionAbortSerializer,
     SessionAnswerSerializer,
@@ -22,12 +22,7 @@ from charging.serializers import (
 from charging.services import SessionNotFoundError, session_abort
 from ocpp_bridge.api_calls import requester
 
-ERRORS = {
-    400: OpenApiResponse(description="invalid_request (names the field) / invalid_limit / "
-                         "invalid_cursor"),
-    401: OpenApiResponse(description="unauthenticated / invalid_token"),
-    403: OpenApiResponse(description="insufficient_scope"),
-}  # fmt: skip
+ERRORS = errors()
 TAGS = ["Charging sessions"]
 
 

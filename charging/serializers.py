@@ -1,17 +1,8 @@
 """Request shapes of the session endpoints, and the documented shape of their answers."""
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from charging.models import SessionStatus
-
-PAGE_PARAMETERS = [
-    OpenApiParameter("limit", OpenApiTypes.INT, description="Items per page, 1 to 100 (20)."),
-    OpenApiParameter(
-        "startingAfter", OpenApiTypes.STR, description="The id of the previous page's last item."
-    ),
-]
 
 
 class SessionFilterSerializer(serializers.Serializer):

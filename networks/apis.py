@@ -8,9 +8,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.access import client_network_ids
+from api.openapi import PAGE_PARAMETERS, errors
 from api.pagination import one, paginated
 from assets.apis.references import network_restricted
-from assets.apis.schemas import PAGE_PARAMETERS, NetworkEnvelope, NetworkPage, errors
+from assets.apis.schemas import NetworkEnvelope, NetworkPage
 from assets.presenters import network_present
 from assets.selectors import network_visible_get, networks_visible
 from assets.serializers import NetworkCreateSerializer, NetworkUpdateSerializer

@@ -17,12 +17,12 @@ from rest_framework.views import APIView
 
 from api.access import client_network_ids
 from api.errors import ApiError, not_found
+from api.openapi import PAGE_PARAMETERS, errors
 from api.pagination import one, paginated
 from networks.models import Network
 from tokens.models import IdToken
 from tokens.selectors import token_list, token_visible_get
 from tokens.serializers import (
-    PAGE_PARAMETERS,
     TokenAnswerSerializer,
     TokenFilterSerializer,
     TokenPageSerializer,
@@ -31,12 +31,7 @@ from tokens.serializers import (
 )
 from tokens.services import TokenTakenError, token_create, token_update
 
-ERRORS = {
-    400: OpenApiResponse(description="invalid_request (names the field) / invalid_limit / "
-                         "invalid_cursor"),
-    401: OpenApiResponse(description="unauthenticated / invalid_token"),
-    403: OpenApiResponse(description="insufficient_scope"),
-}  # fmt: skip
+ERRORS = errors()
 TAKEN = OpenApiResponse(description="token_taken: another token has this idToken")
 NOT_FOUND = OpenApiResponse(description="token_not_found (also outside your networks)")
 TAGS = ["Tokens"]

@@ -2,19 +2,10 @@
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from ocpp_bridge.presenters import iso
 from tokens.models import IdToken, TokenStatus, TokenType
-
-PAGE_PARAMETERS = [
-    OpenApiParameter("limit", OpenApiTypes.INT, description="Items per page, 1 to 100 (20)."),
-    OpenApiParameter(
-        "startingAfter", OpenApiTypes.STR, description="The id of the previous page's last item."
-    ),
-]
 
 
 def token_data(token: IdToken) -> dict[str, Any]:

@@ -8,9 +8,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.access import client_network_ids
+from api.openapi import PAGE_PARAMETERS, errors
 from api.pagination import one, paginated
 from assets.apis.references import resolve_references
-from assets.apis.schemas import PAGE_PARAMETERS, AssetGroupEnvelope, AssetGroupPage, errors
+from assets.apis.schemas import AssetGroupEnvelope, AssetGroupPage
 from assets.presenters import asset_group_present
 from assets.selectors import (
     asset_group_visible_get,

@@ -8,9 +8,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.access import asset_visible_get, assets_visible, client_network_ids
+from api.openapi import PAGE_PARAMETERS, errors
 from api.pagination import one, paginated
 from assets.apis.references import resolve_references
-from assets.apis.schemas import PAGE_PARAMETERS, AssetEnvelope, AssetPage, errors
+from assets.apis.schemas import AssetEnvelope, AssetPage
 from assets.presenters import asset_present
 from assets.selectors import assets_filter, assets_with_details
 from assets.serializers import AssetCreateSerializer, AssetFilterSerializer, AssetUpdateSerializer

@@ -8,9 +8,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.access import client_network_ids
+from api.openapi import PAGE_PARAMETERS, errors
 from api.pagination import one, paginated
 from assets.apis.references import network_restricted, resolve_references
-from assets.apis.schemas import PAGE_PARAMETERS, SitePartnerEnvelope, SitePartnerPage, errors
+from assets.apis.schemas import SitePartnerEnvelope, SitePartnerPage
 from assets.presenters import site_partner_present
 from assets.selectors import site_partner_visible_get, site_partners_visible
 from assets.serializers import (
