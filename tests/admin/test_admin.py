@@ -130,3 +130,8 @@ def test_an_api_client_is_created_with_its_scopes_and_networks(admin_client, fle
     client = ApiClient.objects.get(name="billing")
     assert client.granted_scopes() == ["read:session", "write:ocpp"]
     assert list(client.networks.all()) == [network]
+
+
+def test_the_admin_is_branded(admin_client) -> None:
+    page = admin_client.get(reverse("admin:index")).content.decode()
+    assert "CSMS &middot; charging station management" in page
