@@ -33,43 +33,37 @@ def run_for_each(
         messages.warning(request, f"{label} not sent to {len(refused)}: {'; '.join(refused)}.")
 
 
-@admin.action(description="Reset selected stations (soft)")
-def reset_soft(modeladmin: admin.ModelAdmin, request: HttpRequest, assets: QuerySet[Asset]) -> None:
-    run_for_each(
-        request,
-        assets,
-        "Soft reset",
-        lambda asset: station_reset(asset=asset, reset_type="Soft", source="admin"),
-    )
+def station_action(name: str, description: str, label: str, command: Command) -> Any:
+    """An admin action that runs `command` for each selected station (see run_for_each)."""
+
+    def action(modeladmin: admin.ModelAdmin, request: HttpRequest, assets: QuerySet[Asset]) -> None:
+        run_for_each(request, assets, label, command)
+
+    action.__name__ = name
+    return admin.action(description=description)(action)
 
 
-@admin.action(description="Reset selected stations (hard)")
-def reset_hard(modeladmin: admin.ModelAdmin, request: HttpRequest, assets: QuerySet[Asset]) -> None:
-    run_for_each(
-        request,
-        assets,
-        "Hard reset",
-        lambda asset: station_reset(asset=asset, reset_type="Hard", source="admin"),
-    )
-
-
-@admin.action(description="Send the rate to the selected stations' displays")
-def sync_rate(modeladmin: admin.ModelAdmin, request: HttpRequest, assets: QuerySet[Asset]) -> None:
-    run_for_each(
-        request,
-        assets,
-        "Rate display",
-        lambda asset: rate_display_sync(asset=asset, wait=False, source="admin"),
-    )
-
-
-@admin.action(description="Stop showing the rate on the selected stations")
-def disable_rate(
-    modeladmin: admin.ModelAdmin, request: HttpRequest, assets: QuerySet[Asset]
-) -> None:
-    run_for_each(
-        request,
-        assets,
-        "Rate display off",
-        lambda asset: rate_display_disable(asset=asset, wait=False, source="admin"),
-    )
+reset_soft = station_action(
+    "reset_soft",
+    "Reset selected stations (soft)",
+    "Soft reset",
+    lambda asset: station_reset(asset=asset, reset_type="Soft", source="admin"),
+)
+reset_hard = station_action(
+    "reset_hard",
+    "Reset selected stations (hard)",
+    "Hard reset",
+    lambda asset: station_reset(asset=asset, reset_type="Hard", source="admin"),
+)
+sync_rate = station_action(
+    "sync_rate",
+    "Send the rate to the selected stations' displays",
+    "Rate display",
+    lambda asset: rate_display_sync(asset=asset, wait=False, source="admin"),
+)
+disable_rate = station_action(
+    "disable_rate",
+    "Stop showing the rate on the selected stations",
+    "Rate display off",
+    lambda asset: rate_display_disable(asset=asset, wait=False, source="admin"),
+)

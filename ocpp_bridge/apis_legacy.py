@@ -16,10 +16,9 @@ from ocpp_bridge.api_calls import (
     ERRORS_DOC,
     command_station,
     refusals_as_api_errors,
-    refused,
     requester,
 )
-from ocpp_bridge.calls.create import CallRefusedError, station_version
+from ocpp_bridge.calls.create import station_version
 from ocpp_bridge.commands import station_reset
 from ocpp_bridge.presenters import raw_request_answer
 from ocpp_bridge.protocol.versions import OcppVersion
@@ -37,10 +36,8 @@ from ocpp_bridge.station_commands import (
 
 
 def version_of(asset: Asset) -> OcppVersion:
-    try:
+    with refusals_as_api_errors():
         return station_version(asset)
-    except CallRefusedError as error:
-        raise refused(error) from None
 
 
 def send(request: Request, asset: Asset, message: Message, request_id: str | None) -> Response:
