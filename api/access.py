@@ -4,10 +4,12 @@ import uuid
 from typing import Any
 
 from django.db.models import QuerySet
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
 from api.errors import not_found
 from assets.models import Asset
+from networks.models import Network
 
 
 def client_network_ids(request: Request) -> set[Any] | None:
@@ -46,3 +48,16 @@ def is_uuid(value: object) -> bool:
     except ValueError:
         return False
     return True
+
+
+def network_choice_check(request: Request, network_id: Any) -> None:
+    """400 unless the client may put a resource (token, webhook endpoint) in `network_id`
+    (None: every network). A network outside the client's is answered as if it did not exist."""
+    network_ids = client_network_ids(request)
+    if network_id is None:
+        if network_ids is not None:
+            raise ValidationError({"networkId": ["Give one of your networks."]})
+        return
+    outside = network_ids is not None and network_id not in network_ids
+    if outside or not Network.objects.filter(pk=network_id).exists():
+        raise ValidationError({"networkId": [f"No network with id '{network_id}'."]})

@@ -22,6 +22,7 @@ from assets.models import (
 )
 from networks.models import Network
 from networks.services import network_get_or_create
+from ocpp_bridge.services.station_events import connector_status_changed
 from rates.models import Rate
 
 STATION_HASHER = "pbkdf2_sha256_station"
@@ -110,7 +111,10 @@ def connector_record_status(
         connector_id=connector_id,
         defaults={"status": status, "status_at": at, "error_code": error_code, "info": info},
     )
-    if created or (connector.status_at and connector.status_at > at):
+    if created:
+        _tell_status(connector)
+        return connector
+    if connector.status_at and connector.status_at > at:
         return connector
     connector.status = status
     connector.status_at = at
@@ -118,7 +122,19 @@ def connector_record_status(
     connector.info = info
     connector.vendor_error_code = vendor_error_code
     connector.save(update_fields=["status", "status_at", "error_code", "info", "vendor_error_code"])
+    _tell_status(connector)
     return connector
+
+
+def _tell_status(connector: Connector) -> None:
+    connector_status_changed(
+        asset_id=connector.asset_id,
+        evse_id=connector.evse_id,
+        connector_id=connector.connector_id,
+        status=connector.status,
+        error_code=connector.error_code,
+        at=connector.status_at,
+    )
 
 
 def station_event_record(

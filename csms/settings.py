@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "tokens",
     "charging",
     "ocpp_bridge",
+    "webhooks",
+    "ui",
 ]
 
 MIDDLEWARE = [
@@ -135,7 +137,13 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-overdue-calls": {"task": "ocpp_bridge.tasks.sweep_overdue_calls", "schedule": 10.0},
     # Also done by every live daphne process; beat covers the case of none being left.
     "sweep-dead-servers": {"task": "ocpp_bridge.tasks.sweep_dead_servers", "schedule": 30.0},
+    # Retries that came due, and deliveries whose sender died mid-POST.
+    "webhook-deliveries-due": {"task": "webhooks.tasks.send_due_deliveries", "schedule": 30.0},
+    "webhook-deliveries-prune": {"task": "webhooks.tasks.prune_deliveries", "schedule": 3600.0},
 }
+# Webhook POSTs run on their own queue, so a slow receiver never holds up station calls
+# (docker-compose runs a worker for each; one worker may also take both: -Q celery,webhooks).
+CELERY_TASK_ROUTES = {"webhooks.tasks.*": {"queue": "webhooks"}}
 
 # --- REST API and OAuth2 --------------------------------------------------------------------
 OAUTH2_PROVIDER_APPLICATION_MODEL = "api.ApiClient"
@@ -218,6 +226,19 @@ OCPP_SYNC_QUEUE_WAIT = float(os.environ.get("OCPP_SYNC_QUEUE_WAIT", "30"))
 OCPP_SERVER_BEAT_SECONDS = float(os.environ.get("OCPP_SERVER_BEAT_SECONDS", "10"))
 # Frames above this size are refused with a CALLERROR instead of being parsed.
 OCPP_MAX_FRAME_BYTES = int(os.environ.get("OCPP_MAX_FRAME_BYTES", str(256 * 1024)))
+
+# --- Webhooks -------------------------------------------------------------------------------
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "30"))
+# After the first attempt fails: retries after 1 h, 4 h, 12 h, 24 h and 48 h.
+WEBHOOK_RETRY_DELAYS = [
+    int(seconds) for seconds in env_list("WEBHOOK_RETRY_DELAYS", "3600,14400,43200,86400,172800")
+]
+# An endpoint is disabled when every attempt has failed for this long (and at least
+# WEBHOOK_DISABLE_MIN_FAILURES attempts in a row): a receiver that is gone for good.
+WEBHOOK_DISABLE_AFTER_SECONDS = int(os.environ.get("WEBHOOK_DISABLE_AFTER_SECONDS", str(5 * 86400)))
+WEBHOOK_DISABLE_MIN_FAILURES = int(os.environ.get("WEBHOOK_DISABLE_MIN_FAILURES", "10"))
+# Finished deliveries are kept this long for listing and resending.
+WEBHOOK_RETENTION_DAYS = int(os.environ.get("WEBHOOK_RETENTION_DAYS", "30"))
 
 LOGGING = {
     "version": 1,

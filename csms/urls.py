@@ -15,4 +15,6 @@ urlpatterns = [
     path("", include("networks.urls")),
     path("", include("charging.urls")),
     path("", include("tokens.urls")),
+    path("", include("webhooks.urls")),
+    path("", include("ui.urls")),
 ]

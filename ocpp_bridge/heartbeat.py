@@ -9,6 +9,7 @@ from django.conf import settings
 
 from ocpp_bridge.services.connections import SERVER_INSTANCE
 from ocpp_bridge.services.presence import server_beat, servers_sweep_dead
+from webhooks.dispatch import embedded_periodic_jobs
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ async def _beat_forever(first_beat: asyncio.Future[None]) -> None:
                 logger.error("This process was swept as dead: closing its station sockets")
                 await get_channel_layer().group_send(PROCESS_GROUP, {"type": "ocpp.replaced"})
             await sweep()
+            embedded_periodic_jobs()
         except Exception:  # a database hiccup must not stop the heartbeat for good
             logger.exception("Heartbeat of %s failed", SERVER_INSTANCE)
         if not first_beat.done():

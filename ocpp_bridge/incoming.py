@@ -11,7 +11,7 @@ from assets.services import asset_touch
 from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
 from ocpp_bridge.calls.outcomes import ocpp_call_record_error, ocpp_call_record_result
 from ocpp_bridge.handlers import Payload, StationContext, handler_for
-from ocpp_bridge.models import Direction
+from ocpp_bridge.models import Direction, OcppCall
 from ocpp_bridge.protocol.errors import ErrorCode, OcppError
 from ocpp_bridge.protocol.framing import (
     CALLERROR,
@@ -58,19 +58,22 @@ def process_text(station: StationContext, text: str, *, max_bytes: int) -> str |
             return _answer_call(station, frame)
     # Answers are stored outside any transaction: the next call is handed to the consumer
     # right after, and its answer must find the call committed as sent.
-    _record_in(station, frame)
-    _take_answer(station, frame)
+    call = _take_answer(station, frame)
+    # Logged with the action it answers, so the log (and its followers) need no lookup.
+    _record_in(station, frame, action=call.action if call else "")
+    if call is not None:
+        ocpp_call_dispatch_next(asset_id=station.asset_id)
     return None
 
 
-def _take_answer(station: StationContext, frame: CallResult | CallError) -> None:
-    """The station answered one of our calls: store it, then send its next queued call."""
+def _take_answer(station: StationContext, frame: CallResult | CallError) -> OcppCall | None:
+    """The station answered one of our calls: store it; returns the call it answered."""
     if isinstance(frame, CallResult):
-        taken = ocpp_call_record_result(
+        call = ocpp_call_record_result(
             asset_id=station.asset_id, message_id=frame.message_id, payload=frame.payload
         )
     elif frame.message_type == CALLERROR:
-        taken = ocpp_call_record_error(
+        call = ocpp_call_record_error(
             asset_id=station.asset_id,
             message_id=frame.message_id,
             code=frame.error_code,
@@ -78,11 +81,10 @@ def _take_answer(station: StationContext, frame: CallResult | CallError) -> None
             details=frame.details,
         )
     else:  # 2.1 CALLRESULTERROR: the station found fault with one of our answers; logged only
-        return
-    if taken:
-        ocpp_call_dispatch_next(asset_id=station.asset_id)
-    else:
+        return None
+    if call is None:
         logger.info("%s answered %s, which no call awaits", station.identity, frame.message_id)
+    return call
 
 
 def _answer_call(station: StationContext, call: Call) -> str | None:
@@ -95,7 +97,7 @@ def _answer_call(station: StationContext, call: Call) -> str | None:
     if call.message_type == SEND:
         return None
     frame_record(
-        asset_id=station.asset_id,
+        station=station.ref,
         connection_id=station.connection_id,
         direction=Direction.OUT,
         message_type=CallResult.message_type,
@@ -149,7 +151,7 @@ def _error_reply(
     station: StationContext, message_id: str, error: OcppError, *, action: str = ""
 ) -> str:
     frame_record(
-        asset_id=station.asset_id,
+        station=station.ref,
         connection_id=station.connection_id,
         direction=Direction.OUT,
         message_type=CallError.message_type,
@@ -166,7 +168,9 @@ def _error_reply(
     )
 
 
-def _record_in(station: StationContext, frame: Frame | None, *, raw: str = "") -> None:
+def _record_in(
+    station: StationContext, frame: Frame | None, *, raw: str = "", action: str = ""
+) -> None:
     payload = None
     if isinstance(frame, (Call, CallResult)):
         payload = frame.payload
@@ -177,12 +181,12 @@ def _record_in(station: StationContext, frame: Frame | None, *, raw: str = "") -
             "errorDetails": frame.details,
         }
     frame_record(
-        asset_id=station.asset_id,
+        station=station.ref,
         connection_id=station.connection_id,
         direction=Direction.IN,
         message_type=frame.message_type if frame else None,
         message_id=frame.message_id if frame else "",
-        action=frame.action if isinstance(frame, Call) else "",
+        action=frame.action if isinstance(frame, Call) else action,
         payload=payload,
         raw=raw,
     )

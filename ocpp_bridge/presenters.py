@@ -9,6 +9,13 @@ def iso(value: Any) -> str | None:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
 
 
+def iso_precise(value: Any) -> str | None:
+    """UTC with milliseconds, for events whose order within a second matters."""
+    if not value:
+        return None
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
 def call_response(call: OcppCall) -> dict[str, Any] | None:
     """`data.response`: the station's CALL_RESULT or CALL_ERROR, once it answered."""
     if call.state == CallState.ANSWERED:

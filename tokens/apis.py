@@ -5,21 +5,18 @@ networks; a token without a network is valid on every network, so only an unrest
 sees or manages it.
 """
 
-from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from oauth2_provider.contrib.rest_framework import TokenMatchesOASRequirements
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.access import client_network_ids
+from api.access import client_network_ids, network_choice_check
 from api.errors import ApiError, not_found
 from api.openapi import PAGE_PARAMETERS, errors
 from api.pagination import one, paginated
-from networks.models import Network
 from tokens.models import IdToken
 from tokens.selectors import token_list, token_visible_get
 from tokens.serializers import (
@@ -35,19 +32,6 @@ ERRORS = errors()
 TAKEN = OpenApiResponse(description="token_taken: another token has this idToken")
 NOT_FOUND = OpenApiResponse(description="token_not_found (also outside your networks)")
 TAGS = ["Tokens"]
-
-
-def check_network(request: Request, network_id: Any) -> None:
-    """400 unless the client may put a token in `network_id` (None: every network). A network
-    outside the client's is answered as if it did not exist."""
-    network_ids = client_network_ids(request)
-    if network_id is None:
-        if network_ids is not None:
-            raise ValidationError({"networkId": ["Give one of your networks."]})
-        return
-    outside = network_ids is not None and network_id not in network_ids
-    if outside or not Network.objects.filter(pk=network_id).exists():
-        raise ValidationError({"networkId": [f"No network with id '{network_id}'."]})
 
 
 def taken(error: TokenTakenError) -> ApiError:
@@ -96,7 +80,7 @@ class TokenListView(APIView):
         body = TokenWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         values = body.validated_data
-        check_network(request, values.get("network_id"))
+        network_choice_check(request, values.get("network_id"))
         try:
             token = token_create(**values)
         except TokenTakenError as error:
@@ -130,7 +114,7 @@ class TokenDetailView(APIView):
         body.is_valid(raise_exception=True)
         changes = body.validated_data
         if "network_id" in changes:
-            check_network(request, changes["network_id"])
+            network_choice_check(request, changes["network_id"])
         try:
             token = token_update(token=token, changes=changes)
         except TokenTakenError as error:

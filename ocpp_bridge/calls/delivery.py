@@ -19,6 +19,7 @@ from ocpp_bridge.calls.outcomes import ocpp_call_fail
 from ocpp_bridge.models import CallState, Direction, OcppCall
 from ocpp_bridge.protocol.framing import CALL, encode_call
 from ocpp_bridge.services.frames import frame_record
+from ocpp_bridge.services.station_events import StationRef
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ def _claim_next(asset_id: Any) -> tuple[OcppCall | None, str | None]:
         call.connection = connection
         call.save(update_fields=["state", "sent_at", "deadline_at", "connection"])
         frame_record(
-            asset_id=asset_id,
+            station=StationRef(asset.pk, asset.identity, asset.network_id, connection.protocol),
             connection_id=connection.pk,
             direction=Direction.OUT,
             message_type=CALL,

@@ -41,19 +41,20 @@ def notify_waiter(channel: str) -> None:
         logger.warning("Could not notify waiter on %s", channel, exc_info=True)
 
 
-def ocpp_call_record_result(*, asset_id: Any, message_id: str, payload: dict[str, Any]) -> bool:
-    """Store the station's CALLRESULT for its outstanding call. False if no call was waiting
-    for it (a late answer after a timeout keeps the timed_out state)."""
+def ocpp_call_record_result(
+    *, asset_id: Any, message_id: str, payload: dict[str, Any]
+) -> OcppCall | None:
+    """Store the station's CALLRESULT for its outstanding call; returns that call, or None if
+    no call was waiting for it (a late answer after a timeout keeps the timed_out state)."""
     match = Q(asset_id=asset_id, message_id=message_id)
-    return bool(
-        _finish(match, [CallState.SENT], state=CallState.ANSWERED, response_payload=payload)
-    )
+    moved = _finish(match, [CallState.SENT], state=CallState.ANSWERED, response_payload=payload)
+    return moved[0] if moved else None
 
 
 def ocpp_call_record_error(
     *, asset_id: Any, message_id: str, code: str, description: str, details: dict[str, Any]
-) -> bool:
-    """Store the station's CALLERROR for its outstanding call."""
+) -> OcppCall | None:
+    """Store the station's CALLERROR for its outstanding call; returns it, as above."""
     match = Q(asset_id=asset_id, message_id=message_id)
     moved = _finish(
         match,
@@ -63,7 +64,7 @@ def ocpp_call_record_error(
         error_description=description,
         error_details=details,
     )
-    return bool(moved)
+    return moved[0] if moved else None
 
 
 def ocpp_call_expire(*, call_id: Any) -> bool:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ocpp_bridge.protocol.versions import OcppVersion
+from ocpp_bridge.services.station_events import StationRef
 
 
 @dataclass
@@ -23,6 +24,10 @@ class StationContext:
     connection_id: Any
     registration_status: str
     last_seen_written: float = 0.0  # monotonic time of the last last-seen write, a throttle
+
+    @property
+    def ref(self) -> StationRef:
+        return StationRef(self.asset_id, self.identity, self.network_id, self.version.value)
 
 
 Payload = dict[str, Any]

@@ -11,6 +11,7 @@ from assets.models import Asset
 from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
 from ocpp_bridge.calls.outcomes import ocpp_calls_fail_for_connection
 from ocpp_bridge.models import ChargerConnection
+from ocpp_bridge.services.station_events import StationRef, station_connectivity_changed
 
 SERVER_INSTANCE = f"{socket.gethostname()}:{os.getpid()}"
 
@@ -56,7 +57,13 @@ def connection_open(
             previous.close_reason = ChargerConnection.CloseReason.REPLACED
             previous.save(update_fields=["closed_at", "close_reason"])
             replaced_channel = previous.channel_name
+        # A replaced connection needs no "disconnected": the station never went offline.
+        station_connectivity_changed(connection, _ref(asset, protocol), online=True)
     return connection, replaced_channel
+
+
+def _ref(asset: Asset, protocol: str) -> StationRef:
+    return StationRef(asset.pk, asset.identity, asset.network_id, protocol)
 
 
 def connection_close(
@@ -73,9 +80,13 @@ def connection_close(
             closed_at=now, close_reason=reason
         )
         ChargerConnection.objects.filter(pk=connection_id).update(close_code=code)
-        Asset.objects.filter(current_connection_id=connection_id).update(
+        went_offline = Asset.objects.filter(current_connection_id=connection_id).update(
             is_online=False, current_connection=None, disconnected_at=now
         )
+        if went_offline:
+            connection = ChargerConnection.objects.select_related("asset").get(pk=connection_id)
+            station = _ref(connection.asset, connection.protocol)
+            station_connectivity_changed(connection, station, online=False)
 
 
 def connection_end(

@@ -1,0 +1,130 @@
+"""What happened at a station, told to whoever follows it: webhook subscribers (recorded in the
+same transaction, so an event is stored exactly when its cause is) and the live web UI (pushed
+after commit, best effort: a browser that misses a push re-reads the page).
+
+The domain services call these; nothing here decides anything about the station itself.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from ocpp_bridge.models import ChargerConnection, Direction, OcppFrame
+from ocpp_bridge.presenters import iso_precise
+from ui import live
+from webhooks.events import EventType, webhook_event_record
+
+MESSAGE_TYPE_NAMES = {
+    2: "CALL",
+    3: "CALL_RESULT",
+    4: "CALL_ERROR",
+    5: "CALL_RESULT_ERROR",
+    6: "SEND",
+}
+
+
+@dataclass(frozen=True)
+class StationRef:
+    """The station a frame or connection belongs to, as the caller already knows it."""
+
+    asset_id: Any
+    identity: str
+    network_id: Any
+    protocol: str
+
+
+def _station_fields(station: StationRef) -> dict[str, Any]:
+    return {
+        "chargingStationId": station.identity,
+        "assetId": str(station.asset_id),
+        "networkId": str(station.network_id) if station.network_id else None,
+        "protocol": station.protocol,
+    }
+
+
+def frame_event_data(frame: OcppFrame, station: StationRef) -> dict[str, Any]:
+    """The `data` of an `ocpp.message` event: one frame, in or out."""
+    data = _station_fields(station)
+    data.update(
+        {
+            "frameId": frame.pk,
+            "connectionId": str(frame.connection_id) if frame.connection_id else None,
+            "direction": "fromStation" if frame.direction == Direction.IN else "toStation",
+            "messageType": MESSAGE_TYPE_NAMES.get(frame.message_type or 0),
+            "messageTypeId": frame.message_type,
+            "messageId": frame.message_id,
+            "action": frame.action or None,
+            "payload": frame.payload,
+            "at": iso_precise(frame.created_at),
+        }
+    )
+    if frame.raw:
+        data["raw"] = frame.raw
+    return data
+
+
+def frame_logged(frame: OcppFrame, station: StationRef) -> None:
+    """A frame was added to the log (inside the caller's transaction, if any)."""
+    data = frame_event_data(frame, station)
+    webhook_event_record(
+        event_type=EventType.OCPP_MESSAGE,
+        data=data,
+        asset_id=station.asset_id,
+        network_id=station.network_id,
+    )
+    transaction.on_commit(lambda: live.frame_logged(data))
+
+
+def connectivity_event_data(
+    connection: ChargerConnection, station: StationRef, *, online: bool
+) -> dict[str, Any]:
+    """The `data` of an `asset.connectivity` event."""
+    data = _station_fields(station)
+    data.update(
+        {
+            "event": "connected" if online else "disconnected",
+            "online": online,
+            "connectionId": str(connection.pk),
+            "remoteAddress": connection.remote_addr or None,
+            "reason": None if online else connection.close_reason or None,
+            "closeCode": None if online else connection.close_code,
+            "at": iso_precise(connection.opened_at if online else connection.closed_at),
+        }
+    )
+    return data
+
+
+def station_connectivity_changed(
+    connection: ChargerConnection, station: StationRef, *, online: bool
+) -> None:
+    """The station came online on `connection`, or went offline because it ended."""
+    data = connectivity_event_data(connection, station, online=online)
+    webhook_event_record(
+        event_type=EventType.ASSET_CONNECTIVITY,
+        data=data,
+        asset_id=station.asset_id,
+        network_id=station.network_id,
+    )
+    transaction.on_commit(lambda: live.station_connectivity_changed(data))
+
+
+def connector_status_changed(
+    *,
+    asset_id: Any,
+    evse_id: int,
+    connector_id: int,
+    status: str,
+    error_code: str,
+    at: Any,
+) -> None:
+    """A connector's status changed (StatusNotification, TransactionEvent, ...)."""
+    data = {
+        "assetId": str(asset_id),
+        "evseId": evse_id,
+        "connectorId": connector_id,
+        "status": status,
+        "errorCode": error_code or None,
+        "at": iso_precise(at),
+    }
+    transaction.on_commit(lambda: live.connector_status_changed(data))

@@ -1,0 +1,215 @@
+"""Sending deliveries: take them (a lease, so several senders never POST the same one at
+once), POST them concurrently, record each attempt, schedule the retry or give up."""
+
+import json
+import logging
+import os
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from webhooks.events import event_body
+from webhooks.models import DeliveryState, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from webhooks.signing import signature
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = "csms-webhooks/1.0"
+MAX_PARALLEL_POSTS = 8
+SWEEP_BATCH = 200
+RECORDED_FIELDS = [
+    "attempt_count",
+    "resend_requested",
+    "last_attempt_at",
+    "last_status_code",
+    "last_error",
+    "leased_until",
+    "state",
+    "succeeded_at",
+    "next_attempt_at",
+]
+
+
+@dataclass(frozen=True)
+class PostResult:
+    status_code: int | None
+    error: str
+    response_body: str
+    duration_ms: int
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def deliveries_send(
+    *, delivery_ids: Sequence[Any] | None = None, now: datetime | None = None
+) -> list[WebhookDelivery]:
+    """Send the due deliveries (only those of `delivery_ids`, when given); returns them as
+    recorded. Due: pending, its attempt time reached, not held by another sender."""
+    now = now or timezone.now()
+    claimed = deliveries_claim(delivery_ids=delivery_ids, now=now)
+    if not claimed:
+        return []
+    with ThreadPoolExecutor(min(MAX_PARALLEL_POSTS, len(claimed))) as pool:
+        results = list(pool.map(delivery_post, claimed))
+    for delivery, result in zip(claimed, results, strict=True):
+        delivery_record_attempt(delivery=delivery, result=result, now=now)
+    return claimed
+
+
+def deliveries_claim(
+    *, delivery_ids: Sequence[Any] | None, now: datetime, limit: int = SWEEP_BATCH
+) -> list[WebhookDelivery]:
+    lease = now + timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS + 30)
+    due = WebhookDelivery.objects.filter(
+        Q(leased_until__isnull=True) | Q(leased_until__lt=now),
+        state=DeliveryState.PENDING,
+        next_attempt_at__lte=now,
+        endpoint__enabled=True,
+    )
+    if delivery_ids is not None:
+        due = due.filter(pk__in=list(delivery_ids))
+    with transaction.atomic():
+        claimed = list(
+            due.select_for_update(skip_locked=True, of=("self",))
+            .select_related("endpoint")
+            .order_by("next_attempt_at")[:limit]
+        )
+        WebhookDelivery.objects.filter(pk__in=[d.pk for d in claimed]).update(leased_until=lease)
+    return claimed
+
+
+def delivery_post(delivery: WebhookDelivery) -> PostResult:
+    """POST the event to the endpoint, signed. Touches no database (runs in a thread)."""
+    body = json.dumps(event_body(delivery), separators=(",", ":")).encode()
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-Webhook-Delivery-Id": str(delivery.pk),
+        "X-Webhook-Timestamp": str(timestamp),
+        "X-Webhook-Signature": signature(
+            secret=delivery.endpoint.secret, timestamp=timestamp, body=body
+        ),
+    }
+    started = time.monotonic()
+    try:
+        response = http_client().post(delivery.endpoint.url, content=body, headers=headers)
+    except httpx.HTTPError as error:
+        return PostResult(None, _describe(error), "", _ms_since(started))
+    return PostResult(response.status_code, "", response.text[:1000], _ms_since(started))
+
+
+def delivery_record_attempt(
+    *, delivery: WebhookDelivery, result: PostResult, now: datetime
+) -> None:
+    """Store the attempt; on failure schedule the next retry or give the delivery up, and
+    count the failure against the endpoint."""
+    delivery.attempt_count += 1
+    manual = delivery.resend_requested
+    delivery.resend_requested = False
+    delivery.last_attempt_at = now
+    delivery.last_status_code = result.status_code
+    delivery.last_error = result.error or ("" if result.succeeded else f"HTTP {result.status_code}")
+    delivery.leased_until = None
+    if result.succeeded:
+        delivery.state, delivery.succeeded_at, delivery.next_attempt_at = (
+            DeliveryState.SUCCEEDED,
+            now,
+            None,
+        )
+    else:
+        delay = retry_delay(delivery.attempt_count)
+        delivery.next_attempt_at = now + delay if delay else None
+        delivery.state = DeliveryState.PENDING if delay else DeliveryState.FAILED
+    with transaction.atomic():
+        if not WebhookDelivery.objects.select_for_update().filter(pk=delivery.pk).exists():
+            return  # its endpoint was deleted meanwhile
+        delivery.save(update_fields=RECORDED_FIELDS)
+        WebhookAttempt.objects.create(
+            delivery=delivery,
+            number=delivery.attempt_count,
+            manual=manual,
+            attempted_at=now,
+            duration_ms=result.duration_ms,
+            status_code=result.status_code,
+            error=delivery.last_error[:300],
+            response_body=result.response_body,
+        )
+        endpoint_record_outcome(
+            endpoint_id=delivery.endpoint_id, succeeded=result.succeeded, now=now
+        )
+
+
+def retry_delay(attempts_made: int) -> timedelta | None:
+    """How long after the `attempts_made`-th failed attempt to try again; None: give up."""
+    delays = settings.WEBHOOK_RETRY_DELAYS
+    if attempts_made > len(delays):
+        return None
+    return timedelta(seconds=delays[attempts_made - 1])
+
+
+def endpoint_record_outcome(*, endpoint_id: Any, succeeded: bool, now: datetime) -> None:
+    """A success ends the endpoint's run of failures; a long enough run disables it."""
+    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id)
+    if succeeded:
+        endpoint.failing_since, endpoint.consecutive_failures = None, 0
+        endpoint.last_success_at = now
+    else:
+        endpoint.failing_since = endpoint.failing_since or now
+        endpoint.consecutive_failures += 1
+        if endpoint.enabled and _failing_for_good(endpoint, now):
+            endpoint.enabled, endpoint.disabled_at = False, now
+            endpoint.disabled_reason = (
+                f"{endpoint.consecutive_failures} failed attempts in a row since "
+                f"{endpoint.failing_since:%Y-%m-%d %H:%M} UTC"
+            )
+            logger.warning("Disabled webhook endpoint %s: %s", endpoint.pk, endpoint.url)
+    endpoint.save()
+
+
+def _failing_for_good(endpoint: WebhookEndpoint, now: datetime) -> bool:
+    assert endpoint.failing_since is not None
+    long_enough = now - endpoint.failing_since >= timedelta(
+        seconds=settings.WEBHOOK_DISABLE_AFTER_SECONDS
+    )
+    return long_enough and endpoint.consecutive_failures >= settings.WEBHOOK_DISABLE_MIN_FAILURES
+
+
+_client: httpx.Client | None = None
+_client_pid = 0
+
+
+def http_client() -> httpx.Client:
+    """One pooled client per process (Celery forks its workers: never share it across)."""
+    global _client, _client_pid
+    if _client is None or _client_pid != os.getpid():
+        _client = httpx.Client(
+            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+        )
+        _client_pid = os.getpid()
+    return _client
+
+
+def _describe(error: httpx.HTTPError) -> str:
+    if isinstance(error, httpx.TimeoutException):
+        return f"timed out after {settings.WEBHOOK_TIMEOUT_SECONDS:g} s"
+    if isinstance(error, httpx.ConnectError):
+        return f"could not connect: {error}"[:300]
+    return f"{type(error).__name__}: {error}"[:300]
+
+
+def _ms_since(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)

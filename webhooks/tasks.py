@@ -1,0 +1,26 @@
+"""Celery tasks (queue `webhooks`): thin wrappers over webhooks.sending and services."""
+
+from celery import shared_task
+
+from webhooks.sending import deliveries_send
+from webhooks.services import deliveries_prune
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def send_deliveries(delivery_ids: list[str]) -> int:
+    """Send these deliveries if still due. Idempotent: a sent one is no longer due."""
+    return len(deliveries_send(delivery_ids=delivery_ids))
+
+
+@shared_task(ignore_result=True)
+def send_due_deliveries() -> int:
+    """Retries whose time came, deliveries whose kick was lost or whose sender died."""
+    sent = 0
+    while batch := deliveries_send():
+        sent += len(batch)
+    return sent
+
+
+@shared_task(ignore_result=True)
+def prune_deliveries() -> int:
+    return deliveries_prune()
