@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP goes to Django, WebSockets at /ocpp/<identity> to the OCPP consumer."""
+"""ASGI entry point: HTTP goes to Django, WebSockets at /ocpp/<identity> to the OCPP consumer
+and at /ui/ws/... to the web UI's live pushes (session-authenticated there only)."""
 
 import os
 

@@ -1,3 +1,20 @@
-from django.urls import path  # noqa: F401  (the UI's pages are added here)
+"""The operator's web UI at /stations/ (the root redirects there); staff users only."""
 
-urlpatterns: list = []
+from django.urls import path
+from django.views.generic import RedirectView
+
+from ui import views
+
+app_name = "ui"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="ui:stations"), name="home"),
+    path("stations/", views.stations, name="stations"),
+    path("stations/<uuid:asset_id>/", views.station, name="station"),
+    path("stations/<uuid:asset_id>/console", views.console_send_view, name="console-send"),
+    path(
+        "stations/<uuid:asset_id>/console/<str:message_id>",
+        views.console_call_view,
+        name="console-call",
+    ),
+]

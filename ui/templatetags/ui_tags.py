@@ -1,0 +1,34 @@
+"""Small display helpers for the web UI's templates."""
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+MESSAGE_TYPES = {2: "CALL", 3: "CALL_RESULT", 4: "CALL_ERROR", 5: "CALL_RESULT_ERROR", 6: "SEND"}
+
+
+@register.filter
+def pretty_json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+@register.filter
+def kwh(wh: Decimal | None) -> str:
+    return "–" if wh is None else f"{Decimal(wh) / 1000:.2f} kWh"
+
+
+@register.filter
+def message_type_name(message_type: int | None) -> str:
+    return MESSAGE_TYPES.get(message_type or 0, "UNREADABLE")
+
+
+@register.filter
+def connector_label(connector: Any) -> str:
+    """#2 for OCPP 1.6 connector 2 (EVSE 2, connector 1); #1.2 for EVSE 1's second connector."""
+    if connector.connector_id == 1:
+        return f"#{connector.evse_id}"
+    return f"#{connector.evse_id}.{connector.connector_id}"
