@@ -108,6 +108,7 @@ def celery_worker_process(log_path: Path, **env: str) -> Iterator[None]:
             [
                 sys.executable, "-m", "celery", "-A", "csms", "worker",
                 "--loglevel", "INFO", "--pool", "threads", "--concurrency", "4",
+                "--queues", "celery,webhooks",
                 "--without-gossip", "--without-mingle", "--without-heartbeat",
             ],
             cwd=ROOT,

@@ -104,7 +104,12 @@ def delivery_post(delivery: WebhookDelivery) -> PostResult:
     }
     started = time.monotonic()
     try:
-        response = http_client().post(delivery.endpoint.url, content=body, headers=headers)
+        response = http_client().post(
+            delivery.endpoint.url,
+            content=body,
+            headers=headers,
+            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+        )
     except httpx.HTTPError as error:
         return PostResult(None, _describe(error), "", _ms_since(started))
     return PostResult(response.status_code, "", response.text[:1000], _ms_since(started))
@@ -195,8 +200,7 @@ def http_client() -> httpx.Client:
     global _client, _client_pid
     if _client is None or _client_pid != os.getpid():
         _client = httpx.Client(
-            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-            follow_redirects=False,
+            follow_redirects=False,  # only a 2xx counts: a redirect is the receiver's error
             limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
         )
         _client_pid = os.getpid()

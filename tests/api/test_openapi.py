@@ -12,6 +12,13 @@ EXPECTED = {
     ("/ocpp/remoteStartTransaction", "post"): ["write:ocpp"],
     ("/ocpp/remoteStopTransaction", "post"): ["write:ocpp"],
     ("/ocpp/reset", "post"): ["write:ocpp"],
+    ("/webhooks/v1/webhook-endpoints", "get"): ["read:webhooks"],
+    ("/webhooks/v1/webhook-endpoints", "post"): ["write:webhooks"],
+    ("/webhooks/v1/webhook-endpoints/{endpoint_id}", "delete"): ["write:webhooks"],
+    (
+        "/webhooks/v1/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/resend",
+        "post",
+    ): ["write:webhooks"],
 }
 
 

@@ -44,6 +44,8 @@ class RawStation:
     _ws: ClientConnection | None = None
     _reader: asyncio.Task[None] | None = None
     _answers: set[asyncio.Task[None]] = field(default_factory=set)
+    _awaited: dict[str, asyncio.Future[list[Any]]] = field(default_factory=dict)
+    _next_id: int = 0
 
     async def __aenter__(self) -> "RawStation":
         token = base64.b64encode(f"{self.identity}:{STATION_PASSWORD}".encode()).decode()
@@ -79,6 +81,8 @@ class RawStation:
         assert self._ws is not None
         async for text in self._ws:
             frame = json.loads(text)
+            if frame[0] in (3, 4) and frame[1] in self._awaited:
+                self._awaited.pop(frame[1]).set_result(frame)
             if frame[0] == 2:
                 call = ReceivedCall(frame[1], frame[2], frame[3], time.monotonic())
                 self.calls.append(call)
@@ -87,6 +91,16 @@ class RawStation:
                 task = asyncio.create_task(self._answer(call))
                 self._answers.add(task)
                 task.add_done_callback(self._answers.discard)
+
+    async def call(self, action: str, payload: dict[str, Any], timeout: float = 20) -> list[Any]:
+        """Send a CALL as the station and wait for the CSMS's answer frame."""
+        assert self._ws is not None
+        self._next_id += 1
+        message_id = f"{self.identity}-{self._next_id}"
+        answer = asyncio.get_running_loop().create_future()
+        self._awaited[message_id] = answer
+        await self._ws.send(json.dumps([2, message_id, action, payload]))
+        return await asyncio.wait_for(answer, timeout)
 
     async def _answer(self, call: ReceivedCall) -> None:
         answer = self.policy(call.action, call.payload)
