@@ -36,7 +36,5 @@ def browser_only(app: Any) -> Any:
 
 ui_websocket_urlpatterns = [
     re_path(r"^ui/ws/stations/$", browser_only(StationsConsumer.as_asgi())),
-    re_path(
-        rf"^ui/ws/stations/(?P<asset_id>{UUID})/$", browser_only(StationConsumer.as_asgi())
-    ),
+    re_path(rf"^ui/ws/stations/(?P<asset_id>{UUID})/$", browser_only(StationConsumer.as_asgi())),
 ]

@@ -74,7 +74,9 @@ def station_get(*, asset_id: Any) -> Asset | None:
 def station_sessions(*, asset: Asset, limit: int = SESSION_LIMIT) -> list[ChargingSession]:
     """Active sessions first, then the most recent ones."""
     active_first = Case(
-        When(status=SessionStatus.ACTIVE, then=Value(0)), default=Value(1), output_field=IntegerField()
+        When(status=SessionStatus.ACTIVE, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
     )
     sessions = ChargingSession.objects.filter(asset=asset).select_related("token")
     return list(sessions.order_by(active_first, "-started_at", "-id")[:limit])

@@ -18,7 +18,7 @@ def pretty_json(value: Any) -> str:
 
 @register.filter
 def kwh(wh: Decimal | None) -> str:
-    return "–" if wh is None else f"{Decimal(wh) / 1000:.2f} kWh"
+    return "\N{EN DASH}" if wh is None else f"{Decimal(wh) / 1000:.2f} kWh"
 
 
 @register.filter

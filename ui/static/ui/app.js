@@ -358,8 +358,10 @@
         const answered = data.direction === "fromStation" &&
           (data.messageType === "CALL_RESULT" || data.messageType === "CALL_ERROR");
         if (!waitingFor || !answered || data.messageId !== waitingFor) return;
-        if (data.messageType === "CALL_RESULT") showAnswer(waitingFor, { messageType: "CALL_RESULT", payload: data.payload });
         // A CALL_ERROR's code and description come with the call, read by the next poll.
+        if (data.messageType !== "CALL_RESULT") return;
+        showAnswer(waitingFor, { messageType: "CALL_RESULT", payload: data.payload });
+        finish();
       },
       online: function (online) {
         const note = document.getElementById("console-offline");
