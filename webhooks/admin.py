@@ -47,6 +47,11 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     )
     actions = ("enable",)
 
+    def save_model(self, request: HttpRequest, obj: WebhookEndpoint, form, change) -> None:  # type: ignore[no-untyped-def]
+        super().save_model(request, obj, form, change)
+        if not change:  # as in the API, the secret is shown once, at creation
+            self.message_user(request, f"Signing secret, shown only now: {obj.secret}")
+
     @admin.action(description="Enable (and forget the run of failures)")
     def enable(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
         for endpoint in queryset:

@@ -8,8 +8,13 @@ from django.utils import timezone
 from api.models import ApiClient
 from assets.models import Asset, AssetGroup, SitePartner
 from charging.models import ChargingSession, MeterSample
-from ocpp_bridge.models import ChargerConnection, OcppCall, OcppFrame
+from ocpp_bridge.models import ChargerConnection, Direction, OcppCall, OcppFrame
+from ocpp_bridge.services.frames import frame_record
+from ocpp_bridge.services.station_events import StationRef
 from rates.models import Rate
+from webhooks.models import WebhookDelivery
+from webhooks.sending import PostResult, delivery_record_attempt
+from webhooks.services import endpoint_create
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +45,27 @@ def fleet(make_station) -> dict[str, Asset]:
     )
     offline = make_station("CP-OFF", protocol="ocpp2.0.1")
     OcppFrame.objects.create(asset=online, direction="in", message_type=2, action="Heartbeat")
+    hooked(online)
     return {"online": online, "offline": offline}
+
+
+def hooked(asset: Asset) -> None:
+    """A webhook endpoint with one delivery that failed once."""
+    endpoint_create(url="https://erp.example/hooks", event_types=["ocpp.message"])
+    frame_record(
+        station=StationRef(asset.pk, asset.identity, asset.network_id, "ocpp1.6"),
+        connection_id=None,
+        direction=Direction.IN,
+        message_type=2,
+        message_id="m-1",
+        action="Heartbeat",
+        payload={},
+    )
+    delivery_record_attempt(
+        delivery=WebhookDelivery.objects.get(),
+        result=PostResult(500, "", "oops", 12),
+        now=timezone.now(),
+    )
 
 
 @pytest.mark.parametrize("model", list(admin.site._registry), ids=lambda m: m._meta.label)
@@ -135,3 +160,43 @@ def test_an_api_client_is_created_with_its_scopes_and_networks(admin_client, fle
 def test_the_admin_is_branded(admin_client) -> None:
     page = admin_client.get(reverse("admin:index")).content.decode()
     assert "CSMS &middot; charging station management" in page
+
+
+def test_webhook_admin_resends_deliveries_and_enables_endpoints(admin_client, fleet) -> None:
+    delivery = WebhookDelivery.objects.get()
+    endpoint = delivery.endpoint
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(state="failed", next_attempt_at=None)
+
+    admin_client.post(
+        reverse("admin:webhooks_webhookdelivery_changelist"),
+        {"action": "resend", "_selected_action": [delivery.pk]},
+    )
+    delivery.refresh_from_db()
+    assert delivery.state == "pending" and delivery.resend_requested
+
+    endpoint.enabled, endpoint.consecutive_failures = False, 12
+    endpoint.save()
+    admin_client.post(
+        reverse("admin:webhooks_webhookendpoint_changelist"),
+        {"action": "enable", "_selected_action": [endpoint.pk]},
+    )
+    endpoint.refresh_from_db()
+    assert endpoint.enabled and endpoint.consecutive_failures == 0
+
+
+def test_webhook_endpoint_form_offers_event_types_as_checkboxes(admin_client, fleet) -> None:
+    add = reverse("admin:webhooks_webhookendpoint_add")
+    page = admin_client.get(add).content.decode()
+    assert 'type="checkbox" name="event_types" value="asset.connectivity"' in page
+    answer = admin_client.post(
+        add,
+        {"url": "https://new.example/h", "event_types": ["asset.connectivity"], "enabled": "on"},
+        follow=True,
+    )
+    from webhooks.models import WebhookEndpoint
+
+    created = WebhookEndpoint.objects.get(url="https://new.example/h")
+    assert created.event_types == ["asset.connectivity"] and created.secret.startswith("whsec_")
+    assert created.secret in answer.content.decode()  # shown once, on creation
+    change = reverse("admin:webhooks_webhookendpoint_change", args=[created.pk])
+    assert created.secret not in admin_client.get(change).content.decode()
