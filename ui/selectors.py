@@ -13,6 +13,8 @@ from ocpp_bridge.models import OcppCall, OcppFrame
 from ocpp_bridge.protocol.versions import OcppVersion, csms_initiated
 
 FRAME_LIMIT = 100
+# The overview shows at most this many stations; search or filter to find the others.
+STATION_LIMIT = 500
 SESSION_LIMIT = 20
 
 

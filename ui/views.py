@@ -46,8 +46,11 @@ def operator_json(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 @require_GET
 def stations(request: HttpRequest) -> HttpResponse:
     filters = selectors.StationFilters.from_query(request.GET)
+    found = list(selectors.stations_list(filters=filters)[: selectors.STATION_LIMIT + 1])
     context = {
-        "stations": selectors.stations_list(filters=filters),
+        "stations": found[: selectors.STATION_LIMIT],
+        "more_stations": len(found) > selectors.STATION_LIMIT,
+        "station_limit": selectors.STATION_LIMIT,
         "filters": filters,
         "networks": selectors.networks_list(),
         "counts": selectors.stations_counts(),

@@ -12,6 +12,7 @@ from charging.services import session_start_v16
 from ocpp_bridge.models import Direction, OcppCall
 from ocpp_bridge.services.frames import frame_record
 from ocpp_bridge.services.station_events import StationRef
+from ui import selectors
 
 pytestmark = pytest.mark.django_db
 
@@ -205,3 +206,14 @@ def test_console_call_state_of_an_unknown_call_is_404(operator_client, make_stat
     station = make_station("CP-1")
     url = reverse("ui:console-call", args=[station.pk, "nope"])
     assert operator_client.get(url).status_code == 404
+
+
+def test_overview_caps_the_list_and_says_so(operator_client, make_station, monkeypatch) -> None:
+    monkeypatch.setattr(selectors, "STATION_LIMIT", 2)
+    for number in range(3):
+        make_station(f"CP-{number}")
+
+    response = operator_client.get(reverse("ui:stations"))
+
+    assert [station.identity for station in response.context["stations"]] == ["CP-0", "CP-1"]
+    assert "only the first 2 are shown" in response.content.decode()
