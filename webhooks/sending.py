@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from webhooks.events import event_body
@@ -26,17 +26,6 @@ logger = logging.getLogger(__name__)
 USER_AGENT = "csms-webhooks/1.0"
 MAX_PARALLEL_POSTS = 8
 SWEEP_BATCH = 200
-RECORDED_FIELDS = [
-    "attempt_count",
-    "resend_requested",
-    "last_attempt_at",
-    "last_status_code",
-    "last_error",
-    "leased_until",
-    "state",
-    "succeeded_at",
-    "next_attempt_at",
-]
 
 
 @dataclass(frozen=True)
@@ -62,8 +51,7 @@ def deliveries_send(
         return []
     with ThreadPoolExecutor(min(MAX_PARALLEL_POSTS, len(claimed))) as pool:
         results = list(pool.map(delivery_post, claimed))
-    for delivery, result in zip(claimed, results, strict=True):
-        delivery_record_attempt(delivery=delivery, result=result, now=now)
+    deliveries_record(posted=list(zip(claimed, results, strict=True)), now=now)
     return claimed
 
 
@@ -118,42 +106,80 @@ def delivery_post(delivery: WebhookDelivery) -> PostResult:
 def delivery_record_attempt(
     *, delivery: WebhookDelivery, result: PostResult, now: datetime
 ) -> None:
-    """Store the attempt; on failure schedule the next retry or give the delivery up, and
-    count the failure against the endpoint."""
+    deliveries_record(posted=[(delivery, result)], now=now)
+
+
+def deliveries_record(
+    *, posted: Sequence[tuple[WebhookDelivery, PostResult]], now: datetime
+) -> None:
+    """Store the attempts of one batch in one transaction: on failure schedule the next retry
+    or give the delivery up, and count each outcome against its endpoint, in order."""
+    attempts = [_apply(delivery, result, now) for delivery, result in posted]
+    with transaction.atomic():
+        ids = [delivery.pk for delivery, _ in posted]
+        alive = set(  # an endpoint deleted meanwhile took its deliveries with it
+            WebhookDelivery.objects.select_for_update()
+            .filter(pk__in=ids)
+            .values_list("pk", flat=True)
+        )
+        kept = [(d, r, a) for (d, r), a in zip(posted, attempts, strict=True) if d.pk in alive]
+        _store_states([d for d, _, _ in kept], now)
+        WebhookAttempt.objects.bulk_create([a for _, _, a in kept])
+        outcomes: dict[Any, list[bool]] = {}
+        for delivery, result, _ in kept:
+            outcomes.setdefault(delivery.endpoint_id, []).append(result.succeeded)
+        for endpoint_id in sorted(outcomes, key=str):  # one lock order for every sender
+            endpoint_record_outcomes(
+                endpoint_id=endpoint_id, outcomes=outcomes[endpoint_id], now=now
+            )
+
+
+def _store_states(deliveries: list[WebhookDelivery], now: datetime) -> None:
+    """One UPDATE per distinct outcome (a batch has few: succeeded, or failed with the same
+    answer and retry time), rather than a per-row CASE for every column."""
+    groups: dict[tuple[Any, ...], list[Any]] = {}
+    for d in deliveries:
+        key = (d.state, d.succeeded_at, d.next_attempt_at, d.last_status_code, d.last_error)
+        groups.setdefault(key, []).append(d.pk)
+    for (state, succeeded_at, next_attempt_at, status_code, error), ids in groups.items():
+        WebhookDelivery.objects.filter(pk__in=ids).update(
+            attempt_count=F("attempt_count") + 1,
+            resend_requested=False,
+            last_attempt_at=now,
+            leased_until=None,
+            state=state,
+            succeeded_at=succeeded_at,
+            next_attempt_at=next_attempt_at,
+            last_status_code=status_code,
+            last_error=error,
+        )
+
+
+def _apply(delivery: WebhookDelivery, result: PostResult, now: datetime) -> WebhookAttempt:
+    """The delivery's new state after this attempt (in memory), and the attempt's row."""
     delivery.attempt_count += 1
-    manual = delivery.resend_requested
-    delivery.resend_requested = False
+    manual, delivery.resend_requested = delivery.resend_requested, False
     delivery.last_attempt_at = now
     delivery.last_status_code = result.status_code
     delivery.last_error = result.error or ("" if result.succeeded else f"HTTP {result.status_code}")
     delivery.leased_until = None
     if result.succeeded:
-        delivery.state, delivery.succeeded_at, delivery.next_attempt_at = (
-            DeliveryState.SUCCEEDED,
-            now,
-            None,
-        )
+        delivery.state, delivery.succeeded_at = DeliveryState.SUCCEEDED, now
+        delivery.next_attempt_at = None
     else:
         delay = retry_delay(delivery.attempt_count)
         delivery.next_attempt_at = now + delay if delay else None
         delivery.state = DeliveryState.PENDING if delay else DeliveryState.FAILED
-    with transaction.atomic():
-        if not WebhookDelivery.objects.select_for_update().filter(pk=delivery.pk).exists():
-            return  # its endpoint was deleted meanwhile
-        delivery.save(update_fields=RECORDED_FIELDS)
-        WebhookAttempt.objects.create(
-            delivery=delivery,
-            number=delivery.attempt_count,
-            manual=manual,
-            attempted_at=now,
-            duration_ms=result.duration_ms,
-            status_code=result.status_code,
-            error=delivery.last_error[:300],
-            response_body=result.response_body,
-        )
-        endpoint_record_outcome(
-            endpoint_id=delivery.endpoint_id, succeeded=result.succeeded, now=now
-        )
+    return WebhookAttempt(
+        delivery=delivery,
+        number=delivery.attempt_count,
+        manual=manual,
+        attempted_at=now,
+        duration_ms=result.duration_ms,
+        status_code=result.status_code,
+        error=delivery.last_error[:300],
+        response_body=result.response_body,
+    )
 
 
 def retry_delay(attempts_made: int) -> timedelta | None:
@@ -164,13 +190,17 @@ def retry_delay(attempts_made: int) -> timedelta | None:
     return timedelta(seconds=delays[attempts_made - 1])
 
 
-def endpoint_record_outcome(*, endpoint_id: Any, succeeded: bool, now: datetime) -> None:
-    """A success ends the endpoint's run of failures; a long enough run disables it."""
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id)
-    if succeeded:
-        endpoint.failing_since, endpoint.consecutive_failures = None, 0
-        endpoint.last_success_at = now
-    else:
+def endpoint_record_outcomes(*, endpoint_id: Any, outcomes: list[bool], now: datetime) -> None:
+    """Attempts' outcomes (True: success), in order: a success ends the endpoint's run of
+    failures; a long enough run disables it. Call inside a transaction."""
+    endpoint = WebhookEndpoint.objects.select_for_update().filter(pk=endpoint_id).first()
+    if endpoint is None:
+        return
+    for succeeded in outcomes:
+        if succeeded:
+            endpoint.failing_since, endpoint.consecutive_failures = None, 0
+            endpoint.last_success_at = now
+            continue
         endpoint.failing_since = endpoint.failing_since or now
         endpoint.consecutive_failures += 1
         if endpoint.enabled and _failing_for_good(endpoint, now):

@@ -70,6 +70,9 @@ class Receiver:
 
 def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as real receivers do
+        disable_nagle_algorithm = True  # else each answer waits 40 ms for a delayed ACK
+
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             receiver.record(Received(dict(self.headers.items()), body, time.monotonic()))
