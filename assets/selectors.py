@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import logging
 import uuid
 from typing import Any, TypeVar
 
@@ -12,9 +13,12 @@ from api.access import is_uuid
 from api.errors import not_found
 from assets.models import Asset, AssetGroup, SecurityProfile, SitePartner
 from networks.models import Network
+from ocpp_bridge.transport import PLAIN, TransportSecurity
 from rates.models import Rate
 
 M = TypeVar("M", bound=Model)
+
+logger = logging.getLogger(__name__)
 
 
 def basic_auth_credentials(header: bytes | None) -> tuple[str, str] | None:
@@ -29,21 +33,54 @@ def basic_auth_credentials(header: bytes | None) -> tuple[str, str] | None:
     return (user, password) if sep else None
 
 
-def station_authenticate(*, identity: str, authorization: bytes | None) -> Asset | None:
-    """The asset for a handshake by `identity`, or None when it must be refused.
+def station_authenticate(
+    *, identity: str, authorization: bytes | None, transport: TransportSecurity = PLAIN
+) -> Asset | None:
+    """The asset for a handshake by `identity`, or None when it must be refused (the reason
+    is logged at INFO, never a secret).
 
-    Security profiles 1 and 2 need Basic auth whose user is the identity itself and whose
-    password matches the stored hash. (Profile 2's TLS and profile 3 are checked by the proxy.)
+    `transport` is what the TLS proxy vouched for (ocpp_bridge.transport). Profile 1: Basic
+    auth, over TLS or not. Profile 2: TLS and Basic auth. Profile 3: TLS and a verified client
+    certificate whose subject CN is the identity; a Basic auth header is then ignored.
+    Basic auth means user = identity and the password matching the stored hash.
     """
     asset = Asset.objects.select_related("network").filter(identity=identity).first()
+    reason = station_refusal(asset, identity, authorization, transport)
+    if reason is not None:
+        logger.info("Refused station %r: %s", identity, reason)
+        return None
+    return asset
+
+
+def station_refusal(
+    asset: Asset | None, identity: str, authorization: bytes | None, transport: TransportSecurity
+) -> str | None:
+    """Why the handshake must be refused, or None when the asset's profile is satisfied."""
     if asset is None:
+        return "unknown identity"
+    profile = asset.security_profile
+    if profile != SecurityProfile.BASIC_AUTH and not transport.tls:
+        return f"security profile {profile} needs TLS through the proxy"
+    if profile == SecurityProfile.TLS_CLIENT_CERT:
+        if transport.client_cert_identity is None:
+            return "security profile 3 needs a verified client certificate"
+        if transport.client_cert_identity != identity:
+            return f"client certificate is for {transport.client_cert_identity!r}"
         return None
-    if asset.security_profile == SecurityProfile.TLS_CLIENT_CERT:
-        return None  # needs a verified client certificate, which plain handshakes never carry
+    return basic_auth_refusal(asset, identity, authorization)
+
+
+def basic_auth_refusal(asset: Asset, identity: str, authorization: bytes | None) -> str | None:
     credentials = basic_auth_credentials(authorization)
-    if credentials is None or credentials[0] != identity or not asset.password_hash:
-        return None
-    return asset if check_password(credentials[1], asset.password_hash) else None
+    if credentials is None:
+        return "no Basic auth"
+    if credentials[0] != identity:
+        return "Basic auth user is not the identity"
+    if not asset.password_hash:
+        return "no password set"
+    if not check_password(credentials[1], asset.password_hash):
+        return "wrong password"
+    return None
 
 
 # --- The asset-management API's reads -------------------------------------------------------

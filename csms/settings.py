@@ -226,6 +226,8 @@ OCPP_SYNC_QUEUE_WAIT = float(os.environ.get("OCPP_SYNC_QUEUE_WAIT", "30"))
 OCPP_SERVER_BEAT_SECONDS = float(os.environ.get("OCPP_SERVER_BEAT_SECONDS", "10"))
 # Frames above this size are refused with a CALLERROR instead of being parsed.
 OCPP_MAX_FRAME_BYTES = int(os.environ.get("OCPP_MAX_FRAME_BYTES", str(256 * 1024)))
+# Shared with the TLS proxy (deploy/nginx): its TLS / client-certificate headers count only with it.
+OCPP_TLS_PROXY_SECRET = os.environ.get("OCPP_TLS_PROXY_SECRET", "")
 
 # --- Webhooks -------------------------------------------------------------------------------
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "30"))

@@ -24,6 +24,7 @@ from ocpp_bridge.protocol.errors import ErrorCode
 from ocpp_bridge.protocol.framing import UNREADABLE_MESSAGE_ID, encode_call_error
 from ocpp_bridge.protocol.versions import negotiate_subprotocol
 from ocpp_bridge.services.connections import connection_end, connection_open
+from ocpp_bridge.transport import transport_security
 
 logger = logging.getLogger(__name__)
 
@@ -64,15 +65,18 @@ class OcppConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         identity = unquote(self.scope["url_route"]["kwargs"]["identity"])
-        headers = dict(self.scope.get("headers", []))
+        raw_headers = self.scope.get("headers", [])
+        headers = dict(raw_headers)
+        transport = transport_security(raw_headers, proxy_secret=settings.OCPP_TLS_PROXY_SECRET)
         asset = await in_thread(station_authenticate)(
-            identity=identity, authorization=headers.get(b"authorization")
+            identity=identity, authorization=headers.get(b"authorization"), transport=transport
         )
         version = negotiate_subprotocol(
             self.scope.get("subprotocols", []), asset.protocol if asset else None
         )
         if asset is None or version is None:
-            logger.info("Refused handshake of %r (known=%s)", identity, asset is not None)
+            if asset is not None:  # station_authenticate logs its own refusals
+                logger.info("Refused handshake of %r: no supported subprotocol", identity)
             await self.close()  # before accept: the server answers HTTP 403
             return
         await ensure_heartbeat()  # before recording the connection this process vouches for

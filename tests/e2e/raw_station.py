@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from ssl import SSLContext
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -46,13 +47,16 @@ class RawStation:
     _answers: set[asyncio.Task[None]] = field(default_factory=set)
     _awaited: dict[str, asyncio.Future[list[Any]]] = field(default_factory=dict)
     _next_id: int = 0
+    ssl: SSLContext | None = None  # given: connect over wss (through a TLS proxy)
 
     async def __aenter__(self) -> "RawStation":
         token = base64.b64encode(f"{self.identity}:{STATION_PASSWORD}".encode()).decode()
+        scheme = "ws" if self.ssl is None else "wss"
         self._ws = await connect(
-            f"ws://{self.address}/ocpp/{self.identity}",
+            f"{scheme}://{self.address}/ocpp/{self.identity}",
             subprotocols=[self.protocol],
             additional_headers={"Authorization": f"Basic {token}"},
+            ssl=self.ssl,
         )
         self._reader = asyncio.create_task(self._read())
         return self
