@@ -32,7 +32,9 @@ sign() {  # sign <name> <subject> <extensions>
   rm "$1.csr"
 }
 
-sign server "/CN=$host" "$(printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth' "$host")"
+san="DNS:$host"
+[[ "$host" =~ ^[0-9.]+$|: ]] && san="IP:$host"
+sign server "/CN=$host" "$(printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth' "$san")"
 for identity in "$@"; do
   sign "$identity" "/CN=$identity" "extendedKeyUsage=clientAuth"
 done
