@@ -1,0 +1,211 @@
+"""The four measurements, each run against one server (the CSMS or the floor).
+
+A `Target` says how to reach a server and what it persists; the phases only speak OCPP over
+WebSockets and JSON over HTTP, so the same code measures both.
+"""
+
+import asyncio
+import gc
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from bench.stations import Station, charge_for, close_all, open_all
+
+
+@dataclass
+class Target:
+    name: str
+    ws_address: str  # host:port; stations connect to ws://{ws_address}/ocpp/<identity>
+    raw_request_url: str  # POST endpoint taking the raw-request body
+    headers: dict[str, str]
+    pid: int  # the server process whose memory is measured
+    frames_stored: Callable[[], int] | None = None  # rows logged so far (None: not persisted)
+    async_answered: Callable[[], int] = lambda: 0  # async calls answered so far
+    settle: Callable[[], None] = lambda: None  # wait until the server is idle again
+    figures: dict[str, Any] = field(default_factory=dict)
+
+
+def rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def identities(count: int) -> list[str]:
+    return [f"BENCH-{i}" for i in range(count)]
+
+
+def say(target: Target, text: str) -> None:
+    print(f"    [{target.name}] {text}", flush=True)
+
+
+async def gated(stations: list[Station], action: str, parallel: int = 500) -> float:
+    """Every station sends `action` once (at most `parallel` at a time); returns seconds."""
+    gate = asyncio.Semaphore(parallel)
+
+    async def one(station: Station) -> None:
+        async with gate:
+            await station.call(action, {})
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(station) for station in stations))
+    return time.perf_counter() - started
+
+
+async def held(target: Target, count: int) -> None:
+    """Connect `count` heartbeating stations; the server's memory per station."""
+    warm = await open_all(target.ws_address, identities(10))  # imports, pools, caches
+    await gated(warm, "Heartbeat")
+    await close_all(warm)
+    await asyncio.sleep(2)
+    await asyncio.to_thread(target.settle)
+    before = rss_kib(target.pid)
+    started = time.perf_counter()
+    stations = await open_all(target.ws_address, identities(count))
+    connect_s = time.perf_counter() - started
+    first = await gated(stations, "Heartbeat")
+    second = await gated(stations, "Heartbeat")
+    await asyncio.sleep(2)
+    gc.collect()
+    after = rss_kib(target.pid)
+    per_station = (after - before) / count
+    say(
+        target,
+        f"{count} stations connected in {connect_s:.1f} s, Heartbeat rounds {first:.1f} s / "
+        f"{second:.1f} s, RSS {before / 1024:.0f} -> {after / 1024:.0f} MiB, "
+        f"{per_station:.1f} KiB/station",
+    )
+    target.figures.update(
+        held_stations=count,
+        held_kib=per_station,
+        held_connect_s=connect_s,
+        held_rss_mib=after / 1024,
+    )
+    await close_all(stations)
+    await asyncio.to_thread(target.settle)
+
+
+async def messages(target: Target, count: int, seconds: float) -> None:
+    """`count` stations charging, one message at a time each; messages answered (and frames
+    stored) per second."""
+    stations = await open_all(target.ws_address, identities(count))
+    await charge_for(stations, 1)  # warm-up
+    frames_before = await asyncio.to_thread(target.frames_stored) if target.frames_stored else 0
+    sent, elapsed = await charge_for(stations, seconds)
+    rate = sent / elapsed
+    note = ""
+    if target.frames_stored:
+        stored = await asyncio.to_thread(target.frames_stored) - frames_before
+        note = f", {stored} frames stored (in + out: {stored / 2 / elapsed:.0f} messages/s)"
+        target.figures["frames_per_message"] = stored / sent
+    say(target, f"{count} stations: {sent} messages in {elapsed:.1f} s = {rate:.0f}/s{note}")
+    target.figures["messages_per_s"] = rate
+    await close_all(stations)
+    await asyncio.to_thread(target.settle)
+
+
+async def post_all(
+    target: Target, bodies: list[dict[str, Any]], clients: int
+) -> tuple[list[float], list[Any]]:
+    """POST every body, `clients` HTTP clients at once (one connection each); returns each
+    request's latency and the answers that were not 200."""
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+    latencies: list[float] = []
+    failures: list[Any] = []
+
+    async def client() -> None:
+        limits = httpx.Limits(max_connections=1)
+        async with httpx.AsyncClient(headers=target.headers, limits=limits, timeout=120) as http:
+            while not queue.empty():
+                body = queue.get_nowait()
+                started = time.perf_counter()
+                answer = await http.post(target.raw_request_url, json=body)
+                latencies.append(time.perf_counter() - started)
+                if answer.status_code != 200:
+                    failures.append((answer.status_code, answer.text[:200]))
+
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return latencies, failures
+
+
+def reset_bodies(stations: list[Station], count: int, wait: bool) -> list[dict[str, Any]]:
+    return [
+        {
+            "action": "Reset",
+            "assetId": stations[n % len(stations)].identity,
+            "payload": {"type": "Soft"},
+            "async": not wait,
+        }
+        for n in range(count)
+    ]
+
+
+async def latency(target: Target, stations: list[Station], clients: int, requests: int) -> None:
+    """Synchronous raw requests: end-to-end latency at `clients` concurrent HTTP clients."""
+    await post_all(target, reset_bodies(stations, clients * 2, wait=True), clients)  # warm-up
+    started = time.perf_counter()
+    latencies, failures = await post_all(
+        target, reset_bodies(stations, requests, wait=True), clients
+    )
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    p50 = statistics.median(latencies) * 1000
+    p99 = latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000
+    say(
+        target,
+        f"{requests} sync Resets over {len(stations)} stations, {clients} clients: "
+        f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, {requests / elapsed:.0f} req/s, "
+        f"{len(failures)} failed {failures[:2]}",
+    )
+    target.figures.update(sync_p50_ms=p50, sync_p99_ms=p99, sync_rps=requests / elapsed)
+
+
+async def async_calls(
+    target: Target, stations: list[Station], clients: int, calls: int, timeout: float = 300
+) -> None:
+    """Asynchronous raw requests: from the first POST until every call is answered."""
+    answered_before = await asyncio.to_thread(target.async_answered)
+    started = time.perf_counter()
+    _, failures = await post_all(target, reset_bodies(stations, calls, wait=False), clients)
+    enqueued = time.perf_counter() - started
+    deadline = started + timeout
+    answered = 0
+    while time.perf_counter() < deadline:
+        answered = await asyncio.to_thread(target.async_answered) - answered_before
+        if answered >= calls - len(failures):
+            break
+        await asyncio.sleep(0.1)
+    elapsed = time.perf_counter() - started
+    rate = answered / elapsed
+    say(
+        target,
+        f"{calls} async Resets over {len(stations)} stations: enqueued in {enqueued:.1f} s "
+        f"({calls / enqueued:.0f}/s), {answered} answered after {elapsed:.1f} s = "
+        f"{rate:.0f}/s, {len(failures)} refused {failures[:2]}",
+    )
+    target.figures.update(async_per_s=rate, async_enqueue_per_s=calls / enqueued)
+
+
+async def commands(
+    target: Target, count: int, clients: int, requests: int, calls: int, which: set[str]
+) -> None:
+    """The latency and async phases share one set of connected stations."""
+    stations = await open_all(target.ws_address, identities(count))
+    await gated(stations, "Heartbeat")
+    if "latency" in which:
+        await latency(target, stations, clients, requests)
+    if "async" in which:
+        await async_calls(target, stations, clients, calls)
+    answered = sum(station.calls_answered for station in stations)
+    say(target, f"stations answered {answered} CALLs in all")
+    await close_all(stations)
+    await asyncio.to_thread(target.settle)

@@ -1,0 +1,211 @@
+"""The CSMS benchmark suite: the production shape (daphne, Celery worker, PostgreSQL, Redis)
+measured side by side with a floor (bench/floor.py: one asyncio process, no database) in the
+same run. Prints one progress line per phase and server, then the table of figures.
+
+Phases: held (stations connected and heartbeating, server memory per station), messages
+(charger-initiated messages answered and persisted per second), latency (sync raw-request p50 /
+p99 at 20 clients, 1,000 stations connected), async (async raw requests answered per second
+through Celery). The databases you give are migrated; stations BENCH-* are created in them.
+
+  DATABASE_URL=postgres://postgres@127.0.0.1:5432/csms_bench2 REDIS_URL=redis://127.0.0.1:6379/8 \\
+      .venv/bin/python bench/run.py [--only held,messages,latency,async] [--stations 10000]
+"""
+
+import argparse
+import asyncio
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csms.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+import httpx  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+
+from assets.models import Asset  # noqa: E402
+from assets.services import station_upsert  # noqa: E402
+from bench import phases  # noqa: E402
+from bench.stations import PASSWORD  # noqa: E402
+from ocpp_bridge.models import ChargerConnection, OcppCall, OcppFrame  # noqa: E402
+from tests.api_clients import api_for  # noqa: E402
+from tests.servers import celery_worker_process, daphne_popen, free_port  # noqa: E402
+
+PHASES = ("held", "messages", "latency", "async")
+
+
+def prepare(count: int) -> None:
+    print("==> migrating, registering stations", flush=True)
+    call_command("migrate", verbosity=0)
+    existing = set(
+        Asset.objects.filter(identity__startswith="BENCH-").values_list("identity", flat=True)
+    )
+    for identity in phases.identities(count):
+        if identity not in existing:
+            station_upsert(identity=identity, password=PASSWORD, protocol="ocpp1.6")
+
+
+def csms_settle(timeout: float = 300) -> None:
+    """Wait until daphne has recorded every bench connection as closed."""
+    deadline = time.monotonic() + timeout
+    open_connections = ChargerConnection.objects.filter(closed_at__isnull=True)
+    while open_connections.exists() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    time.sleep(1)
+
+
+@contextmanager
+def floor_process(log_path: Path) -> Iterator[tuple[str, str, int]]:
+    """Run bench/floor.py; yields (ws address, http address, pid)."""
+    ws_port, http_port = free_port(), free_port()
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "bench" / "floor.py"),
+             "--ws-port", str(ws_port), "--http-port", str(http_port)],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=log,
+        )  # fmt: skip
+        try:
+            assert process.stdout is not None
+            if process.stdout.readline().strip() != b"ready":
+                raise RuntimeError(f"floor did not start, see {log_path}")
+            yield f"127.0.0.1:{ws_port}", f"127.0.0.1:{http_port}", process.pid
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def floor_stat(http_address: str, key: str) -> int:
+    return int(httpx.get(f"http://{http_address}/stats").json()[key])
+
+
+def floor_settle(http_address: str) -> None:
+    deadline = time.monotonic() + 60
+    while floor_stat(http_address, "stations") and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+def targets(stack: ExitStack, logs: Path) -> tuple[phases.Target, phases.Target]:
+    address, daphne = stack.enter_context(daphne_popen(logs / "daphne.log"))
+    stack.enter_context(celery_worker_process(logs / "worker.log"))
+    api = api_for(address, "write:ocpp.raw_request")
+    csms = phases.Target(
+        name="csms",
+        ws_address=address,
+        raw_request_url=f"http://{address}/ocpp/v2/raw-request",
+        headers=api.headers(),
+        pid=daphne.pid,
+        frames_stored=OcppFrame.objects.count,
+        async_answered=OcppCall.objects.filter(state="answered").count,
+        settle=csms_settle,
+    )
+    ws_address, http_address, pid = stack.enter_context(floor_process(logs / "floor.log"))
+    floor = phases.Target(
+        name="floor",
+        ws_address=ws_address,
+        raw_request_url=f"http://{http_address}/raw-request",
+        headers={},
+        pid=pid,
+        async_answered=lambda: floor_stat(http_address, "answered"),
+        settle=lambda: floor_settle(http_address),
+    )
+    print(f"==> daphne pid {daphne.pid} on {address}, worker, floor pid {pid} (logs in {logs})")
+    return csms, floor
+
+
+async def measure(target: phases.Target, args: argparse.Namespace, which: set[str]) -> None:
+    if "held" in which:
+        await phases.held(target, args.stations)
+    if "messages" in which:
+        await phases.messages(target, args.message_stations, args.message_seconds)
+    if which & {"latency", "async"}:
+        await phases.commands(
+            target, args.command_stations, args.clients, args.requests, args.calls, which
+        )
+
+
+def row(metric: str, csms: float | None, floor: float | None, target: str, met: str) -> str:
+    def cell(value: float | None) -> str:
+        return "-" if value is None else f"{value:,.1f}"
+
+    return f"| {metric} | {cell(csms)} | {cell(floor)} | {target} | {met} |"
+
+
+def table(csms: dict[str, float], floor: dict[str, float], args: argparse.Namespace) -> None:
+    def yes(ok: bool) -> str:
+        return "yes" if ok else "**no**"
+
+    lines = ["| metric | CSMS | floor | target | met? |", "|---|---|---|---|---|"]
+    if "held_kib" in csms:
+        n = int(csms["held_stations"])
+        met = yes(csms["held_kib"] <= 64) + ("" if n >= 10_000 else f" (at {n:,})")
+        lines.append(row(f"KiB per station, {n:,} held", csms["held_kib"], floor.get("held_kib"),
+                         "≤ 64 at 10,000", met))  # fmt: skip
+        lines.append(row(f"seconds to connect {n:,}", csms["held_connect_s"],
+                         floor.get("held_connect_s"), "", ""))  # fmt: skip
+    if "messages_per_s" in csms:
+        lines.append(row("charger messages/s persisted", csms["messages_per_s"],
+                         floor.get("messages_per_s"), "≥ 1,000",
+                         yes(csms["messages_per_s"] >= 1000)))  # fmt: skip
+    if "sync_p50_ms" in csms:
+        lines.append(row("sync raw-request p50 ms", csms["sync_p50_ms"], floor.get("sync_p50_ms"),
+                         "≤ 3x floor",
+                         yes(csms["sync_p50_ms"] <= 3 * floor.get("sync_p50_ms", 0))))  # fmt: skip
+        lines.append(row("sync raw-request p99 ms", csms["sync_p99_ms"], floor.get("sync_p99_ms"),
+                         "< 50", yes(csms["sync_p99_ms"] < 50)))  # fmt: skip
+    if "async_per_s" in csms:
+        lines.append(row("async raw-requests answered/s", csms["async_per_s"],
+                         floor.get("async_per_s"), "≥ 500",
+                         yes(csms["async_per_s"] >= 500)))  # fmt: skip
+    print("\n" + "\n".join(lines))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", default=",".join(PHASES), help="comma-separated phases")
+    parser.add_argument("--stations", type=int, default=2000, help="held phase")
+    parser.add_argument("--message-stations", type=int, default=200)
+    parser.add_argument("--message-seconds", type=float, default=20)
+    parser.add_argument("--command-stations", type=int, default=1000, help="latency, async")
+    parser.add_argument("--clients", type=int, default=20, help="concurrent HTTP clients")
+    parser.add_argument("--requests", type=int, default=2000, help="sync raw requests")
+    parser.add_argument("--calls", type=int, default=5000, help="async raw requests")
+    parser.add_argument("--skip-floor", action="store_true")
+    args = parser.parse_args()
+    which = set(args.only.split(","))
+    if unknown := which - set(PHASES):
+        sys.exit(f"unknown phases {unknown}; choose from {PHASES}")
+    if not os.environ.get("REDIS_URL"):
+        sys.exit("Set DATABASE_URL and REDIS_URL: this measures the production shape.")
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # daphne and floor inherit it
+    prepare(max(args.stations if "held" in which else 0, args.message_stations,
+                args.command_stations))  # fmt: skip
+    logs = Path(tempfile.mkdtemp(prefix="bench-"))
+    with ExitStack() as stack:
+        csms, floor = targets(stack, logs)
+        for phase in PHASES:
+            if phase not in which or (phase == "async" and "latency" in which):
+                continue
+            group = {phase, "async"} & which if phase == "latency" else {phase}
+            print(f"==> {' + '.join(sorted(group))}", flush=True)
+            asyncio.run(measure(csms, args, group))
+            if not args.skip_floor:
+                asyncio.run(measure(floor, args, group))
+    print(f"\n{os.cpu_count()} cores; daphne + Celery worker (4 threads) + PostgreSQL + Redis"
+          " + this client share them")  # fmt: skip
+    table(csms.figures, floor.figures, args)
+
+
+if __name__ == "__main__":
+    main()
