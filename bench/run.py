@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import os
 import resource
+import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csms.settings")
+# As docker-compose.yml runs it; daphne and the worker inherit these.
+PRODUCTION_ENV = {"DJANGO_DEBUG": "false", "DATABASE_CONN_MAX_AGE": "60"}
+for name, value in PRODUCTION_ENV.items():
+    os.environ.setdefault(name, value)
 
 import django  # noqa: E402
 
@@ -40,7 +45,13 @@ from bench import phases  # noqa: E402
 from bench.stations import PASSWORD  # noqa: E402
 from ocpp_bridge.models import ChargerConnection, OcppCall, OcppFrame  # noqa: E402
 from tests.api_clients import api_for  # noqa: E402
-from tests.servers import celery_worker_process, daphne_popen, free_port  # noqa: E402
+from tests.servers import (  # noqa: E402
+    celery_worker_process,
+    child_env,
+    free_port,
+    stop,
+    wait_for_port,
+)
 
 PHASES = ("held", "messages", "latency", "async")
 
@@ -56,13 +67,39 @@ def prepare(count: int) -> None:
             station_upsert(identity=identity, password=PASSWORD, protocol="ocpp1.6")
 
 
-def csms_settle(timeout: float = 300) -> None:
-    """Wait until daphne has recorded every bench connection as closed."""
+def csms_settle(server_instance: str, timeout: float = 300) -> None:
+    """Wait until daphne has recorded every connection it held as closed, or until their count
+    stops falling for 5 s (a disconnect that failed leaves its row open: reported)."""
+    held = ChargerConnection.objects.filter(server_instance=server_instance, closed_at=None)
     deadline = time.monotonic() + timeout
-    open_connections = ChargerConnection.objects.filter(closed_at__isnull=True)
-    while open_connections.exists() and time.monotonic() < deadline:
+    last, still_since = -1, time.monotonic()
+    while (count := held.count()) and time.monotonic() < deadline:
+        if count != last:
+            last, still_since = count, time.monotonic()
+        elif time.monotonic() - still_since > 5:
+            break
         time.sleep(0.5)
+    if count:
+        print(f"    [csms] {count} connections not recorded as closed", flush=True)
     time.sleep(1)
+
+
+@contextmanager
+def daphne_popen(log_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """daphne as docker-compose.yml runs it (pings every 20 s), on a free port."""
+    port = free_port()
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+             "--ping-interval", "20", "--ping-timeout", "10", "--websocket_timeout", "-1",
+             "csms.asgi:application"],
+            cwd=ROOT, env=child_env(), stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            wait_for_port(port, process)
+            yield f"127.0.0.1:{port}", process
+        finally:
+            stop(process)
 
 
 @contextmanager
@@ -107,7 +144,7 @@ def targets(stack: ExitStack, logs: Path) -> tuple[phases.Target, phases.Target]
         pid=daphne.pid,
         frames_stored=OcppFrame.objects.count,
         async_answered=OcppCall.objects.filter(state="answered").count,
-        settle=csms_settle,
+        settle=lambda: csms_settle(f"{socket.gethostname()}:{daphne.pid}"),
     )
     ws_address, http_address, pid = stack.enter_context(floor_process(logs / "floor.log"))
     floor = phases.Target(
@@ -178,8 +215,8 @@ def main() -> None:
     parser.add_argument("--message-seconds", type=float, default=20)
     parser.add_argument("--command-stations", type=int, default=1000, help="latency, async")
     parser.add_argument("--clients", type=int, default=20, help="concurrent HTTP clients")
-    parser.add_argument("--requests", type=int, default=2000, help="sync raw requests")
-    parser.add_argument("--calls", type=int, default=5000, help="async raw requests")
+    parser.add_argument("--requests", type=int, default=400, help="sync raw requests")
+    parser.add_argument("--calls", type=int, default=1000, help="async raw requests")
     parser.add_argument("--skip-floor", action="store_true")
     args = parser.parse_args()
     which = set(args.only.split(","))
@@ -202,8 +239,8 @@ def main() -> None:
             asyncio.run(measure(csms, args, group))
             if not args.skip_floor:
                 asyncio.run(measure(floor, args, group))
-    print(f"\n{os.cpu_count()} cores; daphne + Celery worker (4 threads) + PostgreSQL + Redis"
-          " + this client share them")  # fmt: skip
+    print(f"\n{os.cpu_count()} cores shared by daphne, a Celery worker (4 threads), PostgreSQL,")
+    print(f"Redis, the floor and this client; {PRODUCTION_ENV}")
     table(csms.figures, floor.figures, args)
 
 

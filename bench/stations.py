@@ -72,8 +72,10 @@ class Station:
                     self._awaited.pop(frame[1]).set_result(frame)
 
 
-async def open_all(address: str, identities: list[str], parallel: int = 100) -> list[Station]:
-    """Connect every station, at most `parallel` handshakes at a time."""
+async def open_all(address: str, identities: list[str], parallel: int = 50) -> list[Station]:
+    """Connect every station, at most `parallel` handshakes at a time. More than ~100 at once
+    make daphne's channel layer fail (redis-py's pool of 100 connections raises when empty):
+    see docs/PERFORMANCE.md."""
     gate = asyncio.Semaphore(parallel)
 
     async def one(identity: str) -> Station:
@@ -85,8 +87,15 @@ async def open_all(address: str, identities: list[str], parallel: int = 100) -> 
     return list(await asyncio.gather(*(one(identity) for identity in identities)))
 
 
-async def close_all(stations: list[Station]) -> None:
-    await asyncio.gather(*(station.close() for station in stations))
+async def close_all(stations: list[Station], parallel: int = 10) -> None:
+    """Disconnect every station, at most `parallel` at a time (see open_all)."""
+    gate = asyncio.Semaphore(parallel)
+
+    async def one(station: Station) -> None:
+        async with gate:
+            await station.close()
+
+    await asyncio.gather(*(one(station) for station in stations))
 
 
 def now() -> str:
