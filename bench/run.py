@@ -62,6 +62,9 @@ def prepare(count: int) -> None:
     existing = set(
         Asset.objects.filter(identity__startswith="BENCH-").values_list("identity", flat=True)
     )
+    # Calls left "sent" by an earlier run's killed daphne would block their stations' queues
+    # until the beat's sweep (not run here) times them out.
+    OcppCall.objects.filter(asset__identity__startswith="BENCH-").delete()
     for identity in phases.identities(count):
         if identity not in existing:
             station_upsert(identity=identity, password=PASSWORD, protocol="ocpp1.6")

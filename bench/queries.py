@@ -1,0 +1,131 @@
+"""What one charger message costs the CSMS, without the network: each 1.6 message of a charging
+cycle handled in this process by `ocpp_bridge.incoming.process_text` (as daphne's pool thread
+runs it), counting SQL statements (savepoints included; BEGIN / COMMIT are not captured) and
+timing it on one thread.
+
+  DATABASE_URL=postgres://postgres@127.0.0.1:5432/csms_bench2 REDIS_URL=redis://127.0.0.1:6379/8 \\
+      .venv/bin/python bench/queries.py [--cycles 20]
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csms.settings")
+os.environ.setdefault("DJANGO_DEBUG", "false")
+os.environ.setdefault("DATABASE_CONN_MAX_AGE", "60")
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from assets.services import station_upsert  # noqa: E402
+from bench.stations import PASSWORD, now  # noqa: E402
+from ocpp_bridge.handlers import StationContext  # noqa: E402
+from ocpp_bridge.incoming import process_text  # noqa: E402
+from ocpp_bridge.protocol.versions import negotiate_subprotocol  # noqa: E402
+from ocpp_bridge.services.connections import connection_end, connection_open  # noqa: E402
+
+
+def cycle(send: "Sender") -> None:
+    def status(state: str) -> None:
+        send("StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": state})
+
+    status("Preparing")
+    answer = send(
+        "StartTransaction",
+        {"connectorId": 1, "idTag": "BENCHTAG", "meterStart": 0, "timestamp": now()},
+    )
+    status("Charging")
+    for n in range(1, 6):
+        sample = {"value": str(n * 1000), "measurand": "Energy.Active.Import.Register"}
+        send(
+            "MeterValues",
+            {
+                "connectorId": 1,
+                "transactionId": answer["transactionId"],
+                "meterValue": [{"timestamp": now(), "sampledValue": [sample]}],
+            },
+        )
+    send("StopTransaction", {"transactionId": answer["transactionId"], "meterStop": 5000,
+                             "timestamp": now()})  # fmt: skip
+    status("Available")
+    send("Heartbeat", {})
+
+
+class Sender:
+    def __init__(self, station: StationContext) -> None:
+        self.station = station
+        self.counter = 0
+        self.statements: dict[str, list[int]] = defaultdict(list)
+        self.seconds: dict[str, list[float]] = defaultdict(list)
+
+    def __call__(self, action: str, payload: dict[str, object]) -> dict[str, object]:
+        self.counter += 1
+        text = json.dumps([2, str(self.counter), action, payload])
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            reply = process_text(self.station, text, max_bytes=settings.OCPP_MAX_FRAME_BYTES)
+            self.seconds[action].append(time.perf_counter() - started)
+        self.statements[action].append(len(queries.captured_queries))
+        assert reply is not None
+        frame = json.loads(reply)
+        assert frame[0] == 3, frame
+        return frame[2]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cycles", type=int, default=20)
+    parser.add_argument("--show-sql", action="store_true", help="print one MeterValues' SQL")
+    args = parser.parse_args()
+    asset, _ = station_upsert(identity="BENCH-Q", password=PASSWORD, protocol="ocpp1.6")
+    version = negotiate_subprotocol(["ocpp1.6"], "ocpp1.6")
+    assert version is not None
+    opened, _ = connection_open(
+        asset_id=asset.pk, protocol=version.value, channel_name="bench.q", remote_addr=""
+    )
+    station = StationContext(
+        asset_id=asset.pk,
+        identity=asset.identity,
+        network_id=asset.network_id,
+        version=version,
+        connection_id=opened.pk,
+        registration_status=asset.registration_status,
+    )
+    send = Sender(station)
+    cycle(send)  # warm-up
+    send.statements.clear()
+    send.seconds.clear()
+    for _ in range(args.cycles):
+        cycle(send)
+    print(f"{'action':20} {'SQL statements':>15} {'ms (one thread)':>16}")
+    total_statements = total_seconds = count = 0.0
+    for action, counts in send.statements.items():
+        seconds = send.seconds[action]
+        print(f"{action:20} {sum(counts) / len(counts):15.1f} "
+              f"{sum(seconds) / len(seconds) * 1000:16.2f}")  # fmt: skip
+        total_statements += sum(counts)
+        total_seconds += sum(seconds)
+        count += len(counts)
+    print(f"{'mean per message':20} {total_statements / count:15.1f} "
+          f"{total_seconds / count * 1000:16.2f}")  # fmt: skip
+    if args.show_sql:
+        with CaptureQueriesContext(connection) as queries:
+            send("Heartbeat", {})
+        for query in queries.captured_queries:
+            print(query["sql"][:160])
+    connection_end(connection_id=opened.pk, asset_id=asset.pk, code=1000)
+
+
+if __name__ == "__main__":
+    main()
