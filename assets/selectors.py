@@ -13,6 +13,7 @@ from api.access import is_uuid
 from api.errors import not_found
 from assets.models import Asset, AssetGroup, SecurityProfile, SitePartner
 from networks.models import Network
+from ocpp_bridge.services.handshake_guard import HandshakeGuard, handshake_guard
 from ocpp_bridge.transport import PLAIN, TransportSecurity
 from rates.models import Rate
 
@@ -34,20 +35,36 @@ def basic_auth_credentials(header: bytes | None) -> tuple[str, str] | None:
 
 
 def station_authenticate(
-    *, identity: str, authorization: bytes | None, transport: TransportSecurity = PLAIN
+    *,
+    identity: str,
+    authorization: bytes | None,
+    transport: TransportSecurity = PLAIN,
+    remote_addr: str | None = None,
+    guard: HandshakeGuard | None = None,
 ) -> Asset | None:
-    """The asset for a handshake by `identity`, or None when it must be refused (the reason
-    is logged at INFO, never a secret).
+    """The asset for a handshake by `identity` from `remote_addr`, or None when it must be
+    refused (the reason is logged at INFO, never a secret).
 
     `transport` is what the TLS proxy vouched for (ocpp_bridge.transport). Profile 1: Basic
     auth, over TLS or not. Profile 2: TLS and Basic auth. Profile 3: TLS and a verified client
     certificate whose subject CN is the identity; a Basic auth header is then ignored.
     Basic auth means user = identity and the password matching the stored hash.
+
+    Every refusal counts against the address and the station (`guard`, by default the
+    settings'); while either is locked the handshake is refused before any password check.
     """
+    guard = guard or handshake_guard()
+    if guard.address_locked(remote_addr):
+        logger.info("Refused station %r: too many failed handshakes from its address", identity)
+        return None
     asset = Asset.objects.select_related("network").filter(identity=identity).first()
+    if asset is not None and guard.station_locked(asset.pk):
+        logger.info("Refused station %r: too many failed handshakes", identity)
+        return None
     reason = station_refusal(asset, identity, authorization, transport)
     if reason is not None:
         logger.info("Refused station %r: %s", identity, reason)
+        guard.record_failure(asset_id=asset and asset.pk, address=remote_addr)
         return None
     return asset
 

@@ -27,6 +27,8 @@ class Target:
     frames_stored: Callable[[], int] | None = None  # rows logged so far (None: not persisted)
     async_answered: Callable[[], int] = lambda: 0  # async calls answered so far
     settle: Callable[[], None] = lambda: None  # wait until the server is idle again
+    # Where a call's time went, as the server recorded it (None: not recorded).
+    call_breakdown: Callable[[bool], str] | None = None
     figures: dict[str, Any] = field(default_factory=dict)
 
 
@@ -167,6 +169,8 @@ async def latency(target: Target, stations: list[Station], clients: int, request
         f"{len(failures)} failed (HTTP {sorted(set(failures))})",
     )
     target.figures.update(sync_p50_ms=p50, sync_p99_ms=p99, sync_rps=requests / elapsed)
+    if target.call_breakdown:
+        say(target, await asyncio.to_thread(target.call_breakdown, False))
 
 
 async def async_calls(
@@ -193,6 +197,8 @@ async def async_calls(
         f"{rate:.0f}/s, {len(failures)} refused (HTTP {sorted(set(failures))})",
     )
     target.figures.update(async_per_s=rate, async_enqueue_per_s=calls / enqueued)
+    if target.call_breakdown:
+        say(target, await asyncio.to_thread(target.call_breakdown, True))
 
 
 async def commands(

@@ -16,6 +16,7 @@ import asyncio
 import os
 import resource
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csms.settings")
 # As docker-compose.yml runs it; daphne and the worker inherit these.
-PRODUCTION_ENV = {"DJANGO_DEBUG": "false", "DATABASE_CONN_MAX_AGE": "60"}
+PRODUCTION_ENV = {"DJANGO_DEBUG": "false", "DATABASE_POOL_SIZE": "20"}
 for name, value in PRODUCTION_ENV.items():
     os.environ.setdefault(name, value)
 
@@ -148,6 +149,7 @@ def targets(stack: ExitStack, logs: Path) -> tuple[phases.Target, phases.Target]
         frames_stored=OcppFrame.objects.count,
         async_answered=OcppCall.objects.filter(state="answered").count,
         settle=lambda: csms_settle(f"{socket.gethostname()}:{daphne.pid}"),
+        call_breakdown=call_breakdown,
     )
     ws_address, http_address, pid = stack.enter_context(floor_process(logs / "floor.log"))
     floor = phases.Target(
@@ -172,6 +174,23 @@ async def measure(target: phases.Target, args: argparse.Namespace, which: set[st
         await phases.commands(
             target, args.command_stations, args.clients, args.requests, args.calls, which
         )
+
+
+def call_breakdown(is_async: bool) -> str:
+    """Medians over the calls of the phase, from the rows: created → sent to the station's
+    socket (queue, delivery) → answer stored."""
+    calls = OcppCall.objects.filter(is_async=is_async, completed_at__isnull=False).values_list(
+        "created_at", "sent_at", "completed_at"
+    )
+    queued = [(sent - created).total_seconds() for created, sent, _ in calls if sent]
+    answered = [(done - sent).total_seconds() for _, sent, done in calls if sent]
+    if not queued:
+        return "no call recorded"
+    return (
+        f"as recorded: created → sent p50 {statistics.median(queued) * 1000:.1f} ms, "
+        f"sent → answer stored p50 {statistics.median(answered) * 1000:.1f} ms "
+        f"({len(queued)} calls)"
+    )
 
 
 def row(metric: str, csms: float | None, floor: float | None, target: str, met: str) -> str:

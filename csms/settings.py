@@ -96,6 +96,27 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+DATABASE_POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "20"))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_POOL_SIZE:
+    # A connection pool per process (psycopg_pool): Django's ASGI handler runs every HTTP
+    # request in a thread of its own, and persistent per-thread connections piled up to
+    # PostgreSQL's max_connections under 20 concurrent API clients. Pooled connections go back
+    # at the end of each request, frame and task. DATABASE_POOL_SIZE=0 turns it off (e.g.
+    # behind pgbouncer), and DATABASE_CONN_MAX_AGE applies again.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": DATABASE_POOL_SIZE,
+        # How long a frame or request waits for a connection: when the database is out, a
+        # station is better answered InternalError (and retries) than kept waiting.
+        "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+        # psycopg_pool retries a lost connection with a doubling delay for up to this long,
+        # then starts over at 1 s on the next demand. Its default (5 min) let the delay grow
+        # past a minute: after a long database outage a process stayed cut off that long
+        # more, and its peers swept it as dead.
+        "reconnect_timeout": 5.0,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One writer at a time: wait for the lock instead of failing under a burst of frames.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -112,16 +133,37 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels-redis's list-based layer, made to wait out a Redis restart instead of
+            # dropping every station socket of the process (see csms/channel_layers.py).
+            "BACKEND": "csms.channel_layers.OutageSurvivingRedisChannelLayer",
             "CONFIG": {
                 # redis-py 8 with channels-redis 4.3 drops consumers idle for 5 s unless the
                 # socket timeout is disabled: a station may be silent for a whole heartbeat.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                # redis-py 8's asyncio pool raises at 100 connections in use instead of waiting:
+                # a connect or disconnect storm of stations needs more.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": None,
+                        # Find a pooled connection that a Redis restart broke before using it.
+                        "health_check_interval": 5,
+                        "max_connections": int(os.environ.get("REDIS_MAX_CONNECTIONS", "2000")),
+                    }
+                ],
                 "capacity": 1500,
                 "expiry": 30,
             },
         }
     }
+    if os.environ.get("CHANNEL_LAYER", "lists") == "pubsub":
+        # Redis pub/sub: one subscription connection per process delivers every message to its
+        # consumers, where the list-based layer above takes ~4 round trips per message, one
+        # message at a time per process (the async-call bottleneck in docs/PERFORMANCE.md). No
+        # buffering: a message to a consumer that is gone is dropped (calls time out anyway).
+        CHANNEL_LAYERS["default"] = {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "health_check_interval": 5}]},
+        }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
@@ -228,6 +270,16 @@ OCPP_SERVER_BEAT_SECONDS = float(os.environ.get("OCPP_SERVER_BEAT_SECONDS", "10"
 OCPP_MAX_FRAME_BYTES = int(os.environ.get("OCPP_MAX_FRAME_BYTES", str(256 * 1024)))
 # Shared with the TLS proxy (deploy/nginx): its TLS / client-certificate headers count only with it.
 OCPP_TLS_PROXY_SECRET = os.environ.get("OCPP_TLS_PROXY_SECRET", "")
+
+# --- Handshake guard ------------------------------------------------------------------------
+# Failed station handshakes are counted per station and per remote address in fixed windows
+# (ocpp_bridge.services.handshake_guard); at the limit the handshake is refused without a
+# password check until the window ends. 0 turns a limit off. The address limit is higher: on
+# cellular networks many stations share one public address (carrier NAT), and one station with
+# a wrong password must not lock out its neighbours.
+OCPP_AUTH_MAX_FAILURES = int(os.environ.get("OCPP_AUTH_MAX_FAILURES", "10"))
+OCPP_AUTH_MAX_ADDRESS_FAILURES = int(os.environ.get("OCPP_AUTH_MAX_ADDRESS_FAILURES", "100"))
+OCPP_AUTH_FAILURE_WINDOW_SECONDS = int(os.environ.get("OCPP_AUTH_FAILURE_WINDOW_SECONDS", "300"))
 
 # --- Webhooks -------------------------------------------------------------------------------
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "30"))

@@ -18,13 +18,12 @@ from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
 from ocpp_bridge.calls.outcomes import ocpp_call_expire
 from ocpp_bridge.handlers import StationContext
 from ocpp_bridge.heartbeat import PROCESS_GROUP, ensure_heartbeat
-from ocpp_bridge.incoming import internal_error_reply, process_text
+from ocpp_bridge.incoming import internal_error_reply, process_binary, process_text
 from ocpp_bridge.models import ChargerConnection
-from ocpp_bridge.protocol.errors import ErrorCode
-from ocpp_bridge.protocol.framing import UNREADABLE_MESSAGE_ID, encode_call_error
 from ocpp_bridge.protocol.versions import negotiate_subprotocol
 from ocpp_bridge.services.connections import connection_end, connection_open
 from ocpp_bridge.transport import transport_security
+from ui import live
 
 logger = logging.getLogger(__name__)
 
@@ -51,25 +50,43 @@ class OcppConsumer(AsyncWebsocketConsumer):
         except asyncio.CancelledError:
             # daphne cancels every consumer when it shuts down, without a disconnect event:
             # record the close now (daphne waits for this) rather than leave it to the sweep.
-            if self.station is not None:
-                shutdown = ChargerConnection.CloseReason.SERVER_SHUTDOWN
-                await asyncio.shield(
-                    in_thread(connection_end)(
-                        connection_id=self.station.connection_id,
-                        asset_id=self.station.asset_id,
-                        code=None,
-                        reason=shutdown,
-                    )
-                )
+            await self.record_end_without_disconnect(
+                code=None, reason=ChargerConnection.CloseReason.SERVER_SHUTDOWN
+            )
             raise
+        except Exception:
+            # The channel layer failed under the consumer (e.g. Redis restarted): daphne closes
+            # the socket (1011) without a disconnect event. Record it, so that the station is
+            # not left online on a dead connection and its call fails now; it reconnects.
+            logger.exception("The connection of %s failed", self.scope.get("path"))
+            await self.record_end_without_disconnect(
+                code=1011, reason=ChargerConnection.CloseReason.DISCONNECTED
+            )
+            raise
+
+    async def record_end_without_disconnect(self, *, code: int | None, reason: str) -> None:
+        if self.station is None:
+            return
+        await asyncio.shield(
+            in_thread(connection_end)(
+                connection_id=self.station.connection_id,
+                asset_id=self.station.asset_id,
+                code=code,
+                reason=reason,
+            )
+        )
 
     async def connect(self) -> None:
         identity = unquote(self.scope["url_route"]["kwargs"]["identity"])
         raw_headers = self.scope.get("headers", [])
         headers = dict(raw_headers)
         transport = transport_security(raw_headers, proxy_secret=settings.OCPP_TLS_PROXY_SECRET)
+        client = self.scope.get("client") or ("", 0)
         asset = await in_thread(station_authenticate)(
-            identity=identity, authorization=headers.get(b"authorization"), transport=transport
+            identity=identity,
+            authorization=headers.get(b"authorization"),
+            transport=transport,
+            remote_addr=str(client[0]),
         )
         version = negotiate_subprotocol(
             self.scope.get("subprotocols", []), asset.protocol if asset else None
@@ -80,8 +97,8 @@ class OcppConsumer(AsyncWebsocketConsumer):
             await self.close()  # before accept: the server answers HTTP 403
             return
         await ensure_heartbeat()  # before recording the connection this process vouches for
+        live.ensure_flusher()  # this process's pushes to the web UI go out in batches
         await self.channel_layer.group_add(PROCESS_GROUP, self.channel_name)
-        client = self.scope.get("client") or ("", 0)
         connection, replaced_channel = await in_thread(connection_open)(
             asset_id=asset.pk,
             protocol=version.value,
@@ -104,17 +121,8 @@ class OcppConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.station is None:
             return
-        if text_data is None:
-            # OCPP-J is text only; a binary frame has no readable message id.
-            await self.send(
-                encode_call_error(
-                    UNREADABLE_MESSAGE_ID,
-                    ErrorCode.RPC_FRAMEWORK_ERROR,
-                    "OCPP-J messages are text frames",
-                    {},
-                    self.station.version,
-                )
-            )
+        if text_data is None:  # OCPP-J is text only
+            await self.send(await in_thread(process_binary)(self.station, bytes_data or b""))
             return
         try:
             reply = await in_thread(process_text)(
@@ -131,13 +139,18 @@ class OcppConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         for timer in self.call_timers.values():
             timer.cancel()
-        await self.channel_layer.group_discard(PROCESS_GROUP, self.channel_name)
+        # The close first: a station must never stay recorded online because the channel
+        # layer failed (e.g. its Redis pool ran out during a disconnect storm).
         if self.station is not None:
             await in_thread(connection_end)(
                 connection_id=self.station.connection_id,
                 asset_id=self.station.asset_id,
                 code=code,
             )
+        try:
+            await self.channel_layer.group_discard(PROCESS_GROUP, self.channel_name)
+        except Exception:  # the group's membership expires by itself
+            logger.warning("Could not leave %s", PROCESS_GROUP, exc_info=True)
 
     async def ocpp_call(self, event: dict[str, Any]) -> None:
         """A CSMS-initiated call, chosen by the delivery service in any process: send it and

@@ -16,6 +16,7 @@ from ocpp_bridge.protocol.errors import ErrorCode, OcppError
 from ocpp_bridge.protocol.framing import (
     CALLERROR,
     SEND,
+    UNREADABLE_MESSAGE_ID,
     Call,
     CallError,
     CallResult,
@@ -26,7 +27,7 @@ from ocpp_bridge.protocol.framing import (
     parse_frame,
 )
 from ocpp_bridge.protocol.validation import UnknownActionError, validate_payload
-from ocpp_bridge.services.frames import frame_record
+from ocpp_bridge.services.frames import FrameDraft, frames_record
 
 logger = logging.getLogger(__name__)
 
@@ -40,30 +41,58 @@ def process_text(station: StationContext, text: str, *, max_bytes: int) -> str |
     try:
         frame = parse_frame(text, station.version)
     except FrameError as error:
-        with transaction.atomic():
-            _record_in(station, None, raw=text)
-            return _error_reply(station, error.message_id, error) if error.answer else None
+        if not error.answer:
+            _log(station, [_draft_in(None, raw=text)])
+            return None
+        reply, draft = _error_reply(station, error.message_id, error)
+        _log(station, [_draft_in(None, raw=text), draft])
+        return reply
     if isinstance(frame, Call):
-        # One transaction for the frame in, its effects and the answer out: one commit per
-        # message (the handler runs in a savepoint, so its failure keeps the frame log).
-        with transaction.atomic():
-            _record_in(station, frame)
-            size = len(text.encode())
-            if size > max_bytes:
-                error = OcppError(
-                    ErrorCode.FORMAT_VIOLATION,
-                    f"Frame of {size} bytes exceeds the {max_bytes} bytes accepted",
-                )
-                return _error_reply(station, frame.message_id, error, action=frame.action)
-            return _answer_call(station, frame)
+        return _process_call(station, frame, size=len(text.encode()), max_bytes=max_bytes)
     # Answers are stored outside any transaction: the next call is handed to the consumer
     # right after, and its answer must find the call committed as sent.
     call = _take_answer(station, frame)
     # Logged with the action it answers, so the log (and its followers) need no lookup.
-    _record_in(station, frame, action=call.action if call else "")
+    _log(station, [_draft_in(frame, action=call.action if call else "")])
     if call is not None:
         ocpp_call_dispatch_next(asset_id=station.asset_id)
     return None
+
+
+def process_binary(station: StationContext, data: bytes) -> str:
+    """A binary frame: OCPP-J is text only, and a binary frame has no readable message id.
+    Logged (as a note of its size) with the error it is answered."""
+    error = OcppError(ErrorCode.RPC_FRAMEWORK_ERROR, "OCPP-J messages are text frames")
+    reply, draft = _error_reply(station, UNREADABLE_MESSAGE_ID, error)
+    _log(station, [_draft_in(None, raw=f"<binary frame of {len(data)} bytes>"), draft])
+    return reply
+
+
+def _process_call(station: StationContext, call: Call, *, size: int, max_bytes: int) -> str | None:
+    """One transaction for the frame in, its effects and the answer out (one INSERT for both
+    frames, one commit per message). If handling fails, its effects are rolled back and the
+    frame is still logged, with the error it was answered."""
+    frame_in = _draft_in(call)
+    try:
+        if size > max_bytes:
+            raise OcppError(
+                ErrorCode.FORMAT_VIOLATION,
+                f"Frame of {size} bytes exceeds the {max_bytes} bytes accepted",
+            )
+        with transaction.atomic():
+            response = _handle_call(station, call)
+            if call.message_type == SEND:  # a SEND (2.1) is never answered
+                _log(station, [frame_in])
+                return None
+            _log(station, [frame_in, _draft_out(CallResult.message_type, call, response)])
+        return encode_call_result(call.message_id, response)
+    except OcppError as error:
+        if call.message_type == SEND:  # not even with an error
+            _log(station, [frame_in])
+            return None
+        reply, draft = _error_reply(station, call.message_id, error, action=call.action)
+        _log(station, [frame_in, draft])
+        return reply
 
 
 def _take_answer(station: StationContext, frame: CallResult | CallError) -> OcppCall | None:
@@ -87,27 +116,6 @@ def _take_answer(station: StationContext, frame: CallResult | CallError) -> Ocpp
     return call
 
 
-def _answer_call(station: StationContext, call: Call) -> str | None:
-    try:
-        response = _handle_call(station, call)
-    except OcppError as error:
-        if call.message_type == SEND:
-            return None  # a SEND (2.1) is never answered, not even with an error
-        return _error_reply(station, call.message_id, error, action=call.action)
-    if call.message_type == SEND:
-        return None
-    frame_record(
-        station=station.ref,
-        connection_id=station.connection_id,
-        direction=Direction.OUT,
-        message_type=CallResult.message_type,
-        message_id=call.message_id,
-        action=call.action,
-        payload=response,
-    )
-    return encode_call_result(call.message_id, response)
-
-
 def _handle_call(station: StationContext, call: Call) -> Payload:
     handler = handler_for(station.version, call.action)
     if handler is None:
@@ -121,8 +129,7 @@ def _handle_call(station: StationContext, call: Call) -> Payload:
         )
     validate_payload(station.version, call.action, call.payload)
     try:
-        with transaction.atomic():
-            response = handler(station, call.payload)
+        response = handler(station, call.payload)
         validate_payload(station.version, call.action, response, response=True)
     except Exception:
         logger.exception("Handling %s from %s failed", call.action, station.identity)
@@ -149,10 +156,9 @@ def _unhandled(station: StationContext, action: str) -> OcppError:
 
 def _error_reply(
     station: StationContext, message_id: str, error: OcppError, *, action: str = ""
-) -> str:
-    frame_record(
-        station=station.ref,
-        connection_id=station.connection_id,
+) -> tuple[str, FrameDraft]:
+    """The CALLERROR to send, and its entry in the frame log."""
+    draft = FrameDraft(
         direction=Direction.OUT,
         message_type=CallError.message_type,
         message_id=message_id,
@@ -163,14 +169,23 @@ def _error_reply(
             "errorDetails": error.details,
         },
     )
-    return encode_call_error(
+    reply = encode_call_error(
         message_id, error.code, error.description, error.details, station.version
+    )
+    return reply, draft
+
+
+def _draft_out(message_type: int, call: Call, payload: Payload) -> FrameDraft:
+    return FrameDraft(
+        direction=Direction.OUT,
+        message_type=message_type,
+        message_id=call.message_id,
+        action=call.action,
+        payload=payload,
     )
 
 
-def _record_in(
-    station: StationContext, frame: Frame | None, *, raw: str = "", action: str = ""
-) -> None:
+def _draft_in(frame: Frame | None, *, raw: str = "", action: str = "") -> FrameDraft:
     payload = None
     if isinstance(frame, (Call, CallResult)):
         payload = frame.payload
@@ -180,9 +195,7 @@ def _record_in(
             "errorDescription": frame.description,
             "errorDetails": frame.details,
         }
-    frame_record(
-        station=station.ref,
-        connection_id=station.connection_id,
+    return FrameDraft(
         direction=Direction.IN,
         message_type=frame.message_type if frame else None,
         message_id=frame.message_id if frame else "",
@@ -190,6 +203,10 @@ def _record_in(
         payload=payload,
         raw=raw,
     )
+
+
+def _log(station: StationContext, drafts: list[FrameDraft]) -> None:
+    frames_record(station=station.ref, connection_id=station.connection_id, drafts=drafts)
 
 
 def _touch(station: StationContext) -> None:

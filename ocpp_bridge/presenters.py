@@ -1,19 +1,27 @@
 """The API's representation of a call, in the seed's shape."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 from ocpp_bridge.models import CallState, OcppCall
 
 
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# isoformat, not strftime: strftime writes years before 1000 without their leading zeros.
 def iso(value: Any) -> str | None:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+    if not value:
+        return None
+    return _utc(value).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def iso_precise(value: Any) -> str | None:
     """UTC with milliseconds, for events whose order within a second matters."""
     if not value:
         return None
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return _utc(value).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def call_response(call: OcppCall) -> dict[str, Any] | None:

@@ -2,8 +2,7 @@
 
 from celery import shared_task
 
-from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
-from ocpp_bridge.calls.outcomes import ocpp_calls_expire_overdue
+from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next, ocpp_calls_sweep
 from ocpp_bridge.services.presence import servers_sweep_dead
 
 
@@ -15,11 +14,9 @@ def deliver_station_calls(asset_id: str) -> None:
 
 @shared_task(ignore_result=True)
 def sweep_overdue_calls() -> int:
-    """Time out sent calls whose deadline passed, then let their stations' queues move on."""
-    expired = ocpp_calls_expire_overdue()
-    for asset_id in {call.asset_id for call in expired}:
-        ocpp_call_dispatch_next(asset_id=asset_id)
-    return len(expired)
+    """Time out sent calls whose deadline passed and move stalled queues on (also done by
+    every daphne heartbeat; this covers the case of none being left)."""
+    return ocpp_calls_sweep()
 
 
 @shared_task(ignore_result=True)

@@ -8,6 +8,7 @@ from django.conf import settings
 from assets.models import Asset
 from assets.services import station_upsert
 from tests.servers import daphne_process
+from webhooks.subscriptions import subscriptions_changed_elsewhere
 
 STATION_PASSWORD = "correct-horse-battery-staple"
 
@@ -20,6 +21,21 @@ def pytest_configure(config: pytest.Config) -> None:
         "django.contrib.auth.hashers.MD5PasswordHasher",
         *settings.PASSWORD_HASHERS,
     ]
+    # Each run refuses some handshakes from 127.0.0.1 on purpose (~15); counts live in Redis for
+    # the window, so quick reruns must not lock the loopback address for every later test.
+    os.environ.setdefault("OCPP_AUTH_MAX_ADDRESS_FAILURES", "1000")
+    settings.OCPP_AUTH_MAX_ADDRESS_FAILURES = int(os.environ["OCPP_AUTH_MAX_ADDRESS_FAILURES"])
+    # This process's own ORM use runs in pytest-asyncio's helper threads, which never hand
+    # their connections back: a pool would run dry. The servers the tests start keep it.
+    settings.DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
+
+
+@pytest.fixture(autouse=True)
+def _subscriptions_follow_flushed_tables() -> Iterator[None]:
+    """Transactional tests end by emptying the tables, which no signal reports: every process
+    (this one and the servers) must forget the webhook endpoints it cached."""
+    yield
+    subscriptions_changed_elsewhere()
 
 
 @pytest.fixture

@@ -39,8 +39,8 @@ def child_env(**extra: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="csms.settings",
         DATABASE_URL=test_database_url(),
         PYTHONUNBUFFERED="1",
-        **extra,
     )
+    env.update(extra)  # may override the above, e.g. a DATABASE_URL through a proxy
     return env
 
 
@@ -103,6 +103,13 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
 @contextmanager
 def celery_worker_process(log_path: Path, **env: str) -> Iterator[None]:
     """Run a Celery worker on the test database and the configured broker."""
+    with celery_worker_popen(log_path, **env):
+        yield
+
+
+@contextmanager
+def celery_worker_popen(log_path: Path, **env: str) -> Iterator[subprocess.Popen[bytes]]:
+    """celery_worker_process, yielding the process itself (for tests that kill it)."""
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [
@@ -118,7 +125,7 @@ def celery_worker_process(log_path: Path, **env: str) -> Iterator[None]:
         )  # fmt: skip
         try:
             _wait_for_log(log_path, b"ready", process)
-            yield
+            yield process
         finally:
             stop(process, timeout=15)
 
@@ -132,3 +139,21 @@ def _wait_for_log(path: Path, marker: bytes, process: subprocess.Popen[bytes]) -
             return
         time.sleep(0.2)
     raise RuntimeError(f"no {marker!r} in {path} within 60 s")
+
+
+@contextmanager
+def redis_server_popen(port: int, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A private, non-persistent redis-server on `port` (for tests that kill or restart it;
+    never the shared one). Restarting it on the same port starts empty, as after a crash."""
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            wait_for_port(port, process)
+            yield process
+        finally:
+            stop(process)

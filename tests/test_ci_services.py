@@ -11,5 +11,7 @@ from django.db import connection
 @pytest.mark.django_db
 def test_ci_runs_on_postgresql_and_redis() -> None:
     assert connection.vendor == "postgresql"
-    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == (
+        "csms.channel_layers.OutageSurvivingRedisChannelLayer"
+    )
     assert settings.CELERY_BROKER_URL.startswith("redis://")

@@ -1,5 +1,6 @@
 """Request shapes of the token endpoints, the documented answers, and the representation."""
 
+from datetime import datetime
 from typing import Any
 
 from rest_framework import serializers
@@ -67,6 +68,13 @@ class TokenWriteSerializer(serializers.Serializer):
     description = serializers.CharField(
         required=False, allow_null=True, allow_blank=True, max_length=200
     )
+
+    def validate_expiresAt(self, value: datetime | None) -> datetime | None:  # noqa: N802
+        # Stations read a four-digit year (RFC 3339), and the shared presenters write years
+        # before 1000 without their leading zeros.
+        if value is not None and value.year < 1000:
+            raise serializers.ValidationError("Give a date from the year 1000 on.")
+        return value
 
     def validate_groupId(self, value: str | None) -> str:  # noqa: N802 (the field's name)
         return value or ""

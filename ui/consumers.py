@@ -8,6 +8,7 @@ from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from ui.follows import follow, unfollow
 from ui.live import STATIONS_GROUP, station_group
 
 
@@ -30,10 +31,12 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         self.group = self.group_name()
         await self.channel_layer.group_add(self.group, self.channel_name)
+        await follow(self.group)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
         if self.group:
+            await unfollow(self.group)
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
@@ -41,6 +44,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def ui_push(self, message: dict[str, Any]) -> None:
         await self.send_json({"event": message["event"], "data": message["data"]})
+
+    async def ui_push_batch(self, message: dict[str, Any]) -> None:
+        """What one process queued for this group since its last flush, in order."""
+        for push in message["pushes"]:
+            await self.send_json(push)
 
 
 class StationsConsumer(LiveConsumer):

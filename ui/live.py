@@ -1,18 +1,27 @@
 """Pushes to the live web UI: called after commit by ocpp_bridge.services.station_events with the
 event dicts documented there, and broadcast on the channel layer to the browsers following them.
 
-These run on a charger's path (the thread that handled its frame), so they do one group send
-each, never raise, and tell the overview about a station's traffic at most every few seconds.
-A browser that misses a push re-reads the page's parts when its socket (re)opens.
+These run on a charger's path (the thread that handled its frame), so they never raise and
+never wait: in a daphne process they only append to this process's queue, and a flusher task on
+daphne's loop sends the queue every FLUSH_SECONDS as one message per group that some browser
+follows (`ui.follows`); events nobody follows cost nothing more. In a process without the
+flusher (a Celery worker, a script) they are sent at once. The overview hears a station's
+traffic ("seen") at most every few seconds. A browser that misses a push re-reads the page's
+parts when its socket (re)opens.
 """
 
+import asyncio
 import json
 import logging
 import time
+from collections import deque
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+
+from csms.throttled_log import ThrottledLog
+from ui.follows import followed_groups
 
 logger = logging.getLogger(__name__)
 
@@ -21,8 +30,13 @@ STATIONS_GROUP = "ui.stations"
 MAX_PUSHED_PAYLOAD_CHARS = 16_000
 # The overview hears "station seen" at most this often per station and process.
 SEEN_PUSH_SECONDS = 5.0
+FLUSH_SECONDS = 0.1
+# If the loop stalls, the oldest pushes go first: they are the least interesting.
+MAX_QUEUED_PUSHES = 50_000
 
 _seen_pushed_at: dict[str, float] = {}
+_queued: deque[tuple[str, dict[str, Any]]] = deque(maxlen=MAX_QUEUED_PUSHES)
+_flusher: asyncio.Task[None] | None = None
 
 
 def station_group(asset_id: Any) -> str:
@@ -30,15 +44,20 @@ def station_group(asset_id: Any) -> str:
     return f"ui.station.{asset_id}"
 
 
-def frame_logged(data: dict[str, Any]) -> None:
-    """A frame in or out (the `ocpp.message` webhook `data`)."""
+def frames_logged(events: list[dict[str, Any]]) -> None:
+    """Frames in or out (each the `ocpp.message` webhook `data`)."""
     try:
-        asset_id = data["assetId"]
-        _send(station_group(asset_id), "frame", _pushable_frame(data))
-        if data.get("direction") == "fromStation" and _seen_due(asset_id):
-            _send(STATIONS_GROUP, "seen", {"assetId": asset_id, "at": data.get("at")})
+        for data in events:
+            asset_id = data["assetId"]
+            _push(station_group(asset_id), "frame", _pushable_frame(data))
+            if data.get("direction") == "fromStation" and _seen_due(asset_id):
+                _push(STATIONS_GROUP, "seen", {"assetId": asset_id, "at": data.get("at")})
     except Exception:
-        logger.exception("Could not push a frame to the web UI")
+        logger.exception("Could not push frames to the web UI")
+
+
+def frame_logged(data: dict[str, Any]) -> None:
+    frames_logged([data])
 
 
 def station_connectivity_changed(data: dict[str, Any]) -> None:
@@ -48,8 +67,8 @@ def station_connectivity_changed(data: dict[str, Any]) -> None:
             key: data.get(key)
             for key in ("assetId", "chargingStationId", "protocol", "online", "reason", "at")
         }
-        _send(STATIONS_GROUP, "connectivity", event)
-        _send(station_group(data["assetId"]), "connectivity", event)
+        _push(STATIONS_GROUP, "connectivity", event)
+        _push(station_group(data["assetId"]), "connectivity", event)
     except Exception:
         logger.exception("Could not push a connectivity change to the web UI")
 
@@ -57,16 +76,58 @@ def station_connectivity_changed(data: dict[str, Any]) -> None:
 def connector_status_changed(data: dict[str, Any]) -> None:
     """{"assetId", "evseId", "connectorId", "status", "errorCode", "at"}."""
     try:
-        _send(STATIONS_GROUP, "connector", data)
-        _send(station_group(data["assetId"]), "connector", data)
+        _push(STATIONS_GROUP, "connector", data)
+        _push(station_group(data["assetId"]), "connector", data)
     except Exception:
         logger.exception("Could not push a connector status to the web UI")
 
 
-def _send(group: str, event: str, data: dict[str, Any]) -> None:
-    async_to_sync(get_channel_layer().group_send)(
-        group, {"type": "ui.push", "event": event, "data": data}
-    )
+_flush_failures = ThrottledLog(logger)
+
+
+def ensure_flusher() -> None:
+    """Start this process's flusher on the running loop, once (daphne: its first station)."""
+    global _flusher
+    loop = asyncio.get_running_loop()
+    if _flusher is None or _flusher.done() or _flusher.get_loop() is not loop:
+        _flusher = loop.create_task(_flush_forever())
+
+
+def _push(group: str, event: str, data: dict[str, Any]) -> None:
+    push = {"event": event, "data": data}
+    if _flusher_running():
+        _queued.append((group, push))
+        return
+    async_to_sync(get_channel_layer().group_send)(group, {"type": "ui.push", **push})
+
+
+def _flusher_running() -> bool:
+    task = _flusher
+    return task is not None and not task.done() and not task.get_loop().is_closed()
+
+
+async def _flush_forever() -> None:
+    while True:
+        await asyncio.sleep(FLUSH_SECONDS)
+        try:
+            await flush()
+        except Exception:
+            _flush_failures.warning("Could not push to the web UI")
+
+
+async def flush() -> None:
+    """Send what is queued: one message per followed group, the pushes in their order."""
+    if not _queued:
+        return
+    batches: dict[str, list[dict[str, Any]]] = {}
+    while _queued:
+        group, push = _queued.popleft()
+        batches.setdefault(group, []).append(push)
+    followed = await followed_groups(batches)
+    layer = get_channel_layer()
+    for group, pushes in batches.items():
+        if group in followed:
+            await layer.group_send(group, {"type": "ui.push.batch", "pushes": pushes})
 
 
 def _pushable_frame(data: dict[str, Any]) -> dict[str, Any]:

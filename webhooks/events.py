@@ -8,33 +8,22 @@ from django.utils import timezone
 
 from ocpp_bridge.presenters import iso_precise
 from webhooks.dispatch import deliveries_kick
-from webhooks.models import EventType, WebhookDelivery, WebhookEndpoint
+from webhooks.models import EventType, WebhookDelivery
+from webhooks.subscriptions import subscribed_endpoint_ids
 
-__all__ = ["EventType", "event_body", "webhook_event_record"]
-
-
-def subscribed_endpoint_ids(*, event_type: str, network_id: Any) -> list[Any]:
-    """Enabled endpoints taking `event_type` for a station of `network_id`. One small query:
-    endpoints are few, and an endpoint must see events from the moment it exists."""
-    endpoints = WebhookEndpoint.objects.filter(enabled=True).values_list(
-        "id", "event_types", "network_id"
-    )
-    return [
-        endpoint_id
-        for endpoint_id, event_types, endpoint_network in endpoints
-        if event_type in event_types and endpoint_network in (None, network_id)
-    ]
+__all__ = ["EventType", "event_body", "webhook_events_record"]
 
 
-def webhook_event_record(
-    *, event_type: str, data: dict[str, Any], asset_id: Any, network_id: Any
+def webhook_events_record(
+    *, event_type: str, events: list[dict[str, Any]], asset_id: Any, network_id: Any
 ) -> list[WebhookDelivery]:
-    """Store the event for each subscribed endpoint, in the caller's transaction, and have it
-    sent after commit. Never sends anything itself: the charger path must not wait on it."""
+    """Store events (their `data`) for each subscribed endpoint, in the caller's transaction,
+    and have them sent after commit. Never sends anything itself: the charger path must not
+    wait on it. With no subscriber, touches no database."""
     endpoint_ids = subscribed_endpoint_ids(event_type=event_type, network_id=network_id)
-    if not endpoint_ids:
+    if not endpoint_ids or not events:
         return []
-    event_id, now = uuid.uuid4(), timezone.now()
+    now = timezone.now()
     deliveries = WebhookDelivery.objects.bulk_create(
         WebhookDelivery(
             endpoint_id=endpoint_id,
@@ -45,6 +34,7 @@ def webhook_event_record(
             asset_id=asset_id,
             next_attempt_at=now,
         )
+        for event_id, data in ((uuid.uuid4(), data) for data in events)
         for endpoint_id in endpoint_ids
     )
     ids = [delivery.pk for delivery in deliveries]

@@ -196,6 +196,7 @@ def endpoint_record_outcomes(*, endpoint_id: Any, outcomes: list[bool], now: dat
     endpoint = WebhookEndpoint.objects.select_for_update().filter(pk=endpoint_id).first()
     if endpoint is None:
         return
+    was_enabled = endpoint.enabled
     for succeeded in outcomes:
         if succeeded:
             endpoint.failing_since, endpoint.consecutive_failures = None, 0
@@ -210,7 +211,10 @@ def endpoint_record_outcomes(*, endpoint_id: Any, outcomes: list[bool], now: dat
                 f"{endpoint.failing_since:%Y-%m-%d %H:%M} UTC"
             )
             logger.warning("Disabled webhook endpoint %s: %s", endpoint.pk, endpoint.url)
-    endpoint.save()
+    tracking = ["failing_since", "consecutive_failures", "last_success_at", "updated_at"]
+    if endpoint.enabled != was_enabled:  # its subscriptions change: webhooks.subscriptions
+        tracking += ["enabled", "disabled_at", "disabled_reason"]
+    endpoint.save(update_fields=tracking)
 
 
 def _failing_for_good(endpoint: WebhookEndpoint, now: datetime) -> bool:

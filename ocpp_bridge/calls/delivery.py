@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from assets.models import Asset
-from ocpp_bridge.calls.outcomes import ocpp_call_fail
+from ocpp_bridge.calls.outcomes import ocpp_call_fail, ocpp_calls_expire_overdue
 from ocpp_bridge.models import CallState, Direction, OcppCall
 from ocpp_bridge.protocol.framing import CALL, encode_call
 from ocpp_bridge.services.frames import frame_record
@@ -25,6 +25,11 @@ logger = logging.getLogger(__name__)
 
 # Upper bound on calls failed in one pass for an offline station (each in its own transaction).
 MAX_CALLS_PER_PASS = 1000
+# A queued call this old, with none outstanding for its station, has lost its delivery task: a
+# worker killed while holding it, a broker restarted empty or unreachable when it was queued.
+STALLED_AFTER_SECONDS = 5.0
+# Upper bound on stations moved on by one sweep.
+MAX_STALLED_PER_SWEEP = 200
 
 
 def ocpp_call_dispatch_next(*, asset_id: Any) -> OcppCall | None:
@@ -102,3 +107,30 @@ def _hand_to_connection(call: OcppCall, channel_name: str) -> bool:
         ocpp_call_fail(call_id=call.pk, reason="delivery_failed")
         return False
     return True
+
+
+def ocpp_calls_sweep() -> int:
+    """Finish what lost processes and lost tasks left behind; returns the stations moved on.
+
+    Sent calls past their deadline time out (the consumer that would have done it may have
+    died), and stations whose queued calls wait with none outstanding are dispatched again.
+    Safe anywhere, any time, concurrently: the database decides who sends.
+    """
+    expired = ocpp_calls_expire_overdue()
+    stalled = _stalled_stations(STALLED_AFTER_SECONDS)
+    stations = {call.asset_id for call in expired} | set(stalled)
+    for asset_id in stations:
+        ocpp_call_dispatch_next(asset_id=asset_id)
+    return len(stations)
+
+
+def _stalled_stations(older_than_seconds: float) -> list[Any]:
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    outstanding = OcppCall.objects.filter(state=CallState.SENT).values("asset_id")
+    return list(
+        OcppCall.objects.filter(state=CallState.QUEUED, created_at__lte=cutoff)
+        .exclude(asset_id__in=outstanding)
+        .order_by()
+        .values_list("asset_id", flat=True)
+        .distinct()[:MAX_STALLED_PER_SWEEP]
+    )

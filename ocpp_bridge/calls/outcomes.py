@@ -6,12 +6,11 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ocpp_bridge.calls.waiting import notify_waiter
 from ocpp_bridge.models import CallState, OcppCall
 
 logger = logging.getLogger(__name__)
@@ -29,14 +28,13 @@ def _finish(calls: Q, from_states: Iterable[str], **values: Any) -> list[OcppCal
             )
     for call in moved:
         if call.reply_channel:
-            transaction.on_commit(lambda channel=call.reply_channel: notify_waiter(channel))
+            transaction.on_commit(lambda channel=call.reply_channel: _notify(channel))
     return moved
 
 
-def notify_waiter(channel: str) -> None:
-    """Wake the synchronous request waiting on `channel`; it re-reads the row itself."""
+def _notify(channel: str) -> None:
     try:
-        async_to_sync(get_channel_layer().send)(channel, {"type": "call.final"})
+        notify_waiter(channel)
     except Exception:  # the waiter also polls: a lost wake-up only delays its answer
         logger.warning("Could not notify waiter on %s", channel, exc_info=True)
 
@@ -94,6 +92,18 @@ def ocpp_calls_fail_for_connection(
         [CallState.SENT],
         state=CallState.FAILED,
         failure_reason=reason,
+    )
+
+
+def ocpp_calls_fail_for_server(*, server_instance: str) -> list[OcppCall]:
+    """A server process died: the calls sent through any of its connections can never be
+    answered, including on connections already closed because the station reconnected to
+    another process before the dead one was swept (its consumer died with it)."""
+    return _finish(
+        Q(connection__server_instance=server_instance),
+        [CallState.SENT],
+        state=CallState.FAILED,
+        failure_reason="server_lost",
     )
 
 

@@ -1,33 +1,84 @@
-"""Synchronous requests: wait for a call's final state without holding a database connection."""
+"""Synchronous requests: wait for a call's final state without holding a database connection.
+
+The outcome writer wakes the waiter after commit; the waiter then re-reads the row, which is
+the truth. With Redis the wake-up is a per-call list: the writer LPUSHes, the waiter BLPOPs on
+a plain blocking client in its own thread. (channels-redis' `receive`, cancelled by a timeout
+every second by twenty waiters at once, strands wake-ups and left every request to its 1 s
+re-read: sync raw-request p50 ~1 s, see docs/PERFORMANCE.md.) Embedded, without Redis, the
+in-memory channel layer carries it within the one process.
+"""
 
 import asyncio
 import contextlib
 import time
+import uuid
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import connection
+from redis.exceptions import RedisError
 
+from csms.redis_client import redis_client
 from ocpp_bridge.models import OcppCall
 
 # A wake-up can be lost (a process died between commit and notify): re-read at least this often.
 POLL_SECONDS = 1.0
+REDIS_REPLY_PREFIX = "csms:call-reply:"
+# An unread wake-up (its waiter gave up) must not outlive the longest possible wait by much.
+REDIS_REPLY_TTL_SECONDS = 120
 
 
 def new_reply_channel() -> str:
+    if settings.REDIS_URL:
+        return f"{REDIS_REPLY_PREFIX}{uuid.uuid4().hex}"
     return async_to_sync(get_channel_layer().new_channel)("call-reply.")
+
+
+def notify_waiter(channel: str) -> None:
+    """Wake the synchronous request waiting on `channel`; it re-reads the row itself."""
+    if channel.startswith(REDIS_REPLY_PREFIX):
+        with redis_client().pipeline() as pipe:
+            pipe.lpush(channel, 1).expire(channel, REDIS_REPLY_TTL_SECONDS).execute()
+    else:
+        async_to_sync(get_channel_layer().send)(channel, {"type": "call.final"})
 
 
 def ocpp_call_wait(call: OcppCall, *, channel: str, timeout: float) -> OcppCall:
     """Block until the call is final or `timeout` seconds passed; returns the row as stored."""
     deadline = time.monotonic() + timeout
     call.refresh_from_db()
-    while not call.is_final:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            break
-        async_to_sync(_receive)(channel, min(remaining, POLL_SECONDS))
-        call.refresh_from_db()
+    try:
+        while not call.is_final:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            _release_connection()
+            _wait_for_wake_up(channel, min(remaining, POLL_SECONDS))
+            call.refresh_from_db()
+    finally:
+        if channel.startswith(REDIS_REPLY_PREFIX):
+            with contextlib.suppress(RedisError):  # it expires by itself
+                redis_client().delete(channel)
     return call
+
+
+def _release_connection() -> None:
+    """Hand the database connection back (to the pool) while asleep: twenty waiting requests
+    must not hold the connections that the stations' answers need to be stored."""
+    if not connection.in_atomic_block:
+        connection.close()
+
+
+def _wait_for_wake_up(channel: str, timeout: float) -> None:
+    if channel.startswith(REDIS_REPLY_PREFIX):
+        try:
+            # BLPOP takes whole or fractional seconds; 0 would mean forever.
+            redis_client().blpop([channel], timeout=max(timeout, 0.01))
+        except RedisError:  # Redis restarting: the row is the truth, re-read it at the poll pace
+            time.sleep(timeout)
+    else:
+        async_to_sync(_receive)(channel, timeout)
 
 
 async def _receive(channel: str, timeout: float) -> None:

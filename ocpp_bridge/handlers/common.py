@@ -9,6 +9,7 @@ from django.utils.dateparse import parse_datetime
 from assets.models import Asset, RegistrationStatus
 from assets.services import asset_record_boot, station_event_record
 from ocpp_bridge.handlers import V2, Payload, StationContext, handles
+from ocpp_bridge.presenters import iso
 from ocpp_bridge.protocol.versions import OcppVersion
 
 ALL = (OcppVersion.V16, *V2)
@@ -17,7 +18,7 @@ PENDING_RETRY_INTERVAL = 60
 
 def ocpp_now() -> str:
     """Current UTC time in the form stations parse most reliably: `2023-06-07T17:32:28Z`."""
-    return timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso(timezone.now())
 
 
 def parse_time(raw: str | None) -> datetime:

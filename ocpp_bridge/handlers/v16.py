@@ -9,6 +9,7 @@ from assets.services import (
 from charging.services import meter_values_record, session_start_v16, session_stop_v16
 from ocpp_bridge.handlers import Payload, StationContext, handles
 from ocpp_bridge.handlers.common import boot_record, parse_time
+from ocpp_bridge.presenters import iso
 from ocpp_bridge.protocol.versions import OcppVersion
 from tokens.selectors import Authorization, token_authorize, token_authorize_start
 
@@ -20,7 +21,7 @@ def id_tag_info(authorization: Authorization) -> Payload:
     if authorization.group_id:
         info["parentIdTag"] = authorization.group_id[:20]
     if authorization.expires_at:
-        info["expiryDate"] = authorization.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        info["expiryDate"] = iso(authorization.expires_at)
     return info
 
 

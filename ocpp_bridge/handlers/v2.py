@@ -13,6 +13,7 @@ from charging.services import meter_values_record
 from charging.transaction_events import TransactionEvent, transaction_event_apply
 from ocpp_bridge.handlers import V2, Payload, StationContext, handles
 from ocpp_bridge.handlers.common import boot_record, parse_time
+from ocpp_bridge.presenters import iso
 from tokens.selectors import Authorization, token_authorize
 
 
@@ -21,7 +22,7 @@ def id_token_info(authorization: Authorization) -> Payload:
     if authorization.group_id:
         info["groupIdToken"] = {"idToken": authorization.group_id[:36], "type": "Central"}
     if authorization.expires_at:
-        info["cacheExpiryDateTime"] = authorization.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        info["cacheExpiryDateTime"] = iso(authorization.expires_at)
     return info
 
 

@@ -72,7 +72,7 @@ def message_types(version: OcppVersion) -> frozenset[int]:
 def parse_frame(text: str, version: OcppVersion) -> Frame:
     """Parse one WebSocket text message into a frame, or raise FrameError saying why not."""
     try:
-        message = json.loads(text)
+        message = json.loads(text, parse_constant=_reject_constant)
     except (ValueError, RecursionError):
         raise FrameError(_unreadable(version), "Message is not valid JSON") from None
     if not isinstance(message, list) or not message:
@@ -89,11 +89,41 @@ def parse_frame(text: str, version: OcppVersion) -> Frame:
             message_id=message_id,
             answer=not version.is_v16,
         )
+    if not _storable(message[2:]):
+        raise FrameError(
+            ErrorCode.FORMAT_VIOLATION,
+            "Message holds a NUL character or an unpaired surrogate",
+            message_id=message_id,
+        )
     if message_type in (CALL, SEND):
         return _parse_call(message, message_id, version)
     if message_type == CALLRESULT:
         return _parse_call_result(message, message_id, version)
     return _parse_call_error(message, message_id, version)
+
+
+def _reject_constant(name: str) -> Any:
+    # Python reads NaN and Infinity, which JSON (RFC 8259) does not have: a station sending them
+    # sent no JSON, and they could not be stored in the frame log either.
+    raise ValueError(f"{name} is not JSON")
+
+
+def _storable(value: Any) -> bool:
+    """False if a string in `value` holds NUL or an unpaired surrogate (read from JSON escapes):
+    not text a station means, and neither PostgreSQL text nor jsonb can store it."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return False
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, list):
+        return all(_storable(item) for item in value)
+    if isinstance(value, dict):
+        return all(_storable(key) and _storable(item) for key, item in value.items())
+    return True
 
 
 def _read_message_id(message: list[Any], version: OcppVersion) -> str:
@@ -102,6 +132,8 @@ def _read_message_id(message: list[Any], version: OcppVersion) -> str:
     message_id = message[1]
     if not isinstance(message_id, str) or not message_id:
         raise FrameError(_structure(version), "MessageId is not a non-empty string")
+    if not _storable(message_id):
+        raise FrameError(_structure(version), "MessageId holds a NUL or an unpaired surrogate")
     if len(message_id) > MAX_MESSAGE_ID_LENGTH:
         raise FrameError(
             _structure(version), f"MessageId is longer than {MAX_MESSAGE_ID_LENGTH} characters"

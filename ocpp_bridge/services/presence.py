@@ -5,13 +5,17 @@ processes silent for three of their own beats: their connections close as `serve
 stations go offline and their outstanding calls fail.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import DateTimeField, ExpressionWrapper, F, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
+from ocpp_bridge.calls.outcomes import ocpp_calls_fail_for_server
 from ocpp_bridge.models import ChargerConnection, ServerProcess
 from ocpp_bridge.services.connections import SERVER_INSTANCE, connection_end
 
@@ -42,10 +46,20 @@ def server_forget(*, name: str = SERVER_INSTANCE) -> None:
     ServerProcess.objects.filter(name=name).delete()
 
 
-def servers_sweep_dead() -> list[ChargerConnection]:
-    """Close the connections of every process that stopped beating; returns them."""
+def servers_sweep_dead(*, beating_since: datetime | None = None) -> list[ChargerConnection]:
+    """Close the connections of every process that stopped beating; returns them.
+
+    `beating_since`: since when the caller has been beating without a gap. Silence before it
+    proves nothing (e.g. the database was unreachable for every process alike), so others are
+    given their full `dead_after` from then on before they are judged dead.
+    """
+    last_seen: Any = F("last_beat_at")
+    if beating_since is not None:
+        last_seen = Greatest(last_seen, Value(beating_since, output_field=DateTimeField()))
     dead = list(
-        ServerProcess.objects.alias(deadline=F("last_beat_at") + F("dead_after"))
+        ServerProcess.objects.alias(
+            deadline=ExpressionWrapper(last_seen + F("dead_after"), output_field=DateTimeField())
+        )
         .filter(deadline__lt=timezone.now())
         .values_list("name", flat=True)
     )
@@ -70,4 +84,7 @@ def _sweep(name: str) -> list[ChargerConnection]:
             code=None,
             reason=ChargerConnection.CloseReason.SERVER_LOST,
         )
+    # Stations that reconnected elsewhere before this sweep left calls on closed connections.
+    for asset_id in {call.asset_id for call in ocpp_calls_fail_for_server(server_instance=name)}:
+        ocpp_call_dispatch_next(asset_id=asset_id)
     return connections

@@ -5,6 +5,7 @@ after commit, best effort: a browser that misses a push re-reads the page).
 The domain services call these; nothing here decides anything about the station itself.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,7 @@ from django.db import transaction
 from ocpp_bridge.models import ChargerConnection, Direction, OcppFrame
 from ocpp_bridge.presenters import iso_precise
 from ui import live
-from webhooks.events import EventType, webhook_event_record
+from webhooks.events import EventType, webhook_events_record
 
 MESSAGE_TYPE_NAMES = {
     2: "CALL",
@@ -64,16 +65,16 @@ def frame_event_data(frame: OcppFrame, station: StationRef) -> dict[str, Any]:
     return data
 
 
-def frame_logged(frame: OcppFrame, station: StationRef) -> None:
-    """A frame was added to the log (inside the caller's transaction, if any)."""
-    data = frame_event_data(frame, station)
-    webhook_event_record(
+def frames_logged(frames: Sequence[OcppFrame], station: StationRef) -> None:
+    """Frames were added to the log (inside the caller's transaction, if any)."""
+    events = [frame_event_data(frame, station) for frame in frames]
+    webhook_events_record(
         event_type=EventType.OCPP_MESSAGE,
-        data=data,
+        events=events,
         asset_id=station.asset_id,
         network_id=station.network_id,
     )
-    transaction.on_commit(lambda: live.frame_logged(data))
+    transaction.on_commit(lambda: live.frames_logged(events))
 
 
 def connectivity_event_data(
@@ -100,9 +101,9 @@ def station_connectivity_changed(
 ) -> None:
     """The station came online on `connection`, or went offline because it ended."""
     data = connectivity_event_data(connection, station, online=online)
-    webhook_event_record(
+    webhook_events_record(
         event_type=EventType.ASSET_CONNECTIVITY,
-        data=data,
+        events=[data],
         asset_id=station.asset_id,
         network_id=station.network_id,
     )

@@ -85,8 +85,9 @@ class RawStation:
         assert self._ws is not None
         async for text in self._ws:
             frame = json.loads(text)
-            if frame[0] in (3, 4) and frame[1] in self._awaited:
-                self._awaited.pop(frame[1]).set_result(frame)
+            awaited = self._awaited.pop(frame[1], None) if frame[0] in (3, 4) else None
+            if awaited is not None and not awaited.done():  # not given up on by its caller
+                awaited.set_result(frame)
             if frame[0] == 2:
                 call = ReceivedCall(frame[1], frame[2], frame[3], time.monotonic())
                 self.calls.append(call)
@@ -103,8 +104,11 @@ class RawStation:
         message_id = f"{self.identity}-{self._next_id}"
         answer = asyncio.get_running_loop().create_future()
         self._awaited[message_id] = answer
-        await self._ws.send(json.dumps([2, message_id, action, payload]))
-        return await asyncio.wait_for(answer, timeout)
+        try:
+            await self._ws.send(json.dumps([2, message_id, action, payload]))
+            return await asyncio.wait_for(answer, timeout)
+        finally:
+            self._awaited.pop(message_id, None)
 
     async def _answer(self, call: ReceivedCall) -> None:
         answer = self.policy(call.action, call.payload)

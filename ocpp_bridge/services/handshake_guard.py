@@ -1,0 +1,160 @@
+"""Failed charger handshakes, counted per station and per remote address, so that guessing a
+station's password costs the attacker a lock instead of the CSMS a password hash per try.
+
+A fixed window: failures fall in buckets of `window` seconds (time // window). Once a station
+or an address has `max` failures in the current bucket, its handshakes are refused without
+looking at the credentials until the bucket ends. Refusals during a lock are not counted, so a
+station retrying with its corrected password gets in at the end of the window rather than
+staying locked for as long as it retries.
+
+Stations are keyed by asset id, not by the identity in the URL: unknown identities cannot fill
+the store (they count by address only), and a station deleted and created again starts clean.
+Nothing resets a counter early, not even a success: a success from one address must not wipe
+the failures of another, and an attacker holding one valid station must not be able to clear
+its own address's count by logging that station in between guesses.
+
+With REDIS_URL the counters live in Redis, shared by every daphne process; without it, in this
+process (the embedded default has only one).
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import redis
+from django.conf import settings
+
+from csms.redis_client import redis_client
+
+logger = logging.getLogger(__name__)
+
+KEY_PREFIX = "ocpp:handshake-failures"
+
+Clock = Callable[[], float]
+
+
+class FailureStore(Protocol):
+    def counts(self, keys: list[str], bucket: int) -> list[int]: ...
+
+    def add(self, keys: list[str], bucket: int, ttl: int) -> list[int]:
+        """Count one failure for each key; the new counts."""
+        ...
+
+
+class RedisFailureStore:
+    """One counter per key and bucket; Redis expires it once its bucket is over."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.client = client
+
+    def counts(self, keys: list[str], bucket: int) -> list[int]:
+        values = self.client.mget([f"{key}:{bucket}" for key in keys])
+        return [int(value or 0) for value in values]
+
+    def add(self, keys: list[str], bucket: int, ttl: int) -> list[int]:
+        pipeline = self.client.pipeline(transaction=False)
+        for key in keys:
+            pipeline.incr(f"{key}:{bucket}")
+            pipeline.expire(f"{key}:{bucket}", ttl)
+        return [int(count) for count in pipeline.execute()[::2]]
+
+
+@dataclass
+class MemoryFailureStore:
+    """The same in this process, holding the current bucket only (older ones are dropped)."""
+
+    bucket: int = -1
+    counters: dict[str, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def counts(self, keys: list[str], bucket: int) -> list[int]:
+        with self.lock:
+            return [self.counters.get(key, 0) if bucket == self.bucket else 0 for key in keys]
+
+    def add(self, keys: list[str], bucket: int, ttl: int) -> list[int]:
+        with self.lock:
+            if bucket != self.bucket:
+                self.bucket, self.counters = bucket, {}
+            for key in keys:
+                self.counters[key] = self.counters.get(key, 0) + 1
+            return [self.counters[key] for key in keys]
+
+
+@dataclass(frozen=True)
+class HandshakeGuard:
+    """`max_station_failures` / `max_address_failures` per `window` seconds; 0 = no limit."""
+
+    store: FailureStore
+    max_station_failures: int
+    max_address_failures: int
+    window: int
+    clock: Clock = time.time
+
+    def bucket(self) -> int:
+        return int(self.clock() // self.window)
+
+    def address_locked(self, address: str | None) -> bool:
+        """Whether handshakes from `address` are refused now (checked before any database
+        read). Fails open when Redis is unreachable: the password check still stands."""
+        return self._locked(address_key(address), self.max_address_failures)
+
+    def station_locked(self, asset_id: object) -> bool:
+        return self._locked(station_key(asset_id), self.max_station_failures)
+
+    def record_failure(self, *, asset_id: object | None, address: str | None) -> None:
+        """Count a refused handshake against its address and its station (when known); log
+        the lock that this failure starts."""
+        limits = {
+            station_key(asset_id): self.max_station_failures,
+            address_key(address): self.max_address_failures,
+        }
+        keys = [key for key, limit in limits.items() if key and limit]  # "": none to count
+        if not keys:
+            return
+        try:
+            counts = self.store.add(keys, self.bucket(), ttl=2 * self.window)
+        except redis.RedisError:
+            logger.warning("Could not count a failed handshake", exc_info=True)
+            return
+        for key, count in zip(keys, counts, strict=True):
+            if count == limits[key]:
+                logger.warning(
+                    "Handshakes of %s locked after %d failures, for at most %d s",
+                    key.removeprefix(KEY_PREFIX + ":"),
+                    count,
+                    self.window,
+                )
+
+    def _locked(self, key: str, limit: int) -> bool:
+        if not key or not limit:
+            return False
+        try:
+            return self.store.counts([key], self.bucket())[0] >= limit
+        except redis.RedisError:
+            logger.warning("Could not read failed handshakes of %s", key, exc_info=True)
+            return False
+
+
+def station_key(asset_id: object | None) -> str:
+    return f"{KEY_PREFIX}:station:{asset_id}" if asset_id is not None else ""
+
+
+def address_key(address: str | None) -> str:
+    return f"{KEY_PREFIX}:address:{address}" if address else ""
+
+
+_memory_store = MemoryFailureStore()
+
+
+def handshake_guard() -> HandshakeGuard:
+    """The guard of the settings: counters in Redis with REDIS_URL, else in this process."""
+    store: FailureStore = RedisFailureStore(redis_client()) if settings.REDIS_URL else _memory_store
+    return HandshakeGuard(
+        store=store,
+        max_station_failures=settings.OCPP_AUTH_MAX_FAILURES,
+        max_address_failures=settings.OCPP_AUTH_MAX_ADDRESS_FAILURES,
+        window=max(1, settings.OCPP_AUTH_FAILURE_WINDOW_SECONDS),
+    )

@@ -1,0 +1,104 @@
+"""The channel layer outlives a Redis restart (csms/channel_layers.py), on a private
+redis-server the test kills and starts again empty."""
+
+import asyncio
+import contextlib
+import shutil
+import signal
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from csms.channel_layers import OutageSurvivingRedisChannelLayer
+from tests.servers import free_port, redis_server_popen
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("redis-server") is None, reason="needs Debian's redis-server"
+)
+
+
+class RestartableRedis:
+    def __init__(self, log: Path) -> None:
+        self.port = free_port()
+        self.log = log
+        self.stack = contextlib.ExitStack()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = self.stack.enter_context(redis_server_popen(self.port, self.log))
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RestartableRedis]:
+    server = RestartableRedis(tmp_path / "redis.log")
+    with server.stack:
+        server.start()
+        yield server
+
+
+def layer_on(redis_server: RestartableRedis) -> OutageSurvivingRedisChannelLayer:
+    """The layer as settings configure it, on the private server."""
+    config = settings.CHANNEL_LAYERS["default"].get("CONFIG") or {}
+    hosts = [{**host, "address": f"redis://127.0.0.1:{redis_server.port}/0"}
+             for host in config.get("hosts", [{}])]  # fmt: skip
+    return OutageSurvivingRedisChannelLayer(hosts=hosts, expiry=30, capacity=1000)
+
+
+def test_a_receive_waits_out_a_restart_and_group_members_are_written_again(
+    redis_server: RestartableRedis,
+) -> None:
+    async def scenario() -> None:
+        layer = layer_on(redis_server)
+        channel = await layer.new_channel()
+        await layer.group_add("stations", channel)
+        receiving = asyncio.create_task(layer.receive(channel))
+        await asyncio.sleep(0.2)
+        await asyncio.to_thread(redis_server.kill)
+        await asyncio.sleep(1)
+        assert not receiving.done(), "the receive gave up while Redis was down"
+        await asyncio.to_thread(redis_server.start)  # empty: the group is gone
+        # Sent directly first: the waiting receive finds Redis again and returns it.
+        await layer.send(channel, {"type": "direct"})
+        assert await asyncio.wait_for(receiving, 15) == {"type": "direct"}
+        # ...and wrote the membership again, so a group message reaches the channel.
+        for _ in range(50):
+            await layer.group_send("stations", {"type": "to.group"})
+            if await _receive_soon(layer, channel) == {"type": "to.group"}:
+                break
+        else:
+            pytest.fail("the group membership was not written again after the restart")
+        await layer.flush()
+        await layer.close_pools()
+
+    asyncio.run(scenario())
+
+
+async def _receive_soon(layer: OutageSurvivingRedisChannelLayer, channel: str) -> object:
+    try:
+        return await asyncio.wait_for(layer.receive(channel), 0.2)
+    except TimeoutError:
+        return None
+
+
+def test_a_discarded_member_is_not_written_again(redis_server: RestartableRedis) -> None:
+    async def scenario() -> None:
+        layer = layer_on(redis_server)
+        kept, gone = await layer.new_channel(), await layer.new_channel()
+        await layer.group_add("stations", kept)
+        await layer.group_add("stations", gone)
+        await layer.group_discard("stations", gone)
+        assert layer.memberships == {"stations": {kept}}
+        await layer.group_discard("stations", kept)
+        assert layer.memberships == {}
+        await layer.close_pools()
+
+    asyncio.run(scenario())
+

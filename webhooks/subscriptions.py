@@ -1,0 +1,120 @@
+"""Which endpoints take which events, kept in memory in every process.
+
+Every frame asks, and endpoints are few and rarely change: each process keeps the enabled
+endpoints and re-reads them only when their version moved. The version is a token in Redis,
+replaced after commit by every change of an endpoint's subscriptions, so every process sees a
+change on its next frame (one GET per frame instead of a SELECT); without Redis (embedded, one
+process) it lives in this process. If Redis cannot be read, the endpoints are read from the
+database each time: an event is never dropped for a cache.
+"""
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from csms.redis_client import redis_client
+from csms.throttled_log import ThrottledLog
+from webhooks.models import WebhookEndpoint
+
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "csms:webhook-subscriptions:version"
+# The fields whose change alters what an endpoint receives.
+SUBSCRIPTION_FIELDS = frozenset({"enabled", "event_types", "network", "network_id"})
+# A safety net for a change whose version could not be published (Redis unreachable then).
+MAX_AGE_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Subscription:
+    endpoint_id: Any
+    event_types: frozenset[str]
+    network_id: Any  # None: every network
+
+    def takes(self, event_type: str, network_id: Any) -> bool:
+        return event_type in self.event_types and self.network_id in (None, network_id)
+
+
+_lock = threading.Lock()
+_uncommitted = threading.local()
+_local_version = uuid.uuid4().hex
+_cached: tuple[str | None, float, list[Subscription]] | None = None
+
+
+def subscribed_endpoint_ids(*, event_type: str, network_id: Any) -> list[Any]:
+    """Enabled endpoints taking `event_type` for a station of `network_id`."""
+    return [s.endpoint_id for s in _subscriptions() if s.takes(event_type, network_id)]
+
+
+def subscriptions_changed() -> None:
+    """An endpoint was added, removed, enabled, disabled or re-subscribed: after commit, every
+    process re-reads the endpoints on its next frame. Until then this thread reads them
+    afresh each time: it may see the change uncommitted, which must not be cached (it could
+    still be rolled back)."""
+    _uncommitted.changed = True
+    transaction.on_commit(_committed)
+
+
+def subscriptions_changed_elsewhere() -> None:
+    """Endpoints changed behind the ORM's back (raw SQL, a table flushed by the tests): every
+    process re-reads them."""
+    _new_version()
+
+
+def _committed() -> None:
+    _uncommitted.changed = False
+    _new_version()
+
+
+_version_failures = ThrottledLog(logger)
+
+
+def _subscriptions() -> list[Subscription]:
+    global _cached
+    if getattr(_uncommitted, "changed", False):
+        return _read_endpoints()
+    try:
+        version = _current_version()
+    except Exception:
+        _version_failures.warning("Webhook subscription version unreadable; reading endpoints")
+        return _read_endpoints()
+    now = time.monotonic()
+    cached = _cached
+    if cached is not None and cached[0] == version and now - cached[1] < MAX_AGE_SECONDS:
+        return cached[2]
+    with _lock:
+        # Read after taking the version: a change meanwhile leaves an old version: re-read.
+        subscriptions = _read_endpoints()
+        _cached = (version, now, subscriptions)
+    return subscriptions
+
+
+def _read_endpoints() -> list[Subscription]:
+    rows: Iterable[tuple[Any, list[str], Any]] = WebhookEndpoint.objects.filter(
+        enabled=True
+    ).values_list("id", "event_types", "network_id")
+    return [Subscription(pk, frozenset(types), network) for pk, types, network in rows]
+
+
+def _current_version() -> str | None:
+    if not settings.REDIS_URL:
+        return _local_version
+    value = redis_client().get(VERSION_KEY)
+    return value.decode() if value is not None else None
+
+
+def _new_version() -> None:
+    global _local_version
+    _local_version = uuid.uuid4().hex
+    if settings.REDIS_URL:
+        try:
+            redis_client().set(VERSION_KEY, _local_version)
+        except Exception:  # other processes see the change when Redis is back (a new version)
+            logger.exception("Could not publish a webhook subscription change")
