@@ -2,16 +2,14 @@
 
 import asyncio
 import logging
-from datetime import datetime, timedelta
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.utils import timezone
 
 from ocpp_bridge.calls.delivery import ocpp_calls_sweep
 from ocpp_bridge.services.connections import SERVER_INSTANCE
-from ocpp_bridge.services.presence import server_beat, servers_sweep_dead
+from ocpp_bridge.services.presence import server_beat_and_sweep
 from webhooks.dispatch import embedded_periodic_jobs
 
 logger = logging.getLogger(__name__)
@@ -36,32 +34,18 @@ async def ensure_heartbeat() -> None:
 
 
 async def _beat_forever(first_beat: asyncio.Future[None]) -> None:
-    beat = database_sync_to_async(server_beat, thread_sensitive=False)
-    sweep = database_sync_to_async(servers_sweep_dead, thread_sensitive=False)
+    beat_and_sweep = database_sync_to_async(server_beat_and_sweep, thread_sensitive=False)
     # Calls left by a dead consumer or a lost delivery task: beat does it too, but every
     # process doing it each beat bounds how long a station's queue can stall.
     sweep_calls = database_sync_to_async(ocpp_calls_sweep, thread_sensitive=False)
-    # Since when this process has beaten without a gap: after the database was unreachable,
-    # every process was silent alike, and none may take the others' silence for death. A gap
-    # is judged by the clock, not by errors: a beat may also just wait out the outage for a
-    # pooled connection, and succeed late without ever raising.
-    beating_since: datetime | None = None
-    last_beat_at: datetime | None = None
-    longest_gap = timedelta(seconds=2 * settings.OCPP_SERVER_BEAT_SECONDS)
     while True:
         try:
-            if not await beat():
+            if not await beat_and_sweep():
                 logger.error("This process was swept as dead: closing its station sockets")
                 await get_channel_layer().group_send(PROCESS_GROUP, {"type": "ocpp.replaced"})
-            now = timezone.now()
-            if beating_since is None or last_beat_at is None or now - last_beat_at > longest_gap:
-                beating_since = now
-            last_beat_at = now
-            await sweep(beating_since=beating_since)
             await sweep_calls()
             embedded_periodic_jobs()
         except Exception:  # a database hiccup must not stop the heartbeat for good
-            beating_since = None
             logger.exception("Heartbeat of %s failed", SERVER_INSTANCE)
         if not first_beat.done():
             first_beat.set_result(None)

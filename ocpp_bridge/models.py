@@ -139,13 +139,17 @@ class OcppCall(models.Model):
 
 class ServerProcess(models.Model):
     """A live daphne process holding station sockets; its heartbeat vouches for the online
-    state of its connections. A process that stops beating is swept by any other."""
+    state of its connections. A process that stops beating is swept by any other. (Celery
+    beat's sweep beats here too, as a process holding no sockets, to judge as they do.)"""
 
     name = models.CharField(max_length=100, primary_key=True)
     started_at = models.DateTimeField(auto_now_add=True)
     last_beat_at = models.DateTimeField()
     # Set by the process itself from its own beat interval: others judge it by its pace.
     dead_after = models.DurationField()
+    # Since when it has beaten without a gap. A process that could not reach the database saw
+    # nothing either: it judges others' silence only from this moment on.
+    beating_since = models.DateTimeField()
 
     def __str__(self) -> str:
         return self.name

@@ -1,9 +1,14 @@
 """Celery tasks: thin wrappers that call the call-delivery services by id."""
 
 from celery import shared_task
+from django.conf import settings
 
 from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next, ocpp_calls_sweep
-from ocpp_bridge.services.presence import servers_sweep_dead
+from ocpp_bridge.services.presence import server_beat, servers_sweep_dead
+
+# Celery beat's sweep judges as a process does: it beats too (holding no sockets), so a sweep
+# right after a database outage gives every process its full time to beat again.
+CELERY_SWEEPER = "celery-beat-sweeper"
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -22,4 +27,6 @@ def sweep_overdue_calls() -> int:
 @shared_task(ignore_result=True)
 def sweep_dead_servers() -> int:
     """Take offline the stations of daphne processes that stopped beating."""
-    return len(servers_sweep_dead())
+    every = settings.CELERY_BEAT_SCHEDULE["sweep-dead-servers"]["schedule"]
+    server_beat(name=CELERY_SWEEPER, every=every)
+    return len(servers_sweep_dead(sweeper=CELERY_SWEEPER))

@@ -1,9 +1,13 @@
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management.base import CommandError
+from django.db import OperationalError
+from django.test import TransactionTestCase
 
 from assets.models import Asset
 from assets.services import station_upsert
@@ -28,6 +32,30 @@ def pytest_configure(config: pytest.Config) -> None:
     # This process's own ORM use runs in pytest-asyncio's helper threads, which never hand
     # their connections back: a pool would run dry. The servers the tests start keep it.
     settings.DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
+    TransactionTestCase._fixture_teardown = _retrying_on_deadlock(  # type: ignore[method-assign]
+        TransactionTestCase._fixture_teardown
+    )
+
+
+def _retrying_on_deadlock(flush: Callable[[TransactionTestCase], None]):
+    """Transactional tests end with one TRUNCATE of every table, which takes its locks table by
+    table, while the server processes the tests share may still be recording what a test's
+    last act caused (e.g. a station's disconnect updates its connection, then its asset).
+    PostgreSQL then aborts one side as a deadlock; when that is the TRUNCATE, run it again."""
+
+    def flush_retrying(test: TransactionTestCase) -> None:
+        for attempt in range(1, 6):
+            try:
+                return flush(test)
+            except CommandError as error:
+                cause = error.__cause__
+                if not (isinstance(cause, OperationalError) and "deadlock" in str(cause)):
+                    raise
+                if attempt == 5:
+                    raise
+                time.sleep(0.1 * attempt)
+
+    return flush_retrying
 
 
 @pytest.fixture(autouse=True)

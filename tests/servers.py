@@ -1,19 +1,29 @@
 """Real server processes for end-to-end tests: daphne on the test database."""
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+import pytest
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def unavailable(message: str) -> NoReturn:
+    """A real component a test needs is missing: a failure in CI, a skip elsewhere."""
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 def free_port() -> int:
@@ -157,3 +167,28 @@ def redis_server_popen(port: int, log_path: Path) -> Iterator[subprocess.Popen[b
             yield process
         finally:
             stop(process)
+
+
+@dataclass
+class PrivateRedis:
+    """A redis-server of the test's own (never the shared one), killed and started again on
+    the same port; `stack` stops it at the end."""
+
+    stack: ExitStack
+    log: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        if shutil.which("redis-server") is None:
+            unavailable("needs Debian's redis-server")
+        self.process = self.stack.enter_context(redis_server_popen(self.port, self.log))
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()

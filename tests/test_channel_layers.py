@@ -3,9 +3,6 @@ redis-server the test kills and starts again empty."""
 
 import asyncio
 import contextlib
-import shutil
-import signal
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,47 +10,27 @@ import pytest
 from django.conf import settings
 
 from csms.channel_layers import OutageSurvivingRedisChannelLayer
-from tests.servers import free_port, redis_server_popen
-
-pytestmark = pytest.mark.skipif(
-    shutil.which("redis-server") is None, reason="needs Debian's redis-server"
-)
-
-
-class RestartableRedis:
-    def __init__(self, log: Path) -> None:
-        self.port = free_port()
-        self.log = log
-        self.stack = contextlib.ExitStack()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = self.stack.enter_context(redis_server_popen(self.port, self.log))
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
+from tests.servers import PrivateRedis
 
 
 @pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RestartableRedis]:
-    server = RestartableRedis(tmp_path / "redis.log")
-    with server.stack:
+def redis_server(tmp_path: Path) -> Iterator[PrivateRedis]:
+    with contextlib.ExitStack() as stack:
+        server = PrivateRedis(stack, tmp_path / "redis.log")
         server.start()
         yield server
 
 
-def layer_on(redis_server: RestartableRedis) -> OutageSurvivingRedisChannelLayer:
+def layer_on(redis_server: PrivateRedis) -> OutageSurvivingRedisChannelLayer:
     """The layer as settings configure it, on the private server."""
     config = settings.CHANNEL_LAYERS["default"].get("CONFIG") or {}
-    hosts = [{**host, "address": f"redis://127.0.0.1:{redis_server.port}/0"}
+    hosts = [{**host, "address": redis_server.url}
              for host in config.get("hosts", [{}])]  # fmt: skip
     return OutageSurvivingRedisChannelLayer(hosts=hosts, expiry=30, capacity=1000)
 
 
 def test_a_receive_waits_out_a_restart_and_group_members_are_written_again(
-    redis_server: RestartableRedis,
+    redis_server: PrivateRedis,
 ) -> None:
     async def scenario() -> None:
         layer = layer_on(redis_server)
@@ -88,7 +65,7 @@ async def _receive_soon(layer: OutageSurvivingRedisChannelLayer, channel: str) -
         return None
 
 
-def test_a_discarded_member_is_not_written_again(redis_server: RestartableRedis) -> None:
+def test_a_discarded_member_is_not_written_again(redis_server: PrivateRedis) -> None:
     async def scenario() -> None:
         layer = layer_on(redis_server)
         kept, gone = await layer.new_channel(), await layer.new_channel()
@@ -102,3 +79,24 @@ def test_a_discarded_member_is_not_written_again(redis_server: RestartableRedis)
 
     asyncio.run(scenario())
 
+
+
+def test_a_receive_waiting_out_an_outage_still_stops_when_cancelled(
+    redis_server: PrivateRedis,
+) -> None:
+    """A station that disconnects while Redis is down: its consumer's receive must end."""
+
+    async def scenario() -> None:
+        layer = layer_on(redis_server)
+        channel = await layer.new_channel()
+        receiving = asyncio.create_task(layer.receive(channel))
+        await asyncio.sleep(0.2)
+        await asyncio.to_thread(redis_server.kill)
+        await asyncio.sleep(2)  # a few rounds of the retry loop
+        assert not receiving.done(), "the receive gave up while Redis was down"
+        receiving.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(receiving, 5)
+        await layer.close_pools()
+
+    asyncio.run(scenario())

@@ -13,11 +13,7 @@ MAX_DEPTH = 6
 
 @cache
 def _schema(version: OcppVersion, action: str) -> dict[str, Any]:
-    suffix = "" if version.is_v16 else "Request"
-    path = version.schema_dir / f"{action}{suffix}.json"
-    if not path.exists():
-        path = version.schema_dir / f"{action}.json"
-    return dict(json.loads(path.read_text(encoding="utf-8-sig")))
+    return dict(json.loads(version.schema_path(action).read_text(encoding="utf-8-sig")))
 
 
 def payload_template(version: OcppVersion, action: str) -> dict[str, Any]:

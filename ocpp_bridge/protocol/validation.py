@@ -35,10 +35,7 @@ class UnknownActionError(Exception):
 def _validator(version: OcppVersion, action: str, response: bool) -> tuple[Validator, bool]:
     if action not in all_actions(version):
         raise UnknownActionError(action)
-    suffix = "Response" if response else ("" if version.is_v16 else "Request")
-    path = version.schema_dir / f"{action}{suffix}.json"
-    if not path.exists():  # 2.1's SEND-only NotifyPeriodicEventStream has no "Request" suffix
-        path = version.schema_dir / f"{action}.json"
+    path = version.schema_path(action, response=response)
     # 1.6 schemas use multipleOf 0.1, which binary floats fail (21.4 → 21.399999...): schema and
     # payload are both read with Decimal for those.
     text = path.read_text(encoding="utf-8-sig")

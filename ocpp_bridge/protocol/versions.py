@@ -19,6 +19,14 @@ class OcppVersion(StrEnum):
         folder = {"ocpp1.6": "v16", "ocpp2.0.1": "v201", "ocpp2.1": "v21"}[self.value]
         return Path(ocpp.__file__).parent / folder / "schemas"
 
+    def schema_path(self, action: str, *, response: bool = False) -> Path:
+        """The official JSON schema of the action's request (or response)."""
+        suffix = "Response" if response else ("" if self.is_v16 else "Request")
+        path = self.schema_dir / f"{action}{suffix}.json"
+        if not path.exists():  # 2.1's SEND-only NotifyPeriodicEventStream has no "Request"
+            path = self.schema_dir / f"{action}.json"
+        return path
+
     @property
     def is_v16(self) -> bool:
         return self is OcppVersion.V16

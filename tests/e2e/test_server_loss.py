@@ -3,7 +3,6 @@ calls they carried, within a few heartbeats."""
 
 import asyncio
 import signal
-import time
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from ocpp_bridge.models import CallState, ChargerConnection, OcppCall
 from tests.e2e.raw_station import RawStation
 from tests.e2e.test_station_over_daphne import auth_header
 from tests.servers import daphne_popen
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -27,15 +27,6 @@ def connect_station(address: str, identity: str):
         subprotocols=["ocpp1.6"],
         additional_headers=auth_header(identity),
     )
-
-
-async def wait_for(condition, timeout: float = 15) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if await condition():
-            return True
-        await asyncio.sleep(0.1)
-    return False
 
 
 def test_stations_of_a_killed_process_go_offline(

@@ -115,33 +115,3 @@ def test_the_database_refuses_a_second_outstanding_call(sent_call: OcppCall) -> 
             action="Reset",
             state=CallState.SENT,
         )
-
-
-def test_a_process_is_judged_dead_by_its_own_beat_interval(settings) -> None:
-    from ocpp_bridge.models import ServerProcess
-    from ocpp_bridge.services.presence import server_beat, servers_sweep_dead
-
-    settings.OCPP_SERVER_BEAT_SECONDS = 60
-    server_beat(name="slow-beater")
-    settings.OCPP_SERVER_BEAT_SECONDS = 0.01
-    server_beat(name="fast-beater")
-    ServerProcess.objects.update(last_beat_at=timezone.now() - timedelta(seconds=5))
-    # 5 s of silence is death for a 10 ms beater, not for one that beats every minute.
-    servers_sweep_dead()
-    assert list(ServerProcess.objects.values_list("name", flat=True)) == ["slow-beater"]
-
-
-def test_a_missing_row_means_swept_only_if_our_connections_were_swept(make_station) -> None:
-    from ocpp_bridge.models import ServerProcess
-    from ocpp_bridge.services.presence import server_beat
-
-    asset = make_station("CP-9")
-    assert server_beat(name="p1")  # first beat: registered
-    ServerProcess.objects.all().delete()  # e.g. the table was emptied
-    assert server_beat(name="p1")
-    ChargerConnection.objects.create(
-        asset=asset, protocol="ocpp1.6", channel_name="c", server_instance="p1",
-        closed_at=timezone.now(), close_reason=ChargerConnection.CloseReason.SERVER_LOST,
-    )  # fmt: skip
-    ServerProcess.objects.all().delete()
-    assert not server_beat(name="p1")

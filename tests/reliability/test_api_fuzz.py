@@ -8,10 +8,8 @@ schemathesis can check it. Path parameters are now random, now ids of real rows.
 FUZZ_API_EXAMPLES raises the number of requests per operation and mode (CI keeps it small).
 """
 
-import json
 import os
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,6 +29,7 @@ from api.scope_catalogue import SCOPES
 from charging.models import ChargingSession
 from ocpp_bridge.models import OcppCall
 from tests.api_clients import Api, api_for
+from tests.reliability.figures import report_figures
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -150,16 +149,7 @@ def test_no_request_gets_a_5xx_and_every_error_names_its_problem(
             )
 
     request_is_answered_cleanly()
-    _write_figures()
-
-
-def _write_figures() -> None:
-    target = os.environ.get("FUZZ_REPORT")
-    if not target:
-        return
-    report = json.loads(Path(target).read_text()) if Path(target).exists() else {}
-    report["api"] = {"requests": sum(FIGURES.values()), "by_class": dict(FIGURES)}
-    Path(target).write_text(json.dumps(report, indent=2))
+    report_figures("api", {"requests": sum(FIGURES.values()), "by_class": dict(FIGURES)})
 
 
 # --- what the fuzzer found, pinned ----------------------------------------------------------

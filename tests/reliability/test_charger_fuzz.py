@@ -17,7 +17,6 @@ from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,6 +34,7 @@ from ocpp_bridge.protocol.errors import ErrorCode
 from ocpp_bridge.protocol.framing import FrameError, parse_frame
 from ocpp_bridge.protocol.versions import CHARGER_INITIATED, OcppVersion, all_actions
 from tests.conftest import STATION_PASSWORD
+from tests.reliability.figures import report_figures
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -320,11 +320,7 @@ def _binary() -> st.SearchStrategy[Case]:
 
 @cache
 def request_schema(version: OcppVersion, action: str) -> dict[str, Any]:
-    suffix = "" if version.is_v16 else "Request"
-    path = version.schema_dir / f"{action}{suffix}.json"
-    if not path.exists():
-        path = version.schema_dir / f"{action}.json"
-    return json.loads(path.read_text(encoding="utf-8-sig"))
+    return json.loads(version.schema_path(action).read_text(encoding="utf-8-sig"))
 
 
 def resolve(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
@@ -676,16 +672,7 @@ def test_malformed_frames_get_the_versions_callerror_and_change_nothing(
         assert received == link.sent_text
         assert sent == answers(link)
     FIGURES[version.value] = {"tried": sum(tally.values()), "by_kind": dict(tally)}
-    _write_figures()
-
-
-def _write_figures() -> None:
-    target = os.environ.get("FUZZ_REPORT")
-    if not target:
-        return
-    report = json.loads(Path(target).read_text()) if Path(target).exists() else {}
-    report["charger"] = FIGURES
-    Path(target).write_text(json.dumps(report, indent=2))
+    report_figures("charger", FIGURES)
 
 
 @pytest.mark.parametrize("version", list(OcppVersion), ids=str)

@@ -8,11 +8,10 @@ Each test starts its own processes, since the fault kills one of them.
 
 import asyncio
 import contextlib
-import os
 import signal
 import subprocess
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,14 +30,15 @@ from tests.api_clients import Api, api_for
 from tests.e2e.raw_station import RawStation
 from tests.reliability.tcp_proxy import TcpProxy, tcp_proxy
 from tests.servers import (
+    PrivateRedis,
     celery_worker_popen,
     daphne_popen,
-    free_port,
-    redis_server_popen,
+    unavailable,
 )
 from tests.servers import (
     test_database_url as server_database_url,
 )
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -63,10 +63,7 @@ def production_shape() -> None:
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         missing.append("a PostgreSQL DATABASE_URL")
     if missing:
-        message = f"fault injection needs {' and '.join(missing)}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"fault injection needs {' and '.join(missing)}")
 
 
 @pytest.fixture(autouse=True)
@@ -101,15 +98,6 @@ def raw_request(
     if request_id is not None:
         body["requestId"] = request_id
     return api.post("/ocpp/v2/raw-request", body)
-
-
-async def wait_for(condition: Callable[[], Awaitable[bool]], timeout: float = 20) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if await condition():
-            return True
-        await asyncio.sleep(0.1)
-    return False
 
 
 async def final_call(identity: str, message_id: str, timeout: float = 20) -> OcppCall:
@@ -261,28 +249,6 @@ async def kill_worker_mid_delivery(
 
 
 # --- b. Redis restarted ----------------------------------------------------------------------
-
-
-@dataclass
-class PrivateRedis:
-    """A redis-server of the test's own (never the shared one), killed and started again."""
-
-    stack: ExitStack
-    log: Path
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = self.stack.enter_context(redis_server_popen(self.port, self.log))
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
 
 
 @contextmanager
@@ -526,11 +492,6 @@ def through(proxy: TcpProxy) -> str:
     return url._replace(netloc=f"{auth}127.0.0.1:{proxy.port}").geturl()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="a daphne's sweep that waits out the outage right after a beat taken before it can "
-    "still sweep its peers as dead (seen in CI once); not fixed yet",
-)
 def test_a_database_outage_loses_no_acknowledged_frame(make_station, server_logs: Path) -> None:
     make_station("CP-FE-1")
     make_station("CP-FE-2")
