@@ -24,7 +24,8 @@ def redis_server(tmp_path: Path) -> Iterator[PrivateRedis]:
 def layer_on(redis_server: PrivateRedis) -> OutageSurvivingRedisChannelLayer:
     """The layer as settings configure it, on the private server."""
     config = settings.CHANNEL_LAYERS["default"].get("CONFIG") or {}
-    hosts = [{**host, "address": redis_server.url}
+    # As without REDIS_URL settings hold no hosts: the socket timeout stays off as in production.
+    hosts = [{"socket_timeout": None, **host, "address": redis_server.url}
              for host in config.get("hosts", [{}])]  # fmt: skip
     return OutageSurvivingRedisChannelLayer(hosts=hosts, expiry=30, capacity=1000)
 
@@ -97,6 +98,52 @@ def test_a_receive_waiting_out_an_outage_still_stops_when_cancelled(
         receiving.cancel()
         with pytest.raises(asyncio.CancelledError):
             await asyncio.wait_for(receiving, 5)
+        await layer.close_pools()
+
+    asyncio.run(scenario())
+
+
+def test_receivers_cancelled_mid_fetch_leave_every_message_to_the_others(
+    redis_server: PrivateRedis,
+) -> None:
+    """The process's messages are fetched in batches by whichever consumer holds the receive
+    lock; stations disconnect (their consumers are cancelled) at any moment meanwhile. Every
+    message to a consumer that stays must still reach it, once and in order."""
+
+    async def scenario() -> None:
+        layer = layer_on(redis_server)
+        steady = [await layer.new_channel() for _ in range(4)]
+        received: dict[str, list[int]] = {channel: [] for channel in steady}
+
+        async def consume(channel: str, into: list[int]) -> None:
+            while True:
+                into.append((await layer.receive(channel))["n"])
+
+        consumers = [asyncio.create_task(consume(c, received[c])) for c in steady]
+        sent: dict[str, list[int]] = {channel: [] for channel in steady}
+
+        async def send_all() -> None:
+            for n in range(2000):
+                channel = steady[n % len(steady)]
+                await layer.send(channel, {"type": "m", "n": n})
+                sent[channel].append(n)
+
+        async def disconnect_stations() -> None:
+            for round_ in range(300):
+                victim = asyncio.create_task(consume(await layer.new_channel(), []))
+                await asyncio.sleep((round_ % 7) * 0.0007)
+                victim.cancel()
+                await asyncio.gather(victim, return_exceptions=True)
+
+        await asyncio.gather(send_all(), disconnect_stations())
+        for _ in range(100):
+            if received == sent:
+                break
+            await asyncio.sleep(0.1)
+        assert received == sent
+        for consumer in consumers:
+            consumer.cancel()
+        await asyncio.gather(*consumers, return_exceptions=True)
         await layer.close_pools()
 
     asyncio.run(scenario())
