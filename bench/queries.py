@@ -72,6 +72,7 @@ class Sender:
         self.statements: dict[str, list[int]] = defaultdict(list)
         self.seconds: dict[str, list[float]] = defaultdict(list)
         self.cpu_seconds: dict[str, list[float]] = defaultdict(list)
+        self.last_sql: dict[str, list[str]] = {}
 
     def __call__(self, action: str, payload: dict[str, object]) -> dict[str, object]:
         self.counter += 1
@@ -82,6 +83,7 @@ class Sender:
             self.seconds[action].append(time.perf_counter() - started)
             self.cpu_seconds[action].append(time.thread_time() - cpu_started)
         self.statements[action].append(len(queries.captured_queries))
+        self.last_sql[action] = [query["sql"] for query in queries.captured_queries]
         assert reply is not None
         frame = json.loads(reply)
         assert frame[0] == 3, frame
@@ -103,7 +105,9 @@ def start_ui_flusher() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cycles", type=int, default=20)
-    parser.add_argument("--show-sql", action="store_true", help="print one MeterValues' SQL")
+    parser.add_argument(
+        "--show-sql", metavar="ACTION", help="print the SQL of the last such message"
+    )
     args = parser.parse_args()
     start_ui_flusher()
     asset, _ = station_upsert(identity="BENCH-Q", password=PASSWORD, protocol="ocpp1.6")
@@ -142,10 +146,8 @@ def main() -> None:
     print(f"{'mean per message':20} {total_statements / count:15.1f} "
           f"{total_seconds / count * 1000:9.2f} {total_cpu / count * 1000:8.2f}")  # fmt: skip
     if args.show_sql:
-        with CaptureQueriesContext(connection) as queries:
-            send("Heartbeat", {})
-        for query in queries.captured_queries:
-            print(query["sql"][:160])
+        for sql in send.last_sql.get(args.show_sql, []):
+            print(sql[:200])
     connection_end(connection_id=opened.pk, asset_id=asset.pk, code=1000)
 
 

@@ -37,6 +37,11 @@ def ocpp_call_dispatch_next(*, asset_id: Any) -> OcppCall | None:
 
     Queued calls of a station that is no longer connected are failed on the way.
     """
+    # Most passes (one after every answer) find nothing queued: say so without the row lock.
+    # Nothing is missed: a call committed after this look has its own delivery task, which
+    # runs after that commit and sees whatever this pass would have.
+    if not OcppCall.objects.filter(asset_id=asset_id, state=CallState.QUEUED).exists():
+        return None
     for _ in range(MAX_CALLS_PER_PASS):
         try:
             call, channel_name = _claim_next(asset_id)
