@@ -17,9 +17,9 @@ import time
 from collections import deque
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
+from csms.background_loop import channel_layer_do
 from csms.throttled_log import ThrottledLog
 from ui.follows import followed_groups
 
@@ -98,7 +98,7 @@ def _push(group: str, event: str, data: dict[str, Any]) -> None:
     if _flusher_running():
         _queued.append((group, push))
         return
-    async_to_sync(get_channel_layer().group_send)(group, {"type": "ui.push", **push})
+    channel_layer_do("group_send", group, {"type": "ui.push", **push})
 
 
 def _flusher_running() -> bool:

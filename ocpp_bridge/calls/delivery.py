@@ -9,12 +9,11 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from assets.models import Asset
+from csms.background_loop import channel_layer_do
 from ocpp_bridge.calls.outcomes import ocpp_call_fail, ocpp_calls_expire_overdue
 from ocpp_bridge.models import CallState, Direction, OcppCall
 from ocpp_bridge.protocol.framing import CALL, encode_call
@@ -106,7 +105,7 @@ def _hand_to_connection(call: OcppCall, channel_name: str) -> bool:
         "timeout": call.timeout_seconds,
     }
     try:
-        async_to_sync(get_channel_layer().send)(channel_name, event)
+        channel_layer_do("send", channel_name, event)
     except Exception:
         logger.exception("Could not hand call %s to %s", call.pk, channel_name)
         ocpp_call_fail(call_id=call.pk, reason="delivery_failed")
