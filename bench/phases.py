@@ -8,12 +8,14 @@ import asyncio
 import gc
 import statistics
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from bench.cpu import per_unit
 from bench.stations import Station, charge_for, close_all, open_all
 
 
@@ -29,6 +31,8 @@ class Target:
     settle: Callable[[], None] = lambda: None  # wait until the server is idle again
     # Where a call's time went, as the server recorded it (None: not recorded).
     call_breakdown: Callable[[bool], str] | None = None
+    # CPU seconds so far per process (bench/cpu.py); the default measures nothing.
+    cpu: Callable[[], Counter[str]] = Counter
     figures: dict[str, Any] = field(default_factory=dict)
 
 
@@ -100,7 +104,9 @@ async def messages(target: Target, count: int, seconds: float) -> None:
     stations = await open_all(target.ws_address, identities(count))
     await charge_for(stations, 1)  # warm-up
     frames_before = await asyncio.to_thread(target.frames_stored) if target.frames_stored else 0
+    cpu_before = target.cpu()
     sent, elapsed = await charge_for(stations, seconds)
+    cpu_after = target.cpu()
     rate = sent / elapsed
     note = ""
     if target.frames_stored:
@@ -109,6 +115,8 @@ async def messages(target: Target, count: int, seconds: float) -> None:
         target.figures["frames_per_message"] = stored / sent
     say(target, f"{count} stations: {sent} messages in {elapsed:.1f} s = {rate:.0f}/s{note}")
     target.figures["messages_per_s"] = rate
+    if cpu_after:
+        say(target, per_unit(cpu_before, cpu_after, sent, "message"))
     await close_all(stations)
     await asyncio.to_thread(target.settle)
 
@@ -154,11 +162,11 @@ def reset_bodies(stations: list[Station], count: int, wait: bool) -> list[dict[s
 async def latency(target: Target, stations: list[Station], clients: int, requests: int) -> None:
     """Synchronous raw requests: end-to-end latency at `clients` concurrent HTTP clients."""
     await post_all(target, reset_bodies(stations, clients * 2, wait=True), clients)  # warm-up
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), target.cpu()
     latencies, failures = await post_all(
         target, reset_bodies(stations, requests, wait=True), clients
     )
-    elapsed = time.perf_counter() - started
+    elapsed, cpu_after = time.perf_counter() - started, target.cpu()
     latencies.sort()
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000
@@ -169,6 +177,8 @@ async def latency(target: Target, stations: list[Station], clients: int, request
         f"{len(failures)} failed (HTTP {sorted(set(failures))})",
     )
     target.figures.update(sync_p50_ms=p50, sync_p99_ms=p99, sync_rps=requests / elapsed)
+    if cpu_after:
+        say(target, per_unit(cpu_before, cpu_after, requests, "sync call"))
     if target.call_breakdown:
         say(target, await asyncio.to_thread(target.call_breakdown, False))
 
@@ -178,7 +188,7 @@ async def async_calls(
 ) -> None:
     """Asynchronous raw requests: from the first POST until every call is answered."""
     answered_before = await asyncio.to_thread(target.async_answered)
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), target.cpu()
     _, failures = await post_all(target, reset_bodies(stations, calls, wait=False), clients)
     enqueued = time.perf_counter() - started
     deadline = started + timeout
@@ -188,7 +198,7 @@ async def async_calls(
         if answered >= calls - len(failures):
             break
         await asyncio.sleep(0.1)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu_after = time.perf_counter() - started, target.cpu()
     rate = answered / elapsed
     say(
         target,
@@ -197,6 +207,8 @@ async def async_calls(
         f"{rate:.0f}/s, {len(failures)} refused (HTTP {sorted(set(failures))})",
     )
     target.figures.update(async_per_s=rate, async_enqueue_per_s=calls / enqueued)
+    if cpu_after and answered:
+        say(target, per_unit(cpu_before, cpu_after, answered, "async call"))
     if target.call_breakdown:
         say(target, await asyncio.to_thread(target.call_breakdown, True))
 

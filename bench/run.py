@@ -43,11 +43,12 @@ from django.core.management import call_command  # noqa: E402
 from assets.models import Asset  # noqa: E402
 from assets.services import station_upsert  # noqa: E402
 from bench import phases  # noqa: E402
+from bench.cpu import cpu_meter  # noqa: E402
 from bench.stations import PASSWORD  # noqa: E402
 from ocpp_bridge.models import ChargerConnection, OcppCall, OcppFrame  # noqa: E402
 from tests.api_clients import api_for  # noqa: E402
 from tests.servers import (  # noqa: E402
-    celery_worker_process,
+    celery_worker_popen,
     child_env,
     free_port,
     stop,
@@ -138,7 +139,7 @@ def floor_settle(http_address: str) -> None:
 
 def targets(stack: ExitStack, logs: Path) -> tuple[phases.Target, phases.Target]:
     address, daphne = stack.enter_context(daphne_popen(logs / "daphne.log"))
-    stack.enter_context(celery_worker_process(logs / "worker.log"))
+    worker = stack.enter_context(celery_worker_popen(logs / "worker.log"))
     api = api_for(address, "write:ocpp.raw_request")
     csms = phases.Target(
         name="csms",
@@ -150,6 +151,7 @@ def targets(stack: ExitStack, logs: Path) -> tuple[phases.Target, phases.Target]
         async_answered=OcppCall.objects.filter(state="answered").count,
         settle=lambda: csms_settle(f"{socket.gethostname()}:{daphne.pid}"),
         call_breakdown=call_breakdown,
+        cpu=cpu_meter({"daphne": daphne.pid, "worker": worker.pid}),
     )
     ws_address, http_address, pid = stack.enter_context(floor_process(logs / "floor.log"))
     floor = phases.Target(
@@ -160,6 +162,7 @@ def targets(stack: ExitStack, logs: Path) -> tuple[phases.Target, phases.Target]
         pid=pid,
         async_answered=lambda: floor_stat(http_address, "answered"),
         settle=lambda: floor_settle(http_address),
+        cpu=cpu_meter({"floor": pid}),
     )
     print(f"==> daphne pid {daphne.pid} on {address}, worker, floor pid {pid} (logs in {logs})")
     return csms, floor
