@@ -192,6 +192,7 @@ OAUTH2_PROVIDER_APPLICATION_MODEL = "api.ApiClient"
 OAUTH2_PROVIDER = {
     "SCOPES": API_SCOPES,
     "SCOPES_BACKEND_CLASS": "api.scopes.ApplicationScopes",
+    "OAUTH2_VALIDATOR_CLASS": "api.oauth_validator.CachedTokenValidator",
     "ACCESS_TOKEN_EXPIRE_SECONDS": int(os.environ.get("OAUTH_TOKEN_SECONDS", "3600")),
     "PKCE_REQUIRED": True,
 }

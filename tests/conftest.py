@@ -9,6 +9,7 @@ from django.core.management.base import CommandError
 from django.db import OperationalError
 from django.test import TransactionTestCase
 
+from api import token_cache
 from assets.models import Asset
 from assets.services import station_upsert
 from tests.servers import daphne_process
@@ -59,11 +60,12 @@ def _retrying_on_deadlock(flush: Callable[[TransactionTestCase], None]):
 
 
 @pytest.fixture(autouse=True)
-def _subscriptions_follow_flushed_tables() -> Iterator[None]:
+def _caches_follow_flushed_tables() -> Iterator[None]:
     """Transactional tests end by emptying the tables, which no signal reports: every process
-    (this one and the servers) must forget the webhook endpoints it cached."""
+    (this one and the servers) must forget the webhook endpoints and bearer tokens it cached."""
     yield
     subscriptions_changed_elsewhere()
+    token_cache.VERSION.replace()
 
 
 @pytest.fixture

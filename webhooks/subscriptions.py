@@ -11,21 +11,19 @@ database each time: an event is never dropped for a cache.
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 
-from csms.redis_client import redis_client
+from csms.shared_version import SharedVersion
 from csms.throttled_log import ThrottledLog
 from webhooks.models import WebhookEndpoint
 
 logger = logging.getLogger(__name__)
 
-VERSION_KEY = "csms:webhook-subscriptions:version"
+VERSION = SharedVersion("csms:webhook-subscriptions:version")
 # The fields whose change alters what an endpoint receives.
 SUBSCRIPTION_FIELDS = frozenset({"enabled", "event_types", "network", "network_id"})
 # A safety net for a change whose version could not be published (Redis unreachable then).
@@ -44,7 +42,6 @@ class Subscription:
 
 _lock = threading.Lock()
 _uncommitted = threading.local()
-_local_version = uuid.uuid4().hex
 _cached: tuple[str | None, float, list[Subscription]] | None = None
 
 
@@ -65,12 +62,12 @@ def subscriptions_changed() -> None:
 def subscriptions_changed_elsewhere() -> None:
     """Endpoints changed behind the ORM's back (raw SQL, a table flushed by the tests): every
     process re-reads them."""
-    _new_version()
+    VERSION.replace()
 
 
 def _committed() -> None:
     _uncommitted.changed = False
-    _new_version()
+    VERSION.replace()
 
 
 _version_failures = ThrottledLog(logger)
@@ -81,7 +78,7 @@ def _subscriptions() -> list[Subscription]:
     if getattr(_uncommitted, "changed", False):
         return _read_endpoints()
     try:
-        version = _current_version()
+        version = VERSION.current()
     except Exception:
         _version_failures.warning("Webhook subscription version unreadable; reading endpoints")
         return _read_endpoints()
@@ -101,20 +98,3 @@ def _read_endpoints() -> list[Subscription]:
         enabled=True
     ).values_list("id", "event_types", "network_id")
     return [Subscription(pk, frozenset(types), network) for pk, types, network in rows]
-
-
-def _current_version() -> str | None:
-    if not settings.REDIS_URL:
-        return _local_version
-    value = redis_client().get(VERSION_KEY)
-    return value.decode() if value is not None else None
-
-
-def _new_version() -> None:
-    global _local_version
-    _local_version = uuid.uuid4().hex
-    if settings.REDIS_URL:
-        try:
-            redis_client().set(VERSION_KEY, _local_version)
-        except Exception:  # other processes see the change when Redis is back (a new version)
-            logger.exception("Could not publish a webhook subscription change")
