@@ -17,8 +17,13 @@ def client_network_ids(request: Request) -> set[Any] | None:
     application = getattr(request.auth, "application", None)
     if application is None:
         return None
-    ids = set(application.networks.values_list("id", flat=True))
-    return ids or None
+    # Kept on the client as loaded with its token: api/token_cache.py loads both afresh after
+    # any change to the client's networks (api/apps.py), so this is as current as the token.
+    ids: frozenset[Any] | None = getattr(application, "network_ids_loaded", None)
+    if ids is None:
+        ids = frozenset(application.networks.values_list("id", flat=True))
+        application.network_ids_loaded = ids
+    return set(ids) or None
 
 
 def assets_visible(request: Request) -> QuerySet[Asset]:

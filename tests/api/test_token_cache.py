@@ -12,6 +12,7 @@ from oauth2_provider.models import AccessToken
 
 from api import token_cache
 from api.models import ApiClient
+from networks.services import network_get_or_create
 from tests.api_clients import Api, api_for
 from tests.servers import unavailable
 
@@ -104,3 +105,20 @@ def test_a_token_made_to_expire_is_refused_at_once(used_api: Api) -> None:
 def test_a_deleted_api_client_takes_its_tokens_at_once(used_api: Api) -> None:
     ApiClient.objects.filter(pk=_stored(used_api).application_id).delete()
     assert used_api.post(*RESET).status_code == 401
+
+
+@pytest.mark.e2e
+def test_a_client_restricted_to_other_networks_loses_sight_at_once(
+    daphne_server: str, transactional_db: None, make_station
+) -> None:
+    if not settings.REDIS_URL:
+        unavailable("a change reaches another process's cache through Redis: needs REDIS_URL")
+    make_station("CP-NORTH", network_name="north")
+    api = api_for(daphne_server, "write:ocpp.raw_request")
+    body = {"assetId": "CP-NORTH", "action": "Reset", "payload": {"type": "Soft"}}
+    seen = api.post("/ocpp/v2/raw-request", body)
+    assert seen.status_code != 404, seen.text  # e.g. 409: known, not connected
+    client = ApiClient.objects.get(pk=_stored(api).application_id)
+    client.networks.set([network_get_or_create(name="south")])
+    hidden = api.post("/ocpp/v2/raw-request", body)
+    assert hidden.status_code == 404, hidden.text
