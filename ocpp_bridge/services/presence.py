@@ -36,8 +36,9 @@ def server_beat(*, name: str = SERVER_INSTANCE, every: float | None = None) -> b
     # was written, or the gap would go unnoticed.
     db_connection.ensure_connection()
     now = timezone.now()
-    values = {"last_beat_at": now, "dead_after": timedelta(seconds=MISSED_BEATS * every)}
-    after_a_gap = Q(last_beat_at__lt=now - timedelta(seconds=GAP_BEATS * every))
+    dead_after = timedelta(seconds=MISSED_BEATS * every)
+    values = {"last_beat_at": now, "dead_after": dead_after}
+    after_a_gap = Q(last_beat_at__lt=now - _longest_gap(dead_after))
     beating_since = Case(When(after_a_gap, then=Value(now)), default=F("beating_since"))
     if ServerProcess.objects.filter(name=name).update(**values, beating_since=beating_since):
         return True
