@@ -1,4 +1,3 @@
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -8,7 +7,7 @@ import pytest
 
 from tests.security.certs import Authority, Issued
 from tests.security.proxy import Proxy, nginx_binary, nginx_process
-from tests.servers import daphne_process
+from tests.servers import daphne_process, unavailable
 
 PROXY_SECRET = "0123456789abcdef0123456789abcdef"
 
@@ -49,9 +48,7 @@ def stack(django_db_setup: None, django_db_blocker, server_logs: Path, pki: Pki)
     """A daphne configured with the proxy secret, behind nginx running the production
     template with the test certificates."""
     if nginx_binary() is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("nginx is not installed: CI must run the TLS proxy tests")
-        pytest.skip("the TLS proxy tests need nginx (apt-get install nginx-light)")
+        unavailable("the TLS proxy tests need nginx (apt-get install nginx-light)")
     certs = pki.ca.parent  # station-ca.crt, server.crt and server.key, as nginx expects
     with (
         django_db_blocker.unblock(),

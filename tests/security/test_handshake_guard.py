@@ -30,7 +30,7 @@ from ocpp_bridge.services.handshake_guard import (
 )
 from ocpp_bridge.transport import TransportSecurity
 from tests.conftest import STATION_PASSWORD
-from tests.servers import daphne_process, free_port
+from tests.servers import daphne_process, free_port, unavailable
 
 WINDOW = 300
 STATION_LIMIT = 3
@@ -62,7 +62,7 @@ def store(request: pytest.FixtureRequest) -> FailureStore:
     if request.param == "memory":
         return MemoryFailureStore()
     if not settings.REDIS_URL:
-        pytest.skip("the Redis store needs REDIS_URL")
+        unavailable("the Redis store needs REDIS_URL")
     return RedisFailureStore(redis_client())
 
 

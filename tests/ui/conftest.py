@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.servers import daphne_process
+from tests.servers import daphne_process, unavailable
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -26,10 +26,7 @@ WAIT_MS = 20_000
 def browser(ui_server: str) -> Iterator[Any]:
     """Headless chromium from Debian (never a downloaded one). Missing: a failure in CI."""
     if not os.path.exists(CHROMIUM):
-        message = f"{CHROMIUM} is missing: apt-get install chromium"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"{CHROMIUM} is missing: apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API marks an event loop as running in this thread, which Django takes
