@@ -22,10 +22,12 @@ from bench.stations import Station, charge_for, close_all, open_all
 @dataclass
 class Target:
     name: str
-    ws_address: str  # host:port; stations connect to ws://{ws_address}/ocpp/<identity>
-    raw_request_url: str  # POST endpoint taking the raw-request body
+    # host:port of each server process; stations connect to ws://{address}/ocpp/<identity>,
+    # spread over them in turn, as HTTP clients are over the raw-request URLs
+    ws_addresses: list[str]
+    raw_request_urls: list[str]  # POST endpoint(s) taking the raw-request body
     headers: dict[str, str]
-    pid: int  # the server process whose memory is measured
+    pids: list[int]  # the server processes whose memory is measured
     frames_stored: Callable[[], int] | None = None  # rows logged so far (None: not persisted)
     async_answered: Callable[[], int] = lambda: 0  # async calls answered so far
     settle: Callable[[], None] = lambda: None  # wait until the server is idle again
@@ -36,7 +38,12 @@ class Target:
     figures: dict[str, Any] = field(default_factory=dict)
 
 
-def rss_kib(pid: int) -> int:
+def rss_kib(pids: list[int]) -> int:
+    """The servers' resident memory, all processes together."""
+    return sum(_rss_kib(pid) for pid in pids)
+
+
+def _rss_kib(pid: int) -> int:
     with open(f"/proc/{pid}/status") as status:
         for line in status:
             if line.startswith("VmRSS:"):
@@ -67,20 +74,20 @@ async def gated(stations: list[Station], action: str, parallel: int = 500) -> fl
 
 async def held(target: Target, count: int) -> None:
     """Connect `count` heartbeating stations; the server's memory per station."""
-    warm = await open_all(target.ws_address, identities(10))  # imports, pools, caches
+    warm = await open_all(target.ws_addresses, identities(10))  # imports, pools, caches
     await gated(warm, "Heartbeat")
     await close_all(warm)
     await asyncio.sleep(2)
     await asyncio.to_thread(target.settle)
-    before = rss_kib(target.pid)
+    before = rss_kib(target.pids)
     started = time.perf_counter()
-    stations = await open_all(target.ws_address, identities(count))
+    stations = await open_all(target.ws_addresses, identities(count))
     connect_s = time.perf_counter() - started
     first = await gated(stations, "Heartbeat")
     second = await gated(stations, "Heartbeat")
     await asyncio.sleep(2)
     gc.collect()
-    after = rss_kib(target.pid)
+    after = rss_kib(target.pids)
     per_station = (after - before) / count
     say(
         target,
@@ -101,7 +108,7 @@ async def held(target: Target, count: int) -> None:
 async def messages(target: Target, count: int, seconds: float) -> None:
     """`count` stations charging, one message at a time each; messages answered (and frames
     stored) per second."""
-    stations = await open_all(target.ws_address, identities(count))
+    stations = await open_all(target.ws_addresses, identities(count))
     await charge_for(stations, 1)  # warm-up
     frames_before = await asyncio.to_thread(target.frames_stored) if target.frames_stored else 0
     cpu_before = target.cpu()
@@ -132,18 +139,19 @@ async def post_all(
     latencies: list[float] = []
     failures: list[Any] = []
 
-    async def client() -> None:
+    async def client(url: str) -> None:
         limits = httpx.Limits(max_connections=1)
         async with httpx.AsyncClient(headers=target.headers, limits=limits, timeout=120) as http:
             while not queue.empty():
                 body = queue.get_nowait()
                 started = time.perf_counter()
-                answer = await http.post(target.raw_request_url, json=body)
+                answer = await http.post(url, json=body)
                 latencies.append(time.perf_counter() - started)
                 if answer.status_code != 200:
                     failures.append(answer.status_code)
 
-    await asyncio.gather(*(client() for _ in range(clients)))
+    urls = target.raw_request_urls
+    await asyncio.gather(*(client(urls[n % len(urls)]) for n in range(clients)))
     return latencies, failures
 
 
@@ -217,7 +225,7 @@ async def commands(
     target: Target, count: int, clients: int, requests: int, calls: int, which: set[str]
 ) -> None:
     """The latency and async phases share one set of connected stations."""
-    stations = await open_all(target.ws_address, identities(count))
+    stations = await open_all(target.ws_addresses, identities(count))
     await gated(stations, "Heartbeat")
     if "latency" in which:
         await latency(target, stations, clients, requests)

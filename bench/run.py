@@ -137,34 +137,42 @@ def floor_settle(http_address: str) -> None:
         time.sleep(0.2)
 
 
-def targets(stack: ExitStack, logs: Path) -> tuple[phases.Target, phases.Target]:
-    address, daphne = stack.enter_context(daphne_popen(logs / "daphne.log"))
+def targets(
+    stack: ExitStack, logs: Path, web_processes: int
+) -> tuple[phases.Target, phases.Target]:
+    daphnes = [
+        stack.enter_context(daphne_popen(logs / f"daphne-{n}.log"))
+        for n in range(1, web_processes + 1)
+    ]
+    addresses = [address for address, _ in daphnes]
+    pids = [process.pid for _, process in daphnes]
+    names = ["daphne"] if web_processes == 1 else [f"daphne-{n}" for n in range(1, len(pids) + 1)]
     worker = stack.enter_context(celery_worker_popen(logs / "worker.log"))
-    api = api_for(address, "write:ocpp.raw_request")
+    api = api_for(addresses[0], "write:ocpp.raw_request")
     csms = phases.Target(
         name="csms",
-        ws_address=address,
-        raw_request_url=f"http://{address}/ocpp/v2/raw-request",
+        ws_addresses=addresses,
+        raw_request_urls=[f"http://{address}/ocpp/v2/raw-request" for address in addresses],
         headers=api.headers(),
-        pid=daphne.pid,
+        pids=pids,
         frames_stored=OcppFrame.objects.count,
         async_answered=OcppCall.objects.filter(state="answered").count,
-        settle=lambda: csms_settle(f"{socket.gethostname()}:{daphne.pid}"),
+        settle=lambda: [csms_settle(f"{socket.gethostname()}:{pid}") for pid in pids],
         call_breakdown=call_breakdown,
-        cpu=cpu_meter({"daphne": daphne.pid, "worker": worker.pid}),
+        cpu=cpu_meter({**dict(zip(names, pids, strict=True)), "worker": worker.pid}),
     )
     ws_address, http_address, pid = stack.enter_context(floor_process(logs / "floor.log"))
     floor = phases.Target(
         name="floor",
-        ws_address=ws_address,
-        raw_request_url=f"http://{http_address}/raw-request",
+        ws_addresses=[ws_address],
+        raw_request_urls=[f"http://{http_address}/raw-request"],
         headers={},
-        pid=pid,
+        pids=[pid],
         async_answered=lambda: floor_stat(http_address, "answered"),
         settle=lambda: floor_settle(http_address),
         cpu=cpu_meter({"floor": pid}),
     )
-    print(f"==> daphne pid {daphne.pid} on {address}, worker, floor pid {pid} (logs in {logs})")
+    print(f"==> daphne pids {pids} on {addresses}, worker, floor pid {pid} (logs in {logs})")
     return csms, floor
 
 
@@ -245,6 +253,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20, help="concurrent HTTP clients")
     parser.add_argument("--requests", type=int, default=400, help="sync raw requests")
     parser.add_argument("--calls", type=int, default=1000, help="async raw requests")
+    parser.add_argument(
+        "--web-processes", type=int, default=1,
+        help="daphne processes side by side (docker compose --scale web=N); stations and "
+        "HTTP clients are spread over them",
+    )  # fmt: skip
     parser.add_argument("--skip-floor", action="store_true")
     parser.add_argument("--skip-csms", action="store_true", help="measure the floor alone")
     args = parser.parse_args()
@@ -259,7 +272,7 @@ def main() -> None:
                 args.command_stations))  # fmt: skip
     logs = Path(tempfile.mkdtemp(prefix="bench-"))
     with ExitStack() as stack:
-        csms, floor = targets(stack, logs)
+        csms, floor = targets(stack, logs, args.web_processes)
         for phase in PHASES:
             if phase not in which or (phase == "async" and "latency" in which):
                 continue
@@ -269,7 +282,8 @@ def main() -> None:
                 asyncio.run(measure(csms, args, group))
             if not args.skip_floor:
                 asyncio.run(measure(floor, args, group))
-    print(f"\n{os.cpu_count()} cores shared by daphne, a Celery worker (4 threads), PostgreSQL,")
+    daphnes = "daphne" if args.web_processes == 1 else f"{args.web_processes} daphne processes"
+    print(f"\n{os.cpu_count()} cores shared by {daphnes}, a Celery worker (4 threads), PostgreSQL,")
     print(f"Redis, the floor and this client; {PRODUCTION_ENV}")
     table(csms.figures, floor.figures, args)
 

@@ -140,8 +140,8 @@ def server_figures(
         pg_connections, db_bytes = cursor.fetchone()
     connection.close()  # not counted among the servers' own connections next time
     return {
-        "rss_mib": rss_kib(daphne_pid) / 1024,
-        "worker_mib": rss_kib(worker_pid) / 1024 if worker_pid else 0.0,
+        "rss_mib": rss_kib([daphne_pid]) / 1024,
+        "worker_mib": rss_kib([worker_pid]) / 1024 if worker_pid else 0.0,
         "fds": len(os.listdir(f"/proc/{daphne_pid}/fd")),
         "online": online,
         "open_rows": open_rows,
@@ -210,7 +210,7 @@ async def soak(
 ) -> None:
     print(f"==> connecting {args.stations:,} stations", flush=True)
     started = time.monotonic()
-    stations = await open_all(address, identities(args.stations))
+    stations = await open_all([address], identities(args.stations))
     gate = asyncio.Semaphore(200)
 
     async def boot(station: Station) -> None:

@@ -72,19 +72,22 @@ class Station:
                     self._awaited.pop(frame[1]).set_result(frame)
 
 
-async def open_all(address: str, identities: list[str], parallel: int = 50) -> list[Station]:
-    """Connect every station, at most `parallel` handshakes at a time. More than ~100 at once
-    make daphne's channel layer fail (redis-py's pool of 100 connections raises when empty):
-    see docs/PERFORMANCE.md."""
+async def open_all(
+    addresses: list[str], identities: list[str], parallel: int = 50
+) -> list[Station]:
+    """Connect every station, spread over the servers' `addresses` in turn (as a load balancer
+    would), at most `parallel` handshakes at a time. More than ~100 at once made daphne's
+    channel layer fail (redis-py's pool of 100 connections raises when empty): see
+    docs/PERFORMANCE.md."""
     gate = asyncio.Semaphore(parallel)
 
-    async def one(identity: str) -> Station:
+    async def one(n: int, identity: str) -> Station:
         async with gate:
-            station = Station(address, identity)
+            station = Station(addresses[n % len(addresses)], identity)
             await station.open()
             return station
 
-    return list(await asyncio.gather(*(one(identity) for identity in identities)))
+    return list(await asyncio.gather(*(one(n, identity) for n, identity in enumerate(identities))))
 
 
 async def close_all(stations: list[Station], parallel: int = 10) -> None:

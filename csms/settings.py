@@ -274,6 +274,11 @@ OCPP_SYNC_QUEUE_WAIT = float(os.environ.get("OCPP_SYNC_QUEUE_WAIT", "30"))
 OCPP_SERVER_BEAT_SECONDS = float(os.environ.get("OCPP_SERVER_BEAT_SECONDS", "10"))
 # Frames above this size are refused with a CALLERROR instead of being parsed.
 OCPP_MAX_FRAME_BYTES = int(os.environ.get("OCPP_MAX_FRAME_BYTES", str(256 * 1024)))
+# Group commit of station messages (ocpp_bridge/group_commit.py): at most this many messages
+# of different stations in one transaction, and this many such transactions at once per
+# process. A batch forms only from messages that arrived while others were being handled.
+OCPP_GROUP_COMMIT_MAX = int(os.environ.get("OCPP_GROUP_COMMIT_MAX", "100"))
+OCPP_GROUP_COMMIT_CONCURRENCY = int(os.environ.get("OCPP_GROUP_COMMIT_CONCURRENCY", "2"))
 # Shared with the TLS proxy (deploy/nginx): its TLS / client-certificate headers count only with it.
 OCPP_TLS_PROXY_SECRET = os.environ.get("OCPP_TLS_PROXY_SECRET", "")
 

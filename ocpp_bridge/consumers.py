@@ -6,9 +6,11 @@ Thin on purpose: authentication, protocol work and persistence live in services 
 
 import asyncio
 import logging
+from functools import partial
 from typing import Any
 from urllib.parse import unquote
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -16,9 +18,10 @@ from django.conf import settings
 from assets.selectors import station_authenticate
 from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
 from ocpp_bridge.calls.outcomes import ocpp_call_expire
+from ocpp_bridge.group_commit import GroupCommitter, group_committer
 from ocpp_bridge.handlers import StationContext
 from ocpp_bridge.heartbeat import PROCESS_GROUP, ensure_heartbeat
-from ocpp_bridge.incoming import internal_error_reply, process_binary, process_text
+from ocpp_bridge.incoming import internal_error_reply, process_binary, process_texts
 from ocpp_bridge.models import ChargerConnection
 from ocpp_bridge.protocol.versions import negotiate_subprotocol
 from ocpp_bridge.services.connections import connection_end, connection_open
@@ -35,6 +38,15 @@ def in_thread(func: Any) -> Any:
     """Run ORM work in the thread pool. Not thread-sensitive: stations must not queue behind
     each other on one thread; each consumer still awaits its own messages in order."""
     return database_sync_to_async(func, thread_sensitive=False)
+
+
+def _new_committer() -> GroupCommitter:
+    return GroupCommitter(
+        partial(process_texts, max_bytes=settings.OCPP_MAX_FRAME_BYTES),
+        run_in_thread=in_thread,
+        max_batch=settings.OCPP_GROUP_COMMIT_MAX,
+        concurrency=settings.OCPP_GROUP_COMMIT_CONCURRENCY,
+    )
 
 
 class OcppConsumer(AsyncWebsocketConsumer):
@@ -63,6 +75,15 @@ class OcppConsumer(AsyncWebsocketConsumer):
                 code=1011, reason=ChargerConnection.CloseReason.DISCONNECTED
             )
             raise
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' dispatch runs `close_old_connections` in a pool thread before every event;
+        each handler here reaches the database only through `in_thread`, which does that
+        around its own work, so the extra hop per frame is skipped."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def record_end_without_disconnect(self, *, code: int | None, reason: str) -> None:
         if self.station is None:
@@ -125,9 +146,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
             await self.send(await in_thread(process_binary)(self.station, bytes_data or b""))
             return
         try:
-            reply = await in_thread(process_text)(
-                self.station, text_data, max_bytes=settings.OCPP_MAX_FRAME_BYTES
-            )
+            reply = await group_committer(_new_committer).submit(self.station, text_data)
         except Exception:
             # E.g. the database is unreachable: answer so the station retries later, and keep
             # the connection (and the station online) instead of crashing the consumer.

@@ -3,6 +3,8 @@ answer. Runs in a worker thread (it touches the database); the consumer only mov
 
 import logging
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db import transaction
 
@@ -10,7 +12,7 @@ from assets.models import RegistrationStatus
 from assets.services import asset_touch
 from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
 from ocpp_bridge.calls.outcomes import ocpp_call_record_error, ocpp_call_record_result
-from ocpp_bridge.handlers import Payload, StationContext, handler_for
+from ocpp_bridge.handlers import Handler, Payload, StationContext, handler_for
 from ocpp_bridge.models import Direction, OcppCall
 from ocpp_bridge.protocol.errors import ErrorCode, OcppError
 from ocpp_bridge.protocol.framing import (
@@ -27,7 +29,7 @@ from ocpp_bridge.protocol.framing import (
     parse_frame,
 )
 from ocpp_bridge.protocol.validation import UnknownActionError, validate_payload
-from ocpp_bridge.services.frames import FrameDraft, frames_record
+from ocpp_bridge.services.frames import FrameDraft, FrameGroup, frames_record, frames_record_many
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +59,107 @@ def process_text(station: StationContext, text: str, *, max_bytes: int) -> str |
     if call is not None:
         ocpp_call_dispatch_next(asset_id=station.asset_id)
     return None
+
+
+@dataclass(frozen=True)
+class _ReadyCall:
+    """A CALL that passed every check made before touching the database."""
+
+    position: int
+    station: StationContext
+    call: Call
+    handler: Handler
+
+
+def process_texts(
+    messages: Sequence[tuple[StationContext, str]], *, max_bytes: int
+) -> list[str | None]:
+    """Handle one text message from each of several stations (group commit); returns the
+    frame to send back to each, in order.
+
+    The CALLs that pass their checks (parsed, within size, handled, valid) are handled in one
+    transaction, with one INSERT for all their frames: under load one commit serves many
+    stations. Everything else goes its own way, as `process_text`. If anything in the shared
+    transaction fails, it is rolled back and each of its CALLs is handled again on its own, so
+    one station's failure costs no other station its message, and each is answered exactly
+    as alone. A message whose processing fails unexpectedly is answered as the consumer would
+    (`internal_error_reply`).
+    """
+    replies: list[str | None] = [None] * len(messages)
+    ready: list[_ReadyCall] = []
+    for position, (station, text) in enumerate(messages):
+        call = _batchable_call(station, text, max_bytes=max_bytes)
+        handler = _handler_or_none(station, call) if call is not None else None
+        if call is None or handler is None:
+            replies[position] = _process_alone(station, text, max_bytes=max_bytes)
+        else:
+            ready.append(_ReadyCall(position, station, call, handler))
+    if len(ready) == 1:  # nothing to share: the usual path, with its own error handling
+        only = ready[0]
+        replies[only.position] = _process_alone(only.station, messages[only.position][1],
+                                                max_bytes=max_bytes)  # fmt: skip
+        return replies
+    try:
+        answered = _handle_together(ready)
+    except Exception:
+        logger.warning("A group of %d CALLs failed together; handling each alone", len(ready))
+        for item in ready:
+            replies[item.position] = _process_alone(
+                item.station, messages[item.position][1], max_bytes=max_bytes
+            )
+        return replies
+    for item, reply in zip(ready, answered, strict=True):
+        replies[item.position] = reply
+    return replies
+
+
+def _batchable_call(station: StationContext, text: str, *, max_bytes: int) -> Call | None:
+    """The CALL in `text` if it can share a transaction: it parses, is a CALL (not a SEND,
+    which is never answered) and is within size."""
+    if len(text.encode()) > max_bytes:
+        return None
+    try:
+        frame = parse_frame(text, station.version)
+    except FrameError:
+        return None
+    if not isinstance(frame, Call) or frame.message_type == SEND:
+        return None
+    return frame
+
+
+def _handler_or_none(station: StationContext, call: Call) -> Handler | None:
+    try:
+        return _checked_handler(station, call)
+    except OcppError:
+        return None  # answered with its error on the usual path
+
+
+def _handle_together(ready: Sequence[_ReadyCall]) -> list[str]:
+    """One transaction for all: each CALL's effects, then every frame in one INSERT."""
+    for item in ready:
+        _touch(item.station)
+    groups: list[FrameGroup] = []
+    replies: list[str] = []
+    with transaction.atomic():
+        for item in ready:
+            response = _run_handler(item.station, item.call, item.handler)
+            drafts = [
+                _draft_in(item.call),
+                _draft_out(CallResult.message_type, item.call, response),
+            ]
+            groups.append(FrameGroup(item.station.ref, item.station.connection_id, drafts))
+            replies.append(encode_call_result(item.call.message_id, response))
+        frames_record_many(groups)
+    return replies
+
+
+def _process_alone(station: StationContext, text: str, *, max_bytes: int) -> str | None:
+    try:
+        return process_text(station, text, max_bytes=max_bytes)
+    except Exception:
+        # E.g. the database is unreachable: answer so the station retries later.
+        logger.exception("Frame from %s could not be processed", station.identity)
+        return internal_error_reply(station, text)
 
 
 def process_binary(station: StationContext, data: bytes) -> str:
@@ -117,6 +220,12 @@ def _take_answer(station: StationContext, frame: CallResult | CallError) -> Ocpp
 
 
 def _handle_call(station: StationContext, call: Call) -> Payload:
+    return _run_handler(station, call, _checked_handler(station, call))
+
+
+def _checked_handler(station: StationContext, call: Call) -> Handler:
+    """The handler of a CALL the station may send and that is valid; OcppError otherwise.
+    Touches no database."""
     handler = handler_for(station.version, call.action)
     if handler is None:
         raise _unhandled(station, call.action)
@@ -128,6 +237,10 @@ def _handle_call(station: StationContext, call: Call) -> Payload:
             ErrorCode.SECURITY_ERROR, "The station is not accepted: send a BootNotification"
         )
     validate_payload(station.version, call.action, call.payload)
+    return handler
+
+
+def _run_handler(station: StationContext, call: Call, handler: Handler) -> Payload:
     try:
         response = handler(station, call.payload)
         validate_payload(station.version, call.action, response, response=True)

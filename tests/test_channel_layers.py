@@ -81,7 +81,6 @@ def test_a_discarded_member_is_not_written_again(redis_server: PrivateRedis) -> 
     asyncio.run(scenario())
 
 
-
 def test_a_receive_waiting_out_an_outage_still_stops_when_cancelled(
     redis_server: PrivateRedis,
 ) -> None:

@@ -5,7 +5,6 @@ networks; a token without a network is valid on every network, so only an unrest
 sees or manages it.
 """
 
-
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from oauth2_provider.contrib.rest_framework import TokenMatchesOASRequirements
 from rest_framework import status

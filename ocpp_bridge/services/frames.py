@@ -24,29 +24,46 @@ class FrameDraft:
     raw: str = ""
 
 
+@dataclass(frozen=True)
+class FrameGroup:
+    """Frames of one station's connection, to log together with other stations' frames."""
+
+    station: StationRef
+    connection_id: Any
+    drafts: Sequence[FrameDraft]
+
+
 def frames_record(
     *, station: StationRef, connection_id: Any, drafts: Sequence[FrameDraft]
 ) -> list[OcppFrame]:
     """Append frames (e.g. a CALL and its answer) with one INSERT and tell their followers.
     Call it inside the transaction that acts on the frames, if any: the frames, their webhook
     events and the effects are stored together or not at all."""
-    frames = [
-        OcppFrame(
-            asset_id=station.asset_id,
-            connection_id=connection_id,
-            direction=draft.direction,
-            message_type=draft.message_type,
-            message_id=draft.message_id[:64],
-            action=draft.action[:64],
-            payload=draft.payload,
-            raw=storable_text(draft.raw[:MAX_RAW_CHARS]),
-        )
-        for draft in drafts
-    ]
+    return frames_record_many([FrameGroup(station, connection_id, drafts)])
+
+
+def frames_record_many(groups: Sequence[FrameGroup]) -> list[OcppFrame]:
+    """`frames_record` for the frames of several stations at once: still one INSERT."""
+    per_group = [[_frame(group, draft) for draft in group.drafts] for group in groups]
+    frames = [frame for group_frames in per_group for frame in group_frames]
     with transaction.atomic(savepoint=False):
         OcppFrame.objects.bulk_create(frames)
-        frames_logged(frames, station)
+        for group, group_frames in zip(groups, per_group, strict=True):
+            frames_logged(group_frames, group.station)
     return frames
+
+
+def _frame(group: FrameGroup, draft: FrameDraft) -> OcppFrame:
+    return OcppFrame(
+        asset_id=group.station.asset_id,
+        connection_id=group.connection_id,
+        direction=draft.direction,
+        message_type=draft.message_type,
+        message_id=draft.message_id[:64],
+        action=draft.action[:64],
+        payload=draft.payload,
+        raw=storable_text(draft.raw[:MAX_RAW_CHARS]),
+    )
 
 
 def storable_text(text: str) -> str:

@@ -1,0 +1,195 @@
+"""Group commit: several stations' messages handled in one transaction, each answered as if
+alone, and one station's failure costing no other station its message."""
+
+import asyncio
+import json
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from assets.models import Asset, Connector
+from ocpp_bridge.group_commit import GroupCommitter
+from ocpp_bridge.handlers import StationContext
+from ocpp_bridge.incoming import process_texts
+from ocpp_bridge.models import Direction, OcppFrame
+from ocpp_bridge.protocol.versions import OcppVersion
+from ocpp_bridge.services.connections import connection_open
+
+MAX_BYTES = 64 * 1024
+
+
+def connected(asset: Asset) -> StationContext:
+    opened, _ = connection_open(
+        asset_id=asset.pk, protocol="ocpp1.6", channel_name=f"test.{asset.identity}",
+        remote_addr="",
+    )  # fmt: skip
+    return StationContext(
+        asset_id=asset.pk,
+        identity=asset.identity,
+        network_id=asset.network_id,
+        version=OcppVersion.V16,
+        connection_id=opened.pk,
+        registration_status=asset.registration_status,
+    )
+
+
+def status(message_id: str, state: str) -> str:
+    payload = {"connectorId": 1, "errorCode": "NoError", "status": state}
+    return json.dumps([2, message_id, "StatusNotification", payload])
+
+
+def frames_of(asset: Asset) -> list[tuple[str, int | None, str]]:
+    return list(
+        OcppFrame.objects.filter(asset=asset)
+        .order_by("id")
+        .values_list("direction", "message_type", "message_id")
+    )
+
+
+@pytest.fixture
+def stations(make_station: Any) -> list[Asset]:
+    return [make_station(f"GC-{n}", protocol="ocpp1.6") for n in range(3)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stations_handled_together_are_each_answered_and_stored(stations: list[Asset]) -> None:
+    contexts = [connected(asset) for asset in stations]
+    states = ["Available", "Charging", "Faulted"]
+    replies = process_texts(
+        [
+            (ctx, status(f"m{n}", state))
+            for n, (ctx, state) in enumerate(zip(contexts, states, strict=True))
+        ],
+        max_bytes=MAX_BYTES,
+    )
+    assert [json.loads(reply) for reply in replies] == [[3, "m0", {}], [3, "m1", {}], [3, "m2", {}]]
+    for n, (asset, state) in enumerate(zip(stations, states, strict=True)):
+        assert Connector.objects.get(asset=asset, evse_id=1).status == state
+        assert frames_of(asset) == [(Direction.IN, 2, f"m{n}"), (Direction.OUT, 3, f"m{n}")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_station_failing_in_the_group_costs_the_others_nothing(stations: list[Asset]) -> None:
+    contexts = [connected(asset) for asset in stations]
+    # Deleted while connected: its rows can no longer be written, and the shared transaction
+    # fails at commit (foreign keys are checked there).
+    Asset.objects.filter(pk=stations[1].pk).delete()
+    replies = process_texts(
+        [(ctx, status(f"m{n}", "Charging")) for n, ctx in enumerate(contexts)],
+        max_bytes=MAX_BYTES,
+    )
+    answers = [json.loads(reply) for reply in replies]
+    assert answers[0] == [3, "m0", {}] and answers[2] == [3, "m2", {}]
+    assert answers[1][:3] == [4, "m1", "InternalError"]
+    for n in (0, 2):
+        assert Connector.objects.get(asset=stations[n], evse_id=1).status == "Charging"
+        assert frames_of(stations[n]) == [(Direction.IN, 2, f"m{n}"), (Direction.OUT, 3, f"m{n}")]
+    assert not OcppFrame.objects.filter(asset_id=stations[1].pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_frames_that_cannot_join_the_group_get_their_own_answers(stations: list[Asset]) -> None:
+    contexts = [connected(asset) for asset in stations]
+    too_big = json.dumps([2, "big", "Heartbeat", {"pad": "x" * MAX_BYTES}])
+    messages = [
+        (contexts[0], status("ok", "Available")),
+        (contexts[1], '[2, "bad", "StatusNotification", {"connectorId": "one"}]'),
+        (contexts[2], "not json"),
+        (contexts[0], too_big),
+        (contexts[1], json.dumps([3, "nobody-asked", {}])),  # an answer to no call
+        (contexts[2], status("ok2", "Preparing")),
+    ]
+    replies = process_texts(messages, max_bytes=MAX_BYTES)
+    answers = [json.loads(reply) if reply else None for reply in replies]
+    assert answers[0] == [3, "ok", {}] and answers[5] == [3, "ok2", {}]
+    assert answers[1][:3] == [4, "bad", "OccurenceConstraintViolation"]  # 1.6 spelling
+    assert answers[2][:3] == [4, "-1", "FormationViolation"]  # no message id to be read
+    assert answers[3][:3] == [4, "big", "FormationViolation"]
+    assert answers[4] is None
+    # Every frame in is in the log, each with what it was answered.
+    assert OcppFrame.objects.filter(direction=Direction.IN).count() == 6
+    assert OcppFrame.objects.filter(direction=Direction.OUT).count() == 5
+
+
+class Recorder:
+    """A `process` that records the batches it gets and can be held until released."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+        self.release = threading.Event()
+        self.fail_on: str | None = None
+
+    def __call__(self, messages: Sequence[tuple[StationContext, str]]) -> list[str | None]:
+        self.release.wait(5)
+        texts = [text for _, text in messages]
+        self.batches.append(texts)
+        if self.fail_on in texts:
+            raise RuntimeError("database gone")
+        return [f"reply to {text}" for text in texts]
+
+
+def committer(process: Recorder, *, concurrency: int = 1, max_batch: int = 100) -> GroupCommitter:
+    return GroupCommitter(
+        process,
+        run_in_thread=lambda func: sync_to_async(func, thread_sensitive=False),
+        max_batch=max_batch,
+        concurrency=concurrency,
+    )
+
+
+STATION = StationContext(
+    asset_id=None, identity="X", network_id=None, version=OcppVersion.V16, connection_id=None,
+    registration_status="Accepted",
+)  # fmt: skip
+
+
+def test_messages_arriving_while_a_batch_runs_are_handled_together() -> None:
+    async def scenario() -> None:
+        process = Recorder()
+        group = committer(process, max_batch=3)
+        first = asyncio.ensure_future(group.submit(STATION, "a"))
+        await asyncio.sleep(0.05)  # "a" is being handled, alone: nothing waits for company
+        rest = [asyncio.ensure_future(group.submit(STATION, text)) for text in "bcdef"]
+        await asyncio.sleep(0.05)
+        process.release.set()
+        replies = await asyncio.gather(first, *rest)
+        assert replies == [f"reply to {text}" for text in "abcdef"]
+        assert process.batches == [["a"], ["b", "c", "d"], ["e", "f"]]
+
+    asyncio.run(scenario())
+
+
+def test_a_failed_batch_fails_its_own_waiters_only() -> None:
+    async def scenario() -> None:
+        process = Recorder()
+        process.fail_on = "b"
+        group = committer(process, max_batch=2)
+        first = asyncio.ensure_future(group.submit(STATION, "a"))
+        await asyncio.sleep(0.05)
+        rest = [asyncio.ensure_future(group.submit(STATION, text)) for text in "bcd"]
+        await asyncio.sleep(0.05)
+        process.release.set()
+        results = await asyncio.gather(first, *rest, return_exceptions=True)
+        assert results[0] == "reply to a" and results[3] == "reply to d"
+        assert all(isinstance(result, RuntimeError) for result in results[1:3])
+
+    asyncio.run(scenario())
+
+
+def test_a_waiter_cancelled_leaves_the_others_answered_and_its_message_handled() -> None:
+    async def scenario() -> None:
+        process = Recorder()
+        group = committer(process, concurrency=2)
+        waiters = [asyncio.ensure_future(group.submit(STATION, text)) for text in "ab"]
+        await asyncio.sleep(0.05)
+        waiters[0].cancel()  # its station went away while its message was being handled
+        process.release.set()
+        assert await waiters[1] == "reply to b"
+        await asyncio.sleep(0.05)
+        assert sorted(text for batch in process.batches for text in batch) == ["a", "b"]
+        assert group.running == set()
+
+    asyncio.run(scenario())
