@@ -3,7 +3,7 @@ answer. Runs in a worker thread (it touches the database); the consumer only mov
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -67,6 +67,7 @@ class _ReadyCall:
 
     position: int
     station: StationContext
+    text: str
     call: Call
     handler: Handler
 
@@ -93,21 +94,15 @@ def process_texts(
         if call is None or handler is None:
             replies[position] = _process_alone(station, text, max_bytes=max_bytes)
         else:
-            ready.append(_ReadyCall(position, station, call, handler))
-    if len(ready) == 1:  # nothing to share: the usual path, with its own error handling
-        only = ready[0]
-        replies[only.position] = _process_alone(only.station, messages[only.position][1],
-                                                max_bytes=max_bytes)  # fmt: skip
+            ready.append(_ReadyCall(position, station, text, call, handler))
+    if len(ready) == 1:  # nothing to share
+        replies[ready[0].position] = _answer_alone(ready[0])
         return replies
     try:
         answered = _handle_together(ready)
     except Exception:
         logger.warning("A group of %d CALLs failed together; handling each alone", len(ready))
-        for item in ready:
-            replies[item.position] = _process_alone(
-                item.station, messages[item.position][1], max_bytes=max_bytes
-            )
-        return replies
+        answered = [_answer_alone(item) for item in ready]
     for item, reply in zip(ready, answered, strict=True):
         replies[item.position] = reply
     return replies
@@ -134,12 +129,12 @@ def _handler_or_none(station: StationContext, call: Call) -> Handler | None:
         return None  # answered with its error on the usual path
 
 
-def _handle_together(ready: Sequence[_ReadyCall]) -> list[str]:
+def _handle_together(ready: Sequence[_ReadyCall]) -> list[str | None]:
     """One transaction for all: each CALL's effects, then every frame in one INSERT."""
     for item in ready:
         _touch(item.station)
     groups: list[FrameGroup] = []
-    replies: list[str] = []
+    replies: list[str | None] = []
     with transaction.atomic():
         for item in ready:
             response = _run_handler(item.station, item.call, item.handler)
@@ -154,8 +149,20 @@ def _handle_together(ready: Sequence[_ReadyCall]) -> list[str]:
 
 
 def _process_alone(station: StationContext, text: str, *, max_bytes: int) -> str | None:
+    return _guarded(station, text, lambda: process_text(station, text, max_bytes=max_bytes))
+
+
+def _answer_alone(item: _ReadyCall) -> str | None:
+    def touch_and_answer() -> str | None:
+        _touch(item.station)
+        return _answer(item.station, item.call, item.handler)
+
+    return _guarded(item.station, item.text, touch_and_answer)
+
+
+def _guarded(station: StationContext, text: str, process: Callable[[], str | None]) -> str | None:
     try:
-        return process_text(station, text, max_bytes=max_bytes)
+        return process()
     except Exception:
         # E.g. the database is unreachable: answer so the station retries later.
         logger.exception("Frame from %s could not be processed", station.identity)
@@ -172,30 +179,43 @@ def process_binary(station: StationContext, data: bytes) -> str:
 
 
 def _process_call(station: StationContext, call: Call, *, size: int, max_bytes: int) -> str | None:
-    """One transaction for the frame in, its effects and the answer out (one INSERT for both
-    frames, one commit per message). If handling fails, its effects are rolled back and the
-    frame is still logged, with the error it was answered."""
-    frame_in = _draft_in(call)
+    """Check the CALL and answer it; one that fails a check is logged with its error."""
     try:
         if size > max_bytes:
             raise OcppError(
                 ErrorCode.FORMAT_VIOLATION,
                 f"Frame of {size} bytes exceeds the {max_bytes} bytes accepted",
             )
+        handler = _checked_handler(station, call)
+    except OcppError as error:
+        return _answer_error(station, call, error)
+    return _answer(station, call, handler)
+
+
+def _answer(station: StationContext, call: Call, handler: Handler) -> str | None:
+    """One transaction for the frame in, its effects and the answer out (one INSERT for both
+    frames, one commit per message). If handling fails, its effects are rolled back and the
+    frame is still logged, with the error it was answered."""
+    try:
         with transaction.atomic():
-            response = _handle_call(station, call)
+            response = _run_handler(station, call, handler)
             if call.message_type == SEND:  # a SEND (2.1) is never answered
-                _log(station, [frame_in])
+                _log(station, [_draft_in(call)])
                 return None
-            _log(station, [frame_in, _draft_out(CallResult.message_type, call, response)])
+            _log(station, [_draft_in(call), _draft_out(CallResult.message_type, call, response)])
         return encode_call_result(call.message_id, response)
     except OcppError as error:
-        if call.message_type == SEND:  # not even with an error
-            _log(station, [frame_in])
-            return None
-        reply, draft = _error_reply(station, call.message_id, error, action=call.action)
-        _log(station, [frame_in, draft])
-        return reply
+        return _answer_error(station, call, error)
+
+
+def _answer_error(station: StationContext, call: Call, error: OcppError) -> str | None:
+    frame_in = _draft_in(call)
+    if call.message_type == SEND:  # not even with an error
+        _log(station, [frame_in])
+        return None
+    reply, draft = _error_reply(station, call.message_id, error, action=call.action)
+    _log(station, [frame_in, draft])
+    return reply
 
 
 def _take_answer(station: StationContext, frame: CallResult | CallError) -> OcppCall | None:
@@ -217,10 +237,6 @@ def _take_answer(station: StationContext, frame: CallResult | CallError) -> Ocpp
     if call is None:
         logger.info("%s answered %s, which no call awaits", station.identity, frame.message_id)
     return call
-
-
-def _handle_call(station: StationContext, call: Call) -> Payload:
-    return _run_handler(station, call, _checked_handler(station, call))
 
 
 def _checked_handler(station: StationContext, call: Call) -> Handler:
