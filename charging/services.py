@@ -155,6 +155,10 @@ def meter_values_record(
             _extend_energy(session, samples)
 
 
+ENERGY_FIELDS = ["meter_start_wh", "energy_wh", "meter_stop_wh", "last_seen_at", "cost_amount",
+                 "updated_at"]  # fmt: skip
+
+
 def _extend_energy(session: ChargingSession, samples: list[Sample]) -> None:
     """Keep a 1.6 session's energy and cost current from its highest register reading
     (registers only grow, so a late, older reading changes nothing)."""
@@ -170,7 +174,9 @@ def _extend_energy(session: ChargingSession, samples: list[Sample]) -> None:
     if session.status != SessionStatus.ACTIVE:  # closed by the CSMS: its reading so far
         session.meter_stop_wh = session.meter_start_wh + session.energy_wh
     session_reprice(session)
-    session.save()
+    # What a reading moves, by name: the row has some thirty columns, and this runs for
+    # every MeterValues of a running session.
+    session.save(update_fields=ENERGY_FIELDS)
 
 
 def session_abort(*, asset: Asset, evse_id: int, requested_by: Any = None) -> AbortResult:

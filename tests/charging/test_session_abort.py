@@ -96,6 +96,27 @@ async def test_the_stations_late_stop_fills_in_an_aborted_session(client_with, o
     assert session.cost_amount == Decimal("4.00") and session.station_stopped
 
 
+async def test_readings_after_an_abort_move_its_meter_stop_and_cost(
+    client_with, offline_16
+) -> None:
+    api = await sync_to_async(client_with)(ABORT)
+    status, body = await asyncio.to_thread(abort, api, "CP-OFF", 1)
+    assert status == 200, body
+    client = FakeStation("CP-OFF", "ocpp1.6")
+    await client.connect()
+    sample = {"value": "5000", "measurand": "Energy.Active.Import.Register", "unit": "Wh"}
+    meter_value = {"timestamp": "2025-03-01T10:30:00Z", "sampledValue": [sample]}
+    reading = {"connectorId": 1, "transactionId": int(offline_16.transaction_id),
+               "meterValue": [meter_value]}  # fmt: skip
+    await send_all(client, [("MeterValues", reading)])
+    await client.close()
+    session = await ChargingSession.objects.aget(pk=offline_16.pk)
+    assert session.status == SessionStatus.ABORTED
+    assert (session.meter_start_wh, session.meter_stop_wh, session.energy_wh) == (1000, 5000, 4000)
+    assert session.cost_amount == Decimal("2.00")
+    assert session.last_seen_at == datetime(2025, 3, 1, 10, 30, tzinfo=UTC)
+
+
 async def test_a_2_0_1_ended_after_abort_keeps_it_aborted(client_with, make_station) -> None:
     asset = await sync_to_async(make_station)("CP-OFF2")
     await sync_to_async(start_201)(asset, "TX-5", 2)
