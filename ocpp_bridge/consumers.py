@@ -24,11 +24,9 @@ from ocpp_bridge.heartbeat import PROCESS_GROUP, ensure_heartbeat
 from ocpp_bridge.incoming import (
     internal_error_reply,
     process_binary,
-    process_text,
     process_texts,
 )
 from ocpp_bridge.models import ChargerConnection
-from ocpp_bridge.protocol.framing import looks_like_answer
 from ocpp_bridge.protocol.versions import negotiate_subprotocol
 from ocpp_bridge.services.connections import connection_end, connection_open
 from ocpp_bridge.transport import transport_security
@@ -152,14 +150,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
             await self.send(await in_thread(process_binary)(self.station, bytes_data or b""))
             return
         try:
-            if looks_like_answer(text_data):
-                # An answer completes a call someone may be waiting on, and is stored on its
-                # own (outside any transaction): it does not queue behind a group of CALLs.
-                reply = await in_thread(process_text)(
-                    self.station, text_data, max_bytes=settings.OCPP_MAX_FRAME_BYTES
-                )
-            else:
-                reply = await group_committer(_new_committer).submit(self.station, text_data)
+            reply = await group_committer(_new_committer).submit(self.station, text_data)
         except Exception:
             # E.g. the database is unreachable: answer so the station retries later, and keep
             # the connection (and the station online) instead of crashing the consumer.

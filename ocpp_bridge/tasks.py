@@ -14,7 +14,7 @@ CELERY_SWEEPER = "celery-beat-sweeper"
 @shared_task(acks_late=True, ignore_result=True)
 def deliver_station_calls(asset_id: str) -> None:
     """Send the station's next queued call if none is outstanding. Idempotent."""
-    ocpp_call_dispatch_next(asset_id=asset_id)
+    ocpp_call_dispatch_next(asset_id=asset_id, look_first=False)  # queued before this task
 
 
 @shared_task(ignore_result=True)

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Case, When
 from django.utils import timezone
 
 from assets.models import Asset
@@ -31,15 +32,16 @@ STALLED_AFTER_SECONDS = 5.0
 MAX_STALLED_PER_SWEEP = 200
 
 
-def ocpp_call_dispatch_next(*, asset_id: Any) -> OcppCall | None:
+def ocpp_call_dispatch_next(*, asset_id: Any, look_first: bool = True) -> OcppCall | None:
     """Send the station's oldest queued call unless one is outstanding; returns the call sent.
 
     Queued calls of a station that is no longer connected are failed on the way.
+    `look_first=False` when a call is known to have been queued (its delivery task).
     """
     # Most passes (one after every answer) find nothing queued: say so without the row lock.
     # Nothing is missed: a call committed after this look has its own delivery task, which
     # runs after that commit and sees whatever this pass would have.
-    if not OcppCall.objects.filter(asset_id=asset_id, state=CallState.QUEUED).exists():
+    if look_first and not _any_queued(asset_id):
         return None
     for _ in range(MAX_CALLS_PER_PASS):
         try:
@@ -56,6 +58,10 @@ def ocpp_call_dispatch_next(*, asset_id: Any) -> OcppCall | None:
     return None
 
 
+def _any_queued(asset_id: Any) -> bool:
+    return OcppCall.objects.filter(asset_id=asset_id, state=CallState.QUEUED).exists()
+
+
 def _claim_next(asset_id: Any) -> tuple[OcppCall | None, str | None]:
     """Mark the next queued call sent (or return it with no channel when the station is
     offline). Holds the asset row lock for the choice."""
@@ -68,13 +74,14 @@ def _claim_next(asset_id: Any) -> tuple[OcppCall | None, str | None]:
         )
         if asset is None:  # deleted meanwhile: its calls went with it
             return None, None
-        if OcppCall.objects.filter(asset_id=asset_id, state=CallState.SENT).exists():
-            return None, None
+        # One query: an outstanding call (which must be answered first), else the oldest queued.
         call = (
-            OcppCall.objects.filter(asset_id=asset_id, state=CallState.QUEUED)
-            .order_by("created_at", "id")
+            OcppCall.objects.filter(asset_id=asset_id, state__in=[CallState.SENT, CallState.QUEUED])
+            .order_by(Case(When(state=CallState.SENT, then=0), default=1), "created_at", "id")
             .first()
         )
+        if call is not None and call.state == CallState.SENT:
+            return None, None
         connection = asset.current_connection
         if call is None or connection is None or connection.closed_at is not None:
             return call, None

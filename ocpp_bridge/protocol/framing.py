@@ -1,7 +1,6 @@
 """OCPP-J RPC frames: parsing incoming text strictly, and encoding outgoing frames."""
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,16 +67,6 @@ def message_types(version: OcppVersion) -> frozenset[int]:
     if version is OcppVersion.V21:
         return frozenset({CALL, CALLRESULT, CALLERROR, CALLRESULTERROR, SEND})
     return frozenset({CALL, CALLRESULT, CALLERROR})
-
-
-_LEADING_TYPE = re.compile(r"\s*\[\s*(\d+)\s*,")
-
-
-def looks_like_answer(text: str) -> bool:
-    """Whether the text seems to be a CALLRESULT or CALLERROR, by its first number only: for
-    routing a message before it is parsed (a wrong guess only picks the slower path)."""
-    match = _LEADING_TYPE.match(text)
-    return match is not None and int(match.group(1)) in (CALLRESULT, CALLERROR)
 
 
 def parse_frame(text: str, version: OcppVersion) -> Frame:

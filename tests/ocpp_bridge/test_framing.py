@@ -8,7 +8,6 @@ from ocpp_bridge.protocol.framing import (
     CallError,
     CallResult,
     FrameError,
-    looks_like_answer,
     parse_frame,
 )
 from ocpp_bridge.protocol.versions import OcppVersion, negotiate_subprotocol
@@ -88,20 +87,3 @@ def test_subprotocol_negotiation_prefers_the_registered_protocol() -> None:
     assert negotiate_subprotocol(["ocpp2.1", "ocpp1.6"], "ocpp2.0.1") is V21
     assert negotiate_subprotocol(["ocpp1.5", "mqtt"], None) is None
     assert negotiate_subprotocol([], "ocpp1.6") is None
-
-
-@pytest.mark.parametrize(
-    ("text", "answer"),
-    [
-        ('[3,"1",{}]', True),
-        (' [ 4 , "1", "GenericError", "", {}]', True),
-        ('[2,"1","Heartbeat",{}]', False),
-        ('[6,"1","NotifyPeriodicEventStream",{}]', False),
-        ('[5,"1","GenericError","",{}]', False),  # 2.1 CALLRESULTERROR: logged only
-        ('[33,"1",{}]', False),
-        ("not json", False),
-        ("", False),
-    ],
-)
-def test_answers_are_told_apart_before_parsing(text: str, answer: bool) -> None:
-    assert looks_like_answer(text) is answer
