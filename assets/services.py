@@ -101,39 +101,37 @@ def connector_record_status(
     error_code: str = "",
     info: str = "",
     vendor_error_code: str = "",
-) -> Connector:
+) -> None:
     """Create or update a connector's status. A report older than the stored one is ignored:
-    stations may deliver queued StatusNotifications out of order after an outage."""
+    stations may deliver queued StatusNotifications out of order after an outage. The usual
+    case (the connector is known, the report is newer) is one conditional UPDATE, which also
+    keeps two reports handled at once from storing the older one last."""
     at = at or timezone.now()
-    connector, created = Connector.objects.get_or_create(
+    fields = {
+        "status": status,
+        "status_at": at,
+        "error_code": error_code,
+        "info": info,
+        "vendor_error_code": vendor_error_code,
+    }
+    connector = Connector.objects.filter(
+        asset_id=asset_id, evse_id=evse_id, connector_id=connector_id
+    )
+    not_newer = models.Q(status_at__isnull=True) | models.Q(status_at__lte=at)
+    if not connector.filter(not_newer).update(**fields):
+        _, created = Connector.objects.get_or_create(
+            asset_id=asset_id, evse_id=evse_id, connector_id=connector_id, defaults=fields
+        )
+        # Not created: it exists and holds a newer report, or it was created meanwhile.
+        if not created and not connector.filter(not_newer).update(**fields):
+            return
+    connector_status_changed(
         asset_id=asset_id,
         evse_id=evse_id,
         connector_id=connector_id,
-        defaults={"status": status, "status_at": at, "error_code": error_code, "info": info},
-    )
-    if created:
-        _tell_status(connector)
-        return connector
-    if connector.status_at and connector.status_at > at:
-        return connector
-    connector.status = status
-    connector.status_at = at
-    connector.error_code = error_code
-    connector.info = info
-    connector.vendor_error_code = vendor_error_code
-    connector.save(update_fields=["status", "status_at", "error_code", "info", "vendor_error_code"])
-    _tell_status(connector)
-    return connector
-
-
-def _tell_status(connector: Connector) -> None:
-    connector_status_changed(
-        asset_id=connector.asset_id,
-        evse_id=connector.evse_id,
-        connector_id=connector.connector_id,
-        status=connector.status,
-        error_code=connector.error_code,
-        at=connector.status_at,
+        status=status,
+        error_code=error_code,
+        at=at,
     )
 
 
