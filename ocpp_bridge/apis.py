@@ -29,7 +29,7 @@ class RawRequestView(APIView):
         body.is_valid(raise_exception=True)
         values = body.validated_data
         network_id = values["network"]["id"] if "network" in values else None
-        asset = asset_visible_get(request, values["assetId"], network_id=network_id)
+        asset = asset_visible_get(request, values["assetId"], network_id=network_id, related=())
         call = command_station(
             request,
             asset=asset,
