@@ -11,7 +11,8 @@ database each time: an event is never dropped for a cache.
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,7 @@ class Subscription:
 
 _lock = threading.Lock()
 _uncommitted = threading.local()
+_held = threading.local()
 _cached: tuple[str | None, float, list[Subscription]] | None = None
 
 
@@ -73,7 +75,30 @@ def _committed() -> None:
 _version_failures = ThrottledLog(logger)
 
 
+@contextmanager
+def subscriptions_held() -> Iterator[None]:
+    """Within the block, this thread reads the subscriptions once: for the frames of many
+    stations written in one transaction (a group commit), which need be no more current than
+    the first of them (one version GET per group instead of one per station)."""
+    if getattr(_held, "active", False):  # already held by an outer block
+        yield
+        return
+    _held.active, _held.subscriptions = True, None
+    try:
+        yield
+    finally:
+        _held.active, _held.subscriptions = False, None
+
+
 def _subscriptions() -> list[Subscription]:
+    if not getattr(_held, "active", False):
+        return _subscriptions_now()
+    if _held.subscriptions is None:
+        _held.subscriptions = _subscriptions_now()
+    return _held.subscriptions
+
+
+def _subscriptions_now() -> list[Subscription]:
     global _cached
     if getattr(_uncommitted, "changed", False):
         return _read_endpoints()

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from ocpp_bridge.models import Direction, OcppFrame
 from ocpp_bridge.services.station_events import StationRef, frames_logged
+from webhooks.subscriptions import subscriptions_held
 
 MAX_RAW_CHARS = 65_536
 
@@ -46,7 +47,7 @@ def frames_record_many(groups: Sequence[FrameGroup]) -> list[OcppFrame]:
     """`frames_record` for the frames of several stations at once: still one INSERT."""
     per_group = [[_frame(group, draft) for draft in group.drafts] for group in groups]
     frames = [frame for group_frames in per_group for frame in group_frames]
-    with transaction.atomic(savepoint=False):
+    with transaction.atomic(savepoint=False), subscriptions_held():
         OcppFrame.objects.bulk_create(frames)
         for group, group_frames in zip(groups, per_group, strict=True):
             frames_logged(group_frames, group.station)

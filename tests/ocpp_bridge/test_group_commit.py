@@ -17,6 +17,8 @@ from ocpp_bridge.incoming import process_texts
 from ocpp_bridge.models import Direction, OcppFrame
 from ocpp_bridge.protocol.versions import OcppVersion
 from ocpp_bridge.services.connections import connection_open
+from webhooks.models import EventType, WebhookDelivery, WebhookEndpoint
+from webhooks.subscriptions import subscribed_endpoint_ids, subscriptions_held
 
 MAX_BYTES = 64 * 1024
 
@@ -112,6 +114,39 @@ def test_frames_that_cannot_join_the_group_get_their_own_answers(stations: list[
     # Every frame in is in the log, each with what it was answered.
     assert OcppFrame.objects.filter(direction=Direction.IN).count() == 6
     assert OcppFrame.objects.filter(direction=Direction.OUT).count() == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_station_of_a_group_tells_the_endpoints_of_its_own_network(make_station) -> None:
+    north = [make_station(f"GN-{n}", protocol="ocpp1.6", network_name="north") for n in range(2)]
+    south = make_station("GS-1", protocol="ocpp1.6", network_name="south")
+    endpoint = WebhookEndpoint.objects.create(
+        url="http://127.0.0.1:9/hook", event_types=[EventType.OCPP_MESSAGE],
+        network_id=north[0].network_id,
+    )  # fmt: skip
+    contexts = [connected(asset) for asset in [*north, south]]
+    process_texts([(ctx, status(f"w{n}", "Available")) for n, ctx in enumerate(contexts)],
+                  max_bytes=MAX_BYTES)  # fmt: skip
+    told = WebhookDelivery.objects.filter(endpoint=endpoint)
+    assert sorted(told.values_list("asset_id", flat=True)) == sorted(
+        [north[0].pk, north[0].pk, north[1].pk, north[1].pk]  # the frame in and the answer
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_held_subscriptions_are_read_once_and_current_again_after(make_station) -> None:
+    network_id = make_station("GH-1", network_name="north").network_id
+
+    def subscribed() -> list[object]:
+        return subscribed_endpoint_ids(event_type=EventType.OCPP_MESSAGE, network_id=network_id)
+
+    with subscriptions_held():
+        assert subscribed() == []
+        endpoint = WebhookEndpoint.objects.create(
+            url="http://127.0.0.1:9/hook", event_types=[EventType.OCPP_MESSAGE]
+        )
+        assert subscribed() == []  # as read at the first frame of the group
+    assert subscribed() == [endpoint.pk]
 
 
 class Recorder:
