@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.dateparse import parse_datetime
 
 from charging.models import MeterSample
+from csms.batched_inserts import insert
 
 ENERGY_REGISTER = "Energy.Active.Import.Register"
 MAX_VALUE = Decimal("1e13")
@@ -82,18 +83,21 @@ def _decimal(raw: Any) -> Decimal | None:
 def meter_samples_store(
     *, asset_id: Any, session_id: int | None, evse_id: int | None, samples: list[Sample]
 ) -> None:
-    MeterSample.objects.bulk_create(
-        MeterSample(
-            asset_id=asset_id,
-            session_id=session_id,
-            evse_id=evse_id,
-            sampled_at=s.sampled_at,
-            measurand=s.measurand[:60],
-            value=s.value,
-            unit=s.unit[:20],
-            phase=s.phase[:10],
-            context=s.context[:30],
-            location=s.location[:10],
-        )
-        for s in samples
+    insert(
+        MeterSample,
+        [
+            MeterSample(
+                asset_id=asset_id,
+                session_id=session_id,
+                evse_id=evse_id,
+                sampled_at=s.sampled_at,
+                measurand=s.measurand[:60],
+                value=s.value,
+                unit=s.unit[:20],
+                phase=s.phase[:10],
+                context=s.context[:30],
+                location=s.location[:10],
+            )
+            for s in samples
+        ],
     )

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from assets.models import RegistrationStatus
 from assets.services import asset_touch
+from csms.batched_inserts import inserts_batched
 from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
 from ocpp_bridge.calls.outcomes import ocpp_call_record_error, ocpp_call_record_result
 from ocpp_bridge.handlers import Handler, Payload, StationContext, handler_for
@@ -135,7 +136,7 @@ def _handle_together(ready: Sequence[_ReadyCall]) -> list[str | None]:
         _touch(item.station)
     groups: list[FrameGroup] = []
     replies: list[str | None] = []
-    with transaction.atomic():
+    with transaction.atomic(), inserts_batched():
         for item in ready:
             response = _run_handler(item.station, item.call, item.handler)
             drafts = [

@@ -9,8 +9,11 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from assets.models import Asset, Connector
+from charging.models import MeterSample
 from ocpp_bridge.group_commit import GroupCommitter
 from ocpp_bridge.handlers import StationContext
 from ocpp_bridge.incoming import process_texts
@@ -114,6 +117,26 @@ def test_frames_that_cannot_join_the_group_get_their_own_answers(stations: list[
     # Every frame in is in the log, each with what it was answered.
     assert OcppFrame.objects.filter(direction=Direction.IN).count() == 6
     assert OcppFrame.objects.filter(direction=Direction.OUT).count() == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_readings_of_a_group_are_stored_with_one_insert(stations: list[Asset]) -> None:
+    contexts = [connected(asset) for asset in stations]
+    readings = []
+    for n, ctx in enumerate(contexts):
+        sample = {"value": str(100 * (n + 1)), "measurand": "Power.Active.Import", "unit": "W"}
+        meter_value = {"timestamp": "2026-03-01T10:00:00Z", "sampledValue": [sample, sample]}
+        payload = {"connectorId": 1, "meterValue": [meter_value]}
+        readings.append((ctx, json.dumps([2, f"r{n}", "MeterValues", payload])))
+    with CaptureQueriesContext(connection) as queries:
+        replies = process_texts(readings, max_bytes=MAX_BYTES)
+    assert [json.loads(reply) for reply in replies] == [[3, f"r{n}", {}] for n in range(3)]
+    for n, asset in enumerate(stations):
+        values = MeterSample.objects.filter(asset=asset).values_list("value", flat=True)
+        assert list(values) == [100 * (n + 1)] * 2
+    sample_inserts = [q for q in queries.captured_queries
+                      if q["sql"].startswith('INSERT INTO "charging_metersample"')]  # fmt: skip
+    assert len(sample_inserts) == 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,0 +1,42 @@
+"""Rows that many handlers add in one transaction, written with one INSERT per model.
+
+A group commit (ocpp_bridge/group_commit.py) handles the messages of many stations in one
+transaction; each MeterValues among them adds its samples. Inside `inserts_batched()` those
+rows are kept and written together when the block ends, still inside the transaction: one
+INSERT instead of one per message. Rows kept this way cannot be read back before the block
+ends, so only rows nothing reads in the same transaction go through `insert`.
+"""
+
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from django.db import models
+
+_pending = threading.local()
+
+
+@contextmanager
+def inserts_batched() -> Iterator[None]:
+    """Keep the rows given to `insert` in this thread; write them (one INSERT per model) when
+    the block ends without an error. Use it inside the transaction that adds them."""
+    if getattr(_pending, "rows", None) is not None:  # an outer block writes them
+        yield
+        return
+    _pending.rows = {}
+    try:
+        yield
+        rows: dict[type[models.Model], list[models.Model]] = _pending.rows
+    finally:
+        _pending.rows = None  # after an error the rows go with the rolled-back transaction
+    for model, objects in rows.items():
+        model._default_manager.bulk_create(objects)
+
+
+def insert(model: type[models.Model], objects: Iterable[models.Model]) -> None:
+    """Add rows now, or with the others of the enclosing `inserts_batched` block."""
+    pending: dict[type[models.Model], list[models.Model]] | None = getattr(_pending, "rows", None)
+    if pending is None:
+        model._default_manager.bulk_create(objects)
+    else:
+        pending.setdefault(model, []).extend(objects)
