@@ -40,8 +40,9 @@ class GroupCommitter:
         self.running: set[asyncio.Task[None]] = set()  # strong references: the loop has weak
 
     async def submit(self, station: StationContext, text: str) -> str | None:
-        """The reply to `text`, once the batch it joined has been handled. Cancelling the
-        caller (its station went away) does not take the message out of a running batch."""
+        """The reply to `text`, once the batch it joined has been handled. A message once
+        received is handled even if its caller is cancelled meanwhile (its station went away):
+        it is logged, and its effects are stored, as they would have been without the wait."""
         reply: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
         self.waiting.append((station, text, reply))
         self._start_batches()
@@ -51,9 +52,6 @@ class GroupCommitter:
         while self.waiting and len(self.running) < self.concurrency:
             batch = self.waiting[: self.max_batch]
             del self.waiting[: self.max_batch]
-            batch = [entry for entry in batch if not entry[2].cancelled()]
-            if not batch:
-                continue
             task = asyncio.ensure_future(self._run(batch))
             self.running.add(task)
             task.add_done_callback(self._finished)
