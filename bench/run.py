@@ -97,6 +97,7 @@ def daphne_popen(log_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]
         process = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
              "--ping-interval", "20", "--ping-timeout", "10", "--websocket_timeout", "-1",
+             "--application-close-timeout", "60",
              "csms.asgi:application"],
             cwd=ROOT, env=child_env(), stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip

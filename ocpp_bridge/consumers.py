@@ -59,15 +59,22 @@ class OcppConsumer(AsyncWebsocketConsumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.call_timers: dict[str, asyncio.Task[None]] = {}
+        self.disconnect_code: int | None = None  # the station's close, once daphne told it
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
             await super().__call__(scope, receive, send)
         except asyncio.CancelledError:
-            # daphne cancels every consumer when it shuts down, without a disconnect event:
-            # record the close now (daphne waits for this) rather than leave it to the sweep.
+            # daphne cancels every consumer when it shuts down, without a disconnect event, and
+            # one still busy with its disconnect after --application-close-timeout (thousands
+            # of closes queued for the database at once): record the close now, as what it was
+            # (daphne waits for this) rather than leave it to the sweep.
+            disconnected = self.disconnect_code is not None
             await self.record_end_without_disconnect(
-                code=None, reason=ChargerConnection.CloseReason.SERVER_SHUTDOWN
+                code=self.disconnect_code,
+                reason=ChargerConnection.CloseReason.DISCONNECTED
+                if disconnected
+                else ChargerConnection.CloseReason.SERVER_SHUTDOWN,
             )
             raise
         except Exception:
@@ -160,6 +167,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
             await self.send(reply)
 
     async def disconnect(self, code: int) -> None:
+        self.disconnect_code = code
         for timer in self.call_timers.values():
             timer.cancel()
         # The close first: a station must never stay recorded online because the channel

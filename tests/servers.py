@@ -84,7 +84,7 @@ def daphne_popen(log_path: Path, **env: str) -> Iterator[tuple[str, subprocess.P
                 sys.executable, "-m", "daphne",
                 "-b", "127.0.0.1", "-p", str(port),
                 "--ping-interval", "5", "--ping-timeout", "5",
-                "--websocket_timeout", "-1",
+                "--websocket_timeout", "-1", "--application-close-timeout", "60",
                 "csms.asgi:application",
             ],
             cwd=ROOT,

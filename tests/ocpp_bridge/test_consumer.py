@@ -1,6 +1,10 @@
 """The charger WebSocket: handshake rules, CALLERRORs for bad frames, one live connection."""
 
+import asyncio
 import base64
+import contextlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from channels.testing import WebsocketCommunicator
@@ -71,6 +75,30 @@ async def test_a_station_connects_with_its_protocol_and_goes_offline_on_close(
     assert not asset.is_online and asset.current_connection_id is None
     connection = await ChargerConnection.objects.aget()
     assert connection.closed_at is not None and connection.close_reason == "disconnected"
+
+
+async def test_a_consumer_cut_short_after_its_disconnect_records_it_as_a_disconnect(
+    station: Asset,
+) -> None:
+    """daphne kills a consumer still busy with its disconnect after --application-close-timeout
+    (thousands of closes at once): the close is recorded, with the station's close code."""
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=1))
+    client = FakeStation("CP-1", "ocpp1.6")
+    await client.connect()
+    busy = threading.Event()
+    ahead = loop.run_in_executor(None, busy.wait, 5)  # the pool thread is taken by another close
+    await client.communicator.send_input({"type": "websocket.disconnect", "code": 1001})
+    await asyncio.sleep(0.2)  # the disconnect waits for the thread
+    client.communicator.future.cancel()  # as daphne does when the timeout passes
+    await asyncio.sleep(0.1)
+    busy.set()
+    await ahead
+    with contextlib.suppress(asyncio.CancelledError):
+        await client.communicator.future
+    connection = await ChargerConnection.objects.aget()
+    assert (connection.close_reason, connection.close_code) == ("disconnected", 1001)
+    assert not (await Asset.objects.aget(pk=station.pk)).is_online
 
 
 async def test_a_second_connection_replaces_the_first(station: Asset) -> None:
