@@ -3,9 +3,9 @@
 Every frame asks, and endpoints are few and rarely change: each process keeps the enabled
 endpoints and re-reads them only when their version moved. The version is a token in Redis,
 replaced after commit by every change of an endpoint's subscriptions, so every process sees a
-change on its next frame (one GET per frame instead of a SELECT); without Redis (embedded, one
-process) it lives in this process. If Redis cannot be read, the endpoints are read from the
-database each time: an event is never dropped for a cache.
+change on its next frame (one GET per frame, or per group of frames handled together, instead
+of a SELECT); without Redis (embedded, one process) it lives in this process. If Redis cannot be
+read, the endpoints are read from the database each time: an event is never dropped for a cache.
 """
 
 import logging
