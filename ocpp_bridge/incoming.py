@@ -110,10 +110,14 @@ def process_texts(
 
 
 def _batchable_call(station: StationContext, text: str, *, max_bytes: int) -> Call | None:
-    """The CALL in `text` if it can share a transaction: it parses, is a CALL (not a SEND,
-    which is never answered) and is within size."""
+    """The CALL in `text` if it can share a transaction: an answerable CALL within size."""
     if len(text.encode()) > max_bytes:
         return None
+    return _answerable_call(station, text)
+
+
+def _answerable_call(station: StationContext, text: str) -> Call | None:
+    """The CALL in `text` if it parses and is answered (a CALL, not a SEND). No database."""
     try:
         frame = parse_frame(text, station.version)
     except FrameError:
@@ -349,11 +353,8 @@ def _touch(station: StationContext) -> None:
 def internal_error_reply(station: StationContext, text: str) -> str | None:
     """The answer to a frame whose processing failed unexpectedly: InternalError for a CALL
     (the station will retry it), nothing otherwise. Touches no database."""
-    try:
-        frame = parse_frame(text, station.version)
-    except FrameError:
-        return None
-    if not isinstance(frame, Call) or frame.message_type == SEND:
+    frame = _answerable_call(station, text)
+    if frame is None:
         return None
     return encode_call_error(
         frame.message_id,
