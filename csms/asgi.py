@@ -14,15 +14,15 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csms.settings")
 django_wsgi_app = get_wsgi_application()
 
-from a2wsgi import WSGIMiddleware  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from csms.routing import websocket_urlpatterns  # noqa: E402
+from csms.wsgi_bridge import WsgiOnThreads  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": WSGIMiddleware(django_wsgi_app, workers=settings.HTTP_THREADS),
+        "http": WsgiOnThreads(django_wsgi_app, threads=settings.HTTP_THREADS),
         "websocket": URLRouter(websocket_urlpatterns),
     }
 )

@@ -5,13 +5,14 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 
 from assets.models import RegistrationStatus
 from assets.services import asset_touch
 from csms.batched_inserts import inserts_batched
-from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
+from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next, ocpp_calls_dispatch_next
 from ocpp_bridge.calls.outcomes import ocpp_call_record_error, ocpp_call_record_result
 from ocpp_bridge.handlers import Handler, Payload, StationContext, handler_for
 from ocpp_bridge.models import Direction, OcppCall
@@ -73,47 +74,81 @@ class _ReadyCall:
     handler: Handler
 
 
+@dataclass(frozen=True)
+class _ReadyAnswer:
+    """A station's answer (CALLRESULT, CALLERROR) to one of our calls, parsed."""
+
+    position: int
+    station: StationContext
+    text: str
+    answer: CallResult | CallError
+
+
 def process_texts(
     messages: Sequence[tuple[StationContext, str]], *, max_bytes: int
 ) -> list[str | None]:
     """Handle one text message from each of several stations (group commit); returns the
     frame to send back to each, in order.
 
-    The CALLs that pass their checks (parsed, within size, handled, valid) are handled in one
-    transaction, with one INSERT for all their frames: under load one commit serves many
-    stations. Everything else goes its own way, as `process_text`. If anything in the shared
-    transaction fails, it is rolled back and each of its CALLs is handled again on its own, so
-    one station's failure costs no other station its message, and each is answered exactly
-    as alone. A message whose processing fails unexpectedly is answered as the consumer would
-    (`internal_error_reply`).
+    The CALLs that pass their checks (parsed, within size, handled, valid) and the answers to
+    our calls are handled in one transaction, with one INSERT for all their frames: under load
+    one commit serves many stations. Everything else goes its own way, as `process_text`. If
+    anything in the shared transaction fails, it is rolled back and each of its messages is
+    handled again on its own, so one station's failure costs no other station its message,
+    and each is answered exactly as alone. A message whose processing fails unexpectedly is
+    answered as the consumer would (`internal_error_reply`).
     """
     replies: list[str | None] = [None] * len(messages)
-    ready: list[_ReadyCall] = []
+    calls: list[_ReadyCall] = []
+    answers: list[_ReadyAnswer] = []
     for position, (station, text) in enumerate(messages):
-        call = _batchable_call(station, text, max_bytes=max_bytes)
-        handler = _handler_or_none(station, call) if call is not None else None
-        if call is None or handler is None:
-            replies[position] = _process_alone(station, text, max_bytes=max_bytes)
+        frame = _batchable_frame(station, text, max_bytes=max_bytes)
+        handler = _handler_or_none(station, frame) if isinstance(frame, Call) else None
+        if isinstance(frame, (CallResult, CallError)):
+            answers.append(_ReadyAnswer(position, station, text, frame))
+        elif isinstance(frame, Call) and handler is not None:
+            calls.append(_ReadyCall(position, station, text, frame, handler))
         else:
-            ready.append(_ReadyCall(position, station, text, call, handler))
-    if len(ready) == 1:  # nothing to share
-        replies[ready[0].position] = _answer_alone(ready[0])
+            replies[position] = _process_alone(station, text, max_bytes=max_bytes)
+    if len(calls) + len(answers) <= 1:  # nothing to share
+        for item in calls:
+            replies[item.position] = _answer_alone(item)
+        for answer in answers:
+            replies[answer.position] = _process_alone(
+                answer.station, answer.text, max_bytes=max_bytes
+            )
         return replies
     try:
-        answered = _handle_together(ready)
+        answered, answered_stations = _handle_together(calls, answers)
     except Exception:
-        logger.warning("A group of %d CALLs failed together; handling each alone", len(ready))
-        answered = [_answer_alone(item) for item in ready]
-    for item, reply in zip(ready, answered, strict=True):
+        logger.warning(
+            "A group of %d messages failed together; handling each alone",
+            len(calls) + len(answers),
+        )
+        answered = [_answer_alone(item) for item in calls]
+        for answer in answers:
+            _process_alone(answer.station, answer.text, max_bytes=max_bytes)
+    else:
+        _dispatch_next_guarded(answered_stations)
+    for item, reply in zip(calls, answered, strict=True):
         replies[item.position] = reply
     return replies
 
 
-def _batchable_call(station: StationContext, text: str, *, max_bytes: int) -> Call | None:
-    """The CALL in `text` if it can share a transaction: an answerable CALL within size."""
-    if len(text.encode()) > max_bytes:
+def _batchable_frame(station: StationContext, text: str, *, max_bytes: int) -> Frame | None:
+    """The frame in `text` if it can share a transaction: an answerable CALL within size, or
+    an answer to one of our calls."""
+    try:
+        frame = parse_frame(text, station.version)
+    except FrameError:
         return None
-    return _answerable_call(station, text)
+    if isinstance(frame, Call):
+        if frame.message_type == SEND or len(text.encode()) > max_bytes:
+            return None
+        return frame
+    if isinstance(frame, CallError) and frame.message_type != CALLERROR:
+        return None  # 2.1 CALLRESULTERROR: logged on its own
+    return frame
 
 
 def _answerable_call(station: StationContext, text: str) -> Call | None:
@@ -134,14 +169,18 @@ def _handler_or_none(station: StationContext, call: Call) -> Handler | None:
         return None  # answered with its error on the usual path
 
 
-def _handle_together(ready: Sequence[_ReadyCall]) -> list[str | None]:
-    """One transaction for all: each CALL's effects, then every frame in one INSERT."""
-    for item in ready:
+def _handle_together(
+    calls: Sequence[_ReadyCall], answers: Sequence[_ReadyAnswer]
+) -> tuple[list[str | None], list[Any]]:
+    """One transaction for all: each CALL's effects and each answer stored, then every frame
+    in one INSERT. Returns the CALLs' replies and the stations whose calls were answered."""
+    for item in [*calls, *answers]:
         _touch(item.station)
     groups: list[FrameGroup] = []
     replies: list[str | None] = []
+    answered_stations: list[Any] = []
     with transaction.atomic(), inserts_batched():
-        for item in ready:
+        for item in calls:
             response = _run_handler(item.station, item.call, item.handler)
             drafts = [
                 _draft_in(item.call),
@@ -149,8 +188,25 @@ def _handle_together(ready: Sequence[_ReadyCall]) -> list[str | None]:
             ]
             groups.append(FrameGroup(item.station.ref, item.station.connection_id, drafts))
             replies.append(encode_call_result(item.call.message_id, response))
+        for answer in answers:
+            call = _take_answer(answer.station, answer.answer)
+            if call is not None:
+                answered_stations.append(answer.station.asset_id)
+            drafts = [_draft_in(answer.answer, action=call.action if call else "")]
+            groups.append(FrameGroup(answer.station.ref, answer.station.connection_id, drafts))
         frames_record_many(groups)
-    return replies
+    return replies, answered_stations
+
+
+def _dispatch_next_guarded(asset_ids: Sequence[Any]) -> None:
+    """Send the next queued call of each station whose call was answered (after the commit:
+    its answer must find it committed as sent). The group's messages are all stored and
+    answered by now, so a failure here must not send them down the path for failed groups:
+    the calls sweep moves on any queue left waiting."""
+    try:
+        ocpp_calls_dispatch_next(asset_ids=asset_ids)
+    except Exception:
+        logger.exception("Could not send the next calls of %d stations", len(asset_ids))
 
 
 def _process_alone(station: StationContext, text: str, *, max_bytes: int) -> str | None:

@@ -6,6 +6,7 @@ locked while choosing, and a partial unique index allows one `sent` call per sta
 """
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -56,6 +57,22 @@ def ocpp_call_dispatch_next(*, asset_id: Any, look_first: bool = True) -> OcppCa
         if _hand_to_connection(call, channel_name):
             return call
     return None
+
+
+def ocpp_calls_dispatch_next(*, asset_ids: Sequence[Any]) -> None:
+    """`ocpp_call_dispatch_next` for several stations (whose calls were just answered), with
+    one look for queued calls for all of them."""
+    if not asset_ids:
+        return
+    waiting = set(
+        OcppCall.objects.filter(asset_id__in=asset_ids, state=CallState.QUEUED)
+        .order_by()
+        .values_list("asset_id", flat=True)
+        .distinct()
+    )
+    for asset_id in asset_ids:
+        if asset_id in waiting:
+            ocpp_call_dispatch_next(asset_id=asset_id, look_first=False)
 
 
 def _any_queued(asset_id: Any) -> bool:

@@ -5,19 +5,21 @@ import asyncio
 import json
 import threading
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from assets.models import Asset, Connector
 from charging.models import MeterSample
 from ocpp_bridge.group_commit import GroupCommitter
 from ocpp_bridge.handlers import StationContext
 from ocpp_bridge.incoming import process_texts
-from ocpp_bridge.models import Direction, OcppFrame
+from ocpp_bridge.models import CallState, Direction, OcppCall, OcppFrame
 from ocpp_bridge.protocol.versions import OcppVersion
 from ocpp_bridge.services.connections import connection_open
 from webhooks.models import EventType, WebhookDelivery, WebhookEndpoint
@@ -137,6 +139,64 @@ def test_the_readings_of_a_group_are_stored_with_one_insert(stations: list[Asset
     sample_inserts = [q for q in queries.captured_queries
                       if q["sql"].startswith('INSERT INTO "charging_metersample"')]  # fmt: skip
     assert len(sample_inserts) == 1
+
+
+def a_call(ctx: StationContext, message_id: str, state: str) -> OcppCall:
+    now = timezone.now()
+    return OcppCall.objects.create(
+        asset_id=ctx.asset_id, connection_id=ctx.connection_id, protocol="ocpp1.6",
+        message_id=message_id, action="Reset", payload={"type": "Soft"}, state=state,
+        sent_at=now if state == CallState.SENT else None,
+        deadline_at=now + timedelta(seconds=30) if state == CallState.SENT else None,
+    )  # fmt: skip
+
+
+@pytest.mark.django_db(transaction=True)
+def test_answers_in_a_group_are_stored_together_and_each_station_gets_its_next_call(
+    stations: list[Asset],
+) -> None:
+    contexts = [connected(asset) for asset in stations]
+    sent = [a_call(ctx, f"c{n}", CallState.SENT) for n, ctx in enumerate(contexts)]
+    queued = [a_call(ctx, f"q{n}", CallState.QUEUED) for n, ctx in enumerate(contexts[:2])]
+    messages = [
+        (contexts[0], json.dumps([3, "c0", {"status": "Accepted"}])),
+        (contexts[1], json.dumps([4, "c1", "NotSupported", "no", {}])),
+        (contexts[2], json.dumps([3, "c2", {"status": "Rejected"}])),
+        (contexts[2], status("s2", "Available")),  # a CALL shares the transaction
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        replies = process_texts(messages, max_bytes=MAX_BYTES)
+    assert replies[:3] == [None, None, None] and json.loads(replies[3]) == [3, "s2", {}]
+    for call in sent:
+        call.refresh_from_db()
+    assert [call.state for call in sent] == [CallState.ANSWERED, CallState.ERROR,
+                                             CallState.ANSWERED]  # fmt: skip
+    assert sent[0].response_payload == {"status": "Accepted"}
+    assert sent[1].error_code == "NotSupported"
+    # The stations with a call waiting had it sent, right after the commit.
+    assert [OcppCall.objects.get(pk=call.pk).state for call in queued] == [CallState.SENT] * 2
+    logged = OcppFrame.objects.filter(direction=Direction.IN, message_type__in=[3, 4])
+    assert sorted(logged.values_list("message_id", "action")) == [
+        ("c0", "Reset"), ("c1", "Reset"), ("c2", "Reset")
+    ]  # fmt: skip
+    frame_inserts = [query for query in queries.captured_queries
+                     if query["sql"].startswith('INSERT INTO "ocpp_bridge_ocppframe"')]  # fmt: skip
+    assert len(frame_inserts) == 1 + 2  # the group's five frames, then each next call sent
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_whose_group_fails_is_stored_on_its_own(stations: list[Asset]) -> None:
+    contexts = [connected(asset) for asset in stations]
+    sent = [a_call(ctx, f"c{n}", CallState.SENT) for n, ctx in enumerate(contexts)]
+    Asset.objects.filter(pk=stations[1].pk).delete()  # its calls go with it; its frames fail
+    replies = process_texts(
+        [(ctx, json.dumps([3, f"c{n}", {"status": "Accepted"}])) for n, ctx in enumerate(contexts)],
+        max_bytes=MAX_BYTES,
+    )
+    assert replies == [None, None, None]
+    for n in (0, 2):
+        assert OcppCall.objects.get(pk=sent[n].pk).state == CallState.ANSWERED
+        assert frames_of(stations[n]) == [(Direction.IN, 3, f"c{n}")]
 
 
 @pytest.mark.django_db(transaction=True)
