@@ -203,7 +203,7 @@ OAUTH2_PROVIDER = {
 }
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "oauth2_provider.contrib.rest_framework.OAuth2Authentication",
+        "api.authentication.OAuth2Authentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "oauth2_provider.contrib.rest_framework.TokenHasScope",
