@@ -1,10 +1,11 @@
 """ASGI entry point: HTTP goes to Django, WebSockets at /ocpp/<identity> to the OCPP consumer
 and at /ui/ws/... to the web UI's live pushes (session-authenticated there only).
 
-HTTP runs through Django's WSGI handler in a fixed pool of threads (a2wsgi): every view and
-middleware here is synchronous, and under Django's ASGI handler each request got a new thread
-and crossed between it and the event loop once per middleware hook (about a dozen times), which
-cost more CPU than the API work itself. Here a request crosses once, on a reused thread.
+HTTP runs through Django's WSGI handler in a fixed pool of threads (csms/wsgi_bridge.py): every
+view and middleware here is synchronous, and under Django's ASGI handler each request got a new
+thread and crossed between it and the event loop once per middleware hook (about a dozen times),
+which cost more CPU than the API work itself. Here a request crosses once each way, on a reused
+thread.
 """
 
 import os
