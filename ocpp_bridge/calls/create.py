@@ -1,21 +1,18 @@
 """Validate and queue a CSMS-initiated call."""
 
-import logging
 import uuid
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from kombu.exceptions import OperationalError
 
 from assets.models import Asset
+from ocpp_bridge.calls.delivery_requests import delivery_requests
 from ocpp_bridge.models import OcppCall
 from ocpp_bridge.protocol.errors import OcppError
 from ocpp_bridge.protocol.framing import MAX_MESSAGE_ID_LENGTH
 from ocpp_bridge.protocol.validation import validate_payload
 from ocpp_bridge.protocol.versions import OcppVersion, csms_initiated
-
-logger = logging.getLogger(__name__)
 
 
 class CallRefusedError(Exception):
@@ -130,12 +127,11 @@ def ocpp_call_create(
 
 
 def _enqueue_delivery(asset_id: Any) -> None:
-    from ocpp_bridge.tasks import deliver_station_calls
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        # Tasks run in process (the embedded default): deliver now, in this thread, as the
+        # caller expects of an eager task.
+        from ocpp_bridge.tasks import deliver_calls_of_stations
 
-    try:
-        deliver_station_calls.delay(str(asset_id))
-    except OperationalError:
-        # The broker is unreachable (e.g. Redis restarting). The call is committed and stays
-        # queued: the calls sweep (ocpp_calls_sweep) dispatches it within seconds, so the
-        # caller is answered as usual instead of with an error for a call that exists.
-        logger.warning("Could not enqueue the delivery of %s's calls", asset_id, exc_info=True)
+        deliver_calls_of_stations.delay([str(asset_id)])
+        return
+    delivery_requests.request(str(asset_id))

@@ -1,0 +1,83 @@
+"""Ask the Celery workers to deliver the calls just queued, many stations per task.
+
+Every queued call needs a delivery task (ocpp_bridge.tasks). One publish per call was ~18 % of
+daphne's CPU in the async benchmark (kombu's publish path), and the worker spent as much again
+receiving, acknowledging and tracing one task per call (docs/PERFORMANCE.md, fix 19). Here
+each process gathers the stations whose calls were committed while its previous publish was
+under way, and publishes them as one task: an idle process publishes at once, and under load
+one publish serves many calls.
+
+A station gathered but never published (the process died, the broker was unreachable) keeps
+its calls queued: the calls sweep dispatches them within seconds, as for any lost task.
+"""
+
+import atexit
+import logging
+import threading
+from collections.abc import Callable
+
+logger = logging.getLogger(__name__)
+
+# Upper bound on the stations of one task: a task delivers its stations one after another, so
+# a very large one would make its last station wait for all the others.
+MAX_STATIONS_PER_TASK = 10
+
+Publish = Callable[[list[str]], None]
+
+
+class DeliveryRequests:
+    """Stations gathered from any thread, published by one background thread per process."""
+
+    def __init__(self, publish: Publish, *, max_per_task: int = MAX_STATIONS_PER_TASK) -> None:
+        self.publish = publish
+        self.max_per_task = max_per_task
+        self.pending: dict[str, None] = {}  # an ordered set: first queued, first delivered
+        self.wake = threading.Condition()
+        self.thread: threading.Thread | None = None
+
+    def request(self, asset_id: str) -> None:
+        """Have the station's queued calls delivered (published soon, from another thread)."""
+        with self.wake:
+            self.pending[asset_id] = None
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(
+                    target=self._publish_forever, name="delivery-requests", daemon=True
+                )
+                self.thread.start()
+            self.wake.notify()
+
+    def flush(self) -> None:
+        """Publish what is pending now, in this thread (at exit: daemon threads just stop)."""
+        while batch := self._take(block=False):
+            self._publish(batch)
+
+    def _publish_forever(self) -> None:
+        while True:
+            self._publish(self._take(block=True))
+
+    def _take(self, *, block: bool) -> list[str]:
+        with self.wake:
+            while block and not self.pending:
+                self.wake.wait()
+            batch = list(self.pending)[: self.max_per_task]
+            for asset_id in batch:
+                del self.pending[asset_id]
+            return batch
+
+    def _publish(self, batch: list[str]) -> None:
+        try:
+            self.publish(batch)
+        except Exception:
+            # E.g. the broker is unreachable (Redis restarting). The calls are committed and
+            # stay queued: the calls sweep dispatches them within seconds.
+            logger.warning("Could not request delivery for %d stations", len(batch), exc_info=True)
+
+
+def _publish_task(asset_ids: list[str]) -> None:
+    from ocpp_bridge.tasks import deliver_calls_of_stations
+
+    deliver_calls_of_stations.delay(asset_ids)
+
+
+delivery_requests = DeliveryRequests(_publish_task)
+atexit.register(delivery_requests.flush)
