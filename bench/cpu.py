@@ -12,15 +12,22 @@ TICK = os.sysconf("SC_CLK_TCK")
 BY_NAME = {"postgres": "postgres", "redis-server": "redis"}
 
 
+def _stat(pid: int | str) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command name (state, ppid, ...)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def _cpu_seconds(pid: int | str) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    fields = _stat(pid)
     return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
 
 
 def cpu_meter(processes: dict[str, int]) -> Callable[[], Counter[str]]:
-    """A function returning CPU seconds so far: each named pid, every PostgreSQL and Redis
-    process on the machine, and this process (the load generator)."""
-    processes = {**processes, "load generator": os.getpid()}
+    """A function returning CPU seconds so far: each named pid with its child processes (a
+    prefork Celery worker's pool), every PostgreSQL and Redis process on the machine, and this
+    process (the load generator)."""
+    parents = {str(pid): name for name, pid in processes.items()}  # not the load generator's:
+    processes = {**processes, "load generator": os.getpid()}  # the servers are its children
 
     def read() -> Counter[str]:
         seconds: Counter[str] = Counter()
@@ -31,6 +38,7 @@ def cpu_meter(processes: dict[str, int]) -> Callable[[], Counter[str]]:
                 continue
             try:
                 name = BY_NAME.get((entry / "comm").read_text().strip())
+                name = name or parents.get(_stat(entry.name)[1])
                 if name:
                     seconds[name] += _cpu_seconds(entry.name)
             except OSError:  # it ended meanwhile

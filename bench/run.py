@@ -139,7 +139,7 @@ def floor_settle(http_address: str) -> None:
 
 
 def targets(
-    stack: ExitStack, logs: Path, web_processes: int
+    stack: ExitStack, logs: Path, web_processes: int, worker_pool: str
 ) -> tuple[phases.Target, phases.Target]:
     daphnes = [
         stack.enter_context(daphne_popen(logs / f"daphne-{n}.log"))
@@ -148,7 +148,7 @@ def targets(
     addresses = [address for address, _ in daphnes]
     pids = [process.pid for _, process in daphnes]
     names = ["daphne"] if web_processes == 1 else [f"daphne-{n}" for n in range(1, len(pids) + 1)]
-    worker = stack.enter_context(celery_worker_popen(logs / "worker.log"))
+    worker = stack.enter_context(celery_worker_popen(logs / "worker.log", pool=worker_pool))
     api = api_for(addresses[0], "write:ocpp.raw_request")
     csms = phases.Target(
         name="csms",
@@ -259,6 +259,11 @@ def main() -> None:
         help="daphne processes side by side (docker compose --scale web=N); stations and "
         "HTTP clients are spread over them",
     )  # fmt: skip
+    parser.add_argument(
+        "--worker-pool", choices=("threads", "prefork"), default="threads",
+        help="the Celery worker: one process with 4 threads, or 4 prefork processes (as "
+        "docker-compose.yml runs it); its CPU counts its children",
+    )  # fmt: skip
     parser.add_argument("--skip-floor", action="store_true")
     parser.add_argument("--skip-csms", action="store_true", help="measure the floor alone")
     args = parser.parse_args()
@@ -273,7 +278,7 @@ def main() -> None:
                 args.command_stations))  # fmt: skip
     logs = Path(tempfile.mkdtemp(prefix="bench-"))
     with ExitStack() as stack:
-        csms, floor = targets(stack, logs, args.web_processes)
+        csms, floor = targets(stack, logs, args.web_processes, args.worker_pool)
         for phase in PHASES:
             if phase not in which or (phase == "async" and "latency" in which):
                 continue

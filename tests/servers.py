@@ -118,13 +118,17 @@ def celery_worker_process(log_path: Path, **env: str) -> Iterator[None]:
 
 
 @contextmanager
-def celery_worker_popen(log_path: Path, **env: str) -> Iterator[subprocess.Popen[bytes]]:
-    """celery_worker_process, yielding the process itself (for tests that kill it)."""
+def celery_worker_popen(
+    log_path: Path, *, pool: str = "threads", **env: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """celery_worker_process, yielding the process itself (for tests that kill it). `pool`:
+    "threads" (one process, 4 threads) or "prefork" (4 processes, as docker-compose.yml runs
+    the call worker)."""
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [
                 sys.executable, "-m", "celery", "-A", "csms", "worker",
-                "--loglevel", "INFO", "--pool", "threads", "--concurrency", "4",
+                "--loglevel", "INFO", "--pool", pool, "--concurrency", "4",
                 "--queues", "celery,webhooks",
                 "--without-gossip", "--without-mingle", "--without-heartbeat",
             ],
