@@ -138,14 +138,9 @@ def process_texts(
 def _batchable_frame(station: StationContext, text: str, *, max_bytes: int) -> Frame | None:
     """The frame in `text` if it can share a transaction: an answerable CALL within size, or
     an answer to one of our calls."""
-    try:
-        frame = parse_frame(text, station.version)
-    except FrameError:
-        return None
+    frame = _parsed(station, text)
     if isinstance(frame, Call):
-        if frame.message_type == SEND or len(text.encode()) > max_bytes:
-            return None
-        return frame
+        return frame if _is_answerable(frame) and len(text.encode()) <= max_bytes else None
     if isinstance(frame, CallError) and frame.message_type != CALLERROR:
         return None  # 2.1 CALLRESULTERROR: logged on its own
     return frame
@@ -153,13 +148,19 @@ def _batchable_frame(station: StationContext, text: str, *, max_bytes: int) -> F
 
 def _answerable_call(station: StationContext, text: str) -> Call | None:
     """The CALL in `text` if it parses and is answered (a CALL, not a SEND). No database."""
+    frame = _parsed(station, text)
+    return frame if isinstance(frame, Call) and _is_answerable(frame) else None
+
+
+def _parsed(station: StationContext, text: str) -> Frame | None:
     try:
-        frame = parse_frame(text, station.version)
+        return parse_frame(text, station.version)
     except FrameError:
         return None
-    if not isinstance(frame, Call) or frame.message_type == SEND:
-        return None
-    return frame
+
+
+def _is_answerable(call: Call) -> bool:
+    return call.message_type != SEND  # a SEND (2.1) is never answered
 
 
 def _handler_or_none(station: StationContext, call: Call) -> Handler | None:

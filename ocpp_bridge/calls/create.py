@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from assets.models import Asset
-from ocpp_bridge.calls.delivery_requests import delivery_requests
+from ocpp_bridge.calls.delivery_requests import delivery_request
 from ocpp_bridge.models import OcppCall
 from ocpp_bridge.protocol.errors import OcppError
 from ocpp_bridge.protocol.framing import MAX_MESSAGE_ID_LENGTH
@@ -122,16 +122,5 @@ def ocpp_call_create(
             )
     except IntegrityError:  # the same id raced in from another request
         raise duplicate_message_id(asset, message_id) from None
-    transaction.on_commit(lambda: _enqueue_delivery(asset.pk))
+    transaction.on_commit(lambda: delivery_request(str(asset.pk)))
     return call
-
-
-def _enqueue_delivery(asset_id: Any) -> None:
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        # Tasks run in process (the embedded default): deliver now, in this thread, as the
-        # caller expects of an eager task.
-        from ocpp_bridge.tasks import deliver_calls_of_stations
-
-        deliver_calls_of_stations.delay([str(asset_id)])
-        return
-    delivery_requests.request(str(asset_id))

@@ -8,13 +8,17 @@ under way, and publishes them as one task: an idle process publishes at once, an
 one publish serves many calls.
 
 A station gathered but never published (the process died, the broker was unreachable) keeps
-its calls queued: the calls sweep dispatches them within seconds, as for any lost task.
+its calls queued: the calls sweep dispatches them within seconds, as for any lost task. With
+tasks run in process (CELERY_TASK_ALWAYS_EAGER, the embedded default) nothing is gathered:
+the delivery runs at once, in the caller's thread, as the caller expects of an eager task.
 """
 
 import atexit
 import logging
 import threading
 from collections.abc import Callable
+
+from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
@@ -81,3 +85,12 @@ def _publish_task(asset_ids: list[str]) -> None:
 
 delivery_requests = DeliveryRequests(_publish_task)
 atexit.register(delivery_requests.flush)
+
+
+def delivery_request(asset_id: str) -> None:
+    """Have the station's queued calls delivered: soon, in a task published from this process's
+    gatherer, or now when tasks run in process."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        _publish_task([asset_id])
+    else:
+        delivery_requests.request(asset_id)
