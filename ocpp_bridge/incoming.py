@@ -13,9 +13,15 @@ from assets.models import RegistrationStatus
 from assets.services import asset_touch
 from csms.batched_inserts import inserts_batched
 from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next, ocpp_calls_dispatch_next
-from ocpp_bridge.calls.outcomes import ocpp_call_record_error, ocpp_call_record_result
+from ocpp_bridge.calls.outcomes import (
+    AnsweredCall,
+    StationAnswer,
+    error_answer,
+    ocpp_calls_record_answers,
+    result_answer,
+)
 from ocpp_bridge.handlers import Handler, Payload, StationContext, handler_for
-from ocpp_bridge.models import Direction, OcppCall
+from ocpp_bridge.models import Direction
 from ocpp_bridge.protocol.errors import ErrorCode, OcppError
 from ocpp_bridge.protocol.framing import (
     CALLERROR,
@@ -189,8 +195,8 @@ def _handle_together(
             ]
             groups.append(FrameGroup(item.station.ref, item.station.connection_id, drafts))
             replies.append(encode_call_result(item.call.message_id, response))
-        for answer in answers:
-            call = _take_answer(answer.station, answer.answer)
+        taken = _take_answers([(answer.station, answer.answer) for answer in answers])
+        for answer, call in zip(answers, taken, strict=True):
             if call is not None:
                 answered_stations.append(answer.station.asset_id)
             drafts = [_draft_in(answer.answer, action=call.action if call else "")]
@@ -280,25 +286,45 @@ def _answer_error(station: StationContext, call: Call, error: OcppError) -> str 
     return reply
 
 
-def _take_answer(station: StationContext, frame: CallResult | CallError) -> OcppCall | None:
+def _take_answer(station: StationContext, frame: CallResult | CallError) -> AnsweredCall | None:
     """The station answered one of our calls: store it; returns the call it answered."""
+    return _take_answers([(station, frame)])[0]
+
+
+def _take_answers(
+    answers: Sequence[tuple[StationContext, CallResult | CallError]],
+) -> list[AnsweredCall | None]:
+    """Store several stations' answers to our calls (one read for all); returns, in order,
+    the call each answered."""
+    storable = [
+        (position, answer)
+        for position, (station, frame) in enumerate(answers)
+        if (answer := _station_answer(station, frame)) is not None
+    ]
+    stored = ocpp_calls_record_answers([answer for _, answer in storable])
+    calls: list[AnsweredCall | None] = [None] * len(answers)
+    for (position, answer), call in zip(storable, stored, strict=True):
+        calls[position] = call
+        if call is None:
+            station = answers[position][0]
+            logger.info("%s answered %s, which no call awaits", station.identity, answer.message_id)
+    return calls
+
+
+def _station_answer(station: StationContext, frame: CallResult | CallError) -> StationAnswer | None:
     if isinstance(frame, CallResult):
-        call = ocpp_call_record_result(
+        return result_answer(
             asset_id=station.asset_id, message_id=frame.message_id, payload=frame.payload
         )
-    elif frame.message_type == CALLERROR:
-        call = ocpp_call_record_error(
+    if frame.message_type == CALLERROR:
+        return error_answer(
             asset_id=station.asset_id,
             message_id=frame.message_id,
             code=frame.error_code,
             description=frame.description,
             details=frame.details,
         )
-    else:  # 2.1 CALLRESULTERROR: the station found fault with one of our answers; logged only
-        return None
-    if call is None:
-        logger.info("%s answered %s, which no call awaits", station.identity, frame.message_id)
-    return call
+    return None  # 2.1 CALLRESULTERROR: the station found fault with one of our answers; logged
 
 
 def _checked_handler(station: StationContext, call: Call) -> Handler:

@@ -1,14 +1,14 @@
 """Celery tasks: thin wrappers that call the call-delivery services by id."""
 
-import logging
-
 from celery import shared_task
 from django.conf import settings
 
-from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next, ocpp_calls_sweep
+from ocpp_bridge.calls.delivery import (
+    ocpp_call_dispatch_next,
+    ocpp_calls_dispatch_next,
+    ocpp_calls_sweep,
+)
 from ocpp_bridge.services.presence import server_beat, servers_sweep_dead
-
-logger = logging.getLogger(__name__)
 
 # Celery beat's sweep judges as a process does: it beats too (holding no sockets), so a sweep
 # right after a database outage gives every process its full time to beat again.
@@ -24,13 +24,8 @@ def deliver_station_calls(asset_id: str) -> None:
 
 @shared_task(acks_late=True, ignore_result=True)
 def deliver_calls_of_stations(asset_ids: list[str]) -> None:
-    """Send each station's next queued call if none is outstanding. Idempotent. One station's
-    failure does not hold up the others (the calls sweep retries it)."""
-    for asset_id in asset_ids:
-        try:
-            ocpp_call_dispatch_next(asset_id=asset_id, look_first=False)
-        except Exception:
-            logger.exception("Could not deliver the calls of station %s", asset_id)
+    """Send each station's next queued call if none is outstanding. Idempotent."""
+    ocpp_calls_dispatch_next(asset_ids=asset_ids, look_first=False)  # queued before this task
 
 
 @shared_task(ignore_result=True)

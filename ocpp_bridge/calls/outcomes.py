@@ -2,7 +2,8 @@
 forward even when a late answer, a timeout and a disconnect race each other."""
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -44,30 +45,105 @@ def _notify(channel: str) -> None:
         logger.warning("Could not notify waiter on %s", channel, exc_info=True)
 
 
+@dataclass(frozen=True)
+class StationAnswer:
+    """A station's answer (CALLRESULT or CALLERROR) to one of our calls, and the final state
+    with the fields it gives the call."""
+
+    asset_id: Any
+    message_id: str
+    outcome: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AnsweredCall:
+    """The call an answer was stored for."""
+
+    id: Any
+    action: str
+
+
+def result_answer(*, asset_id: Any, message_id: str, payload: dict[str, Any]) -> StationAnswer:
+    return StationAnswer(
+        asset_id, message_id, {"state": CallState.ANSWERED, "response_payload": payload}
+    )
+
+
+def error_answer(
+    *, asset_id: Any, message_id: str, code: str, description: str, details: dict[str, Any]
+) -> StationAnswer:
+    return StationAnswer(
+        asset_id,
+        message_id,
+        {
+            "state": CallState.ERROR,
+            "error_code": code[:50],
+            "error_description": description,
+            "error_details": details,
+        },
+    )
+
+
+def ocpp_calls_record_answers(answers: Sequence[StationAnswer]) -> list[AnsweredCall | None]:
+    """Store the answers of several stations to their outstanding calls; returns, in order,
+    the call each answer was stored for, or None where no call was waiting for it (a late
+    answer after a timeout keeps the timed_out state).
+
+    One read finds the outstanding calls of all the stations (a station has at most one), then
+    one conditional UPDATE each moves a call still `sent`: of an answer, a timeout and a
+    disconnect racing for a call exactly one moves it, with no row locked beforehand. Reading
+    the calls back after a bulk UPDATE, as `_finish` does, cost daphne 11 % of its CPU in the
+    async benchmark (docs/PERFORMANCE.md, fix 22).
+    """
+    if not answers:
+        return []
+    outstanding = {
+        (str(asset_id), message_id): (call_id, action, reply_channel)
+        for call_id, asset_id, message_id, action, reply_channel in OcppCall.objects.filter(
+            asset_id__in={answer.asset_id for answer in answers}, state=CallState.SENT
+        ).values_list("id", "asset_id", "message_id", "action", "reply_channel")
+    }
+    completed_at = timezone.now()
+    stored: list[AnsweredCall | None] = []
+    for answer in answers:
+        found = outstanding.pop((str(answer.asset_id), answer.message_id), None)
+        if found is None:
+            stored.append(None)
+            continue
+        call_id, action, reply_channel = found
+        moved = OcppCall.objects.filter(pk=call_id, state=CallState.SENT).update(
+            completed_at=completed_at, **answer.outcome
+        )
+        if not moved:  # timed out or failed meanwhile
+            stored.append(None)
+            continue
+        if reply_channel:
+            transaction.on_commit(lambda channel=reply_channel: _notify(channel))
+        stored.append(AnsweredCall(call_id, action))
+    return stored
+
+
 def ocpp_call_record_result(
     *, asset_id: Any, message_id: str, payload: dict[str, Any]
-) -> OcppCall | None:
+) -> AnsweredCall | None:
     """Store the station's CALLRESULT for its outstanding call; returns that call, or None if
-    no call was waiting for it (a late answer after a timeout keeps the timed_out state)."""
-    match = Q(asset_id=asset_id, message_id=message_id)
-    moved = _finish(match, [CallState.SENT], state=CallState.ANSWERED, response_payload=payload)
-    return moved[0] if moved else None
+    no call was waiting for it."""
+    answer = result_answer(asset_id=asset_id, message_id=message_id, payload=payload)
+    return ocpp_calls_record_answers([answer])[0]
 
 
 def ocpp_call_record_error(
     *, asset_id: Any, message_id: str, code: str, description: str, details: dict[str, Any]
-) -> OcppCall | None:
+) -> AnsweredCall | None:
     """Store the station's CALLERROR for its outstanding call; returns it, as above."""
-    match = Q(asset_id=asset_id, message_id=message_id)
-    moved = _finish(
-        match,
-        [CallState.SENT],
-        state=CallState.ERROR,
-        error_code=code[:50],
-        error_description=description,
-        error_details=details,
+    answer = error_answer(
+        asset_id=asset_id,
+        message_id=message_id,
+        code=code,
+        description=description,
+        details=details,
     )
-    return moved[0] if moved else None
+    return ocpp_calls_record_answers([answer])[0]
 
 
 def ocpp_call_expire(*, call_id: Any) -> bool:
