@@ -10,7 +10,7 @@ the in-memory layer of the embedded default lives in one process and keeps `asyn
 import asyncio
 import os
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 
 from asgiref.sync import async_to_sync
@@ -43,6 +43,26 @@ def channel_layer_do(method: str, *args: Any) -> Any:
     if not settings.REDIS_URL:
         return async_to_sync(call)(*args)
     return run_on_background_loop(call(*args))
+
+
+def channel_layer_send_many(
+    messages: Sequence[tuple[str, dict[str, Any]]],
+) -> list[Exception | None]:
+    """Send each (channel, event) at once, concurrently: one wait for all, where sending them
+    one after another waits once per message. Returns, in order, each send's error or None."""
+
+    async def send_all() -> list[Exception | None]:
+        layer = get_channel_layer()
+        sent = await asyncio.gather(
+            *(layer.send(channel, event) for channel, event in messages), return_exceptions=True
+        )
+        return [outcome if isinstance(outcome, Exception) else None for outcome in sent]
+
+    if not messages:
+        return []
+    if not settings.REDIS_URL:
+        return async_to_sync(send_all)()
+    return run_on_background_loop(send_all())
 
 
 def _background_loop() -> asyncio.AbstractEventLoop:

@@ -4,10 +4,11 @@ event dicts documented there, and broadcast on the channel layer to the browsers
 These run on a charger's path (the thread that handled its frame), so they never raise and
 never wait: in a daphne process they only append to this process's queue, and a flusher task on
 daphne's loop sends the queue every FLUSH_SECONDS as one message per group that some browser
-follows (`ui.follows`); events nobody follows cost nothing more. In a process without the
-flusher (a Celery worker, a script) they are sent at once. The overview hears a station's
-traffic ("seen") at most every few seconds. A browser that misses a push re-reads the page's
-parts when its socket (re)opens.
+follows (`ui.follows`); events nobody follows cost nothing more. A process with Redis and no
+flusher yet (a Celery worker, a script) starts one on its background loop
+(csms.background_loop); without Redis (the embedded default, outside daphne) they are sent at
+once. The overview hears a station's traffic ("seen") at most every few seconds. A browser
+that misses a push re-reads the page's parts when its socket (re)opens.
 """
 
 import asyncio
@@ -18,8 +19,9 @@ from collections import deque
 from typing import Any
 
 from channels.layers import get_channel_layer
+from django.conf import settings
 
-from csms.background_loop import channel_layer_do
+from csms.background_loop import channel_layer_do, run_on_background_loop
 from csms.throttled_log import ThrottledLog
 from ui.follows import followed_groups
 
@@ -95,10 +97,19 @@ def ensure_flusher() -> None:
 
 def _push(group: str, event: str, data: dict[str, Any]) -> None:
     push = {"event": event, "data": data}
+    if not _flusher_running() and settings.REDIS_URL:
+        # A Celery worker: flush from this process's background loop, as daphne does from its
+        # own. Sending each push at once cost the worker a Redis round trip per frame, whether
+        # or not a browser followed it (docs/PERFORMANCE.md, fix 24).
+        run_on_background_loop(_start_flusher())
     if _flusher_running():
         _queued.append((group, push))
         return
     channel_layer_do("group_send", group, {"type": "ui.push", **push})
+
+
+async def _start_flusher() -> None:
+    ensure_flusher()
 
 
 def _flusher_running() -> bool:

@@ -15,16 +15,16 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from assets.models import Asset
-from csms.background_loop import channel_layer_do
+from csms.background_loop import channel_layer_send_many
 from ocpp_bridge.calls.outcomes import ocpp_call_fail, ocpp_calls_expire_overdue
 from ocpp_bridge.models import CallState, Direction, OcppCall
 from ocpp_bridge.protocol.framing import CALL, encode_call
-from ocpp_bridge.services.frames import FrameDraft, FrameGroup, frame_record, frames_record_many
+from ocpp_bridge.services.frames import FrameDraft, FrameGroup, frames_record_many
 from ocpp_bridge.services.station_events import StationRef
 
 logger = logging.getLogger(__name__)
 
-assert CallState.SENT > CallState.QUEUED  # _claim_next orders by state, descending
+assert CallState.SENT > CallState.QUEUED  # _claim_next_of_many orders by state, descending
 
 # Upper bound on calls failed in one pass for an offline station (each in its own transaction).
 MAX_CALLS_PER_PASS = 1000
@@ -48,16 +48,16 @@ def ocpp_call_dispatch_next(*, asset_id: Any, look_first: bool = True) -> OcppCa
         return None
     for _ in range(MAX_CALLS_PER_PASS):
         try:
-            call, channel_name = _claim_next(asset_id)
+            claimed, offline = _claim_next_of_many([asset_id])
         except IntegrityError:
             return None  # another process sent one in the meantime
-        if call is None:
+        if claimed:
+            if _hand_to_connections(claimed) == [True]:
+                return claimed[0][0]
+        elif offline:
+            ocpp_call_fail(call_id=offline[0].pk, reason="station_not_connected")
+        else:
             return None
-        if channel_name is None:
-            ocpp_call_fail(call_id=call.pk, reason="station_not_connected")
-            continue
-        if _hand_to_connection(call, channel_name):
-            return call
     return None
 
 
@@ -81,10 +81,17 @@ def ocpp_calls_dispatch_next(*, asset_ids: Sequence[Any], look_first: bool = Tru
         # E.g. a deadlock with a transaction that locked some of these stations in another
         # order: rolled back, so each station is claimed on its own instead.
         logger.warning("Claiming the calls of %d stations at once failed", len(asset_ids))
-        claimed, offline = [], asset_ids
-    for call, channel_name in claimed:
-        _hand_to_connection(call, channel_name)
-    for asset_id in offline:
+        _dispatch_each(asset_ids)
+        return
+    handed = _hand_to_connections(claimed)
+    not_handed = [call.asset_id for (call, _), ok in zip(claimed, handed, strict=True) if not ok]
+    # The one-station path fails the queued calls of an offline station one by one, and moves
+    # the queue of a station whose call could not be handed over on to its next call.
+    _dispatch_each(not_handed + [call.asset_id for call in offline])
+
+
+def _dispatch_each(asset_ids: Sequence[Any]) -> None:
+    for asset_id in asset_ids:
         try:
             ocpp_call_dispatch_next(asset_id=asset_id, look_first=False)
         except Exception:  # one station must not hold up the others: the calls sweep retries
@@ -103,11 +110,13 @@ def _with_queued(asset_ids: Sequence[Any]) -> list[Any]:
     return [asset_id for asset_id in asset_ids if str(asset_id) in waiting]
 
 
-def _claim_next_of_many(asset_ids: Sequence[Any]) -> tuple[list[tuple[OcppCall, str]], list[Any]]:
-    """`_claim_next` for several stations in one transaction; returns the calls marked sent
-    with their connections' channels, and the stations with a call queued but no connection.
-    Locks the stations' rows in id order, as every multi-station claim does, so two claims
-    never wait on each other in a cycle."""
+def _claim_next_of_many(
+    asset_ids: Sequence[Any],
+) -> tuple[list[tuple[OcppCall, str]], list[OcppCall]]:
+    """Mark the next queued call of each station sent, in one transaction that holds the
+    stations' rows locked for the choice; returns the calls marked sent with their connections'
+    channels, and the next calls of stations with no connection (left queued). The rows are
+    locked in id order, so two claims never wait on each other in a cycle."""
     # Each station's head: its outstanding call if any (it must be answered first), else its
     # oldest queued call. "sent" sorts after "queued", so descending state puts it first.
     head = (
@@ -134,14 +143,14 @@ def _claim_next_of_many(asset_ids: Sequence[Any]) -> tuple[list[tuple[OcppCall, 
             )
         }
         to_send: list[tuple[Asset, OcppCall]] = []
-        offline: list[Any] = []
+        offline: list[OcppCall] = []
         for asset in assets:
             call = queued_heads.get(asset.head_call_id)
             if call is None:
                 continue  # nothing queued, or a call outstanding
             connection = asset.current_connection
             if connection is None or connection.closed_at is not None:
-                offline.append(asset.pk)
+                offline.append(call)
             else:
                 to_send.append((asset, call))
         _mark_sent([call for _, call in to_send])
@@ -202,64 +211,30 @@ def _any_queued(asset_id: Any) -> bool:
     return OcppCall.objects.filter(asset_id=asset_id, state=CallState.QUEUED).exists()
 
 
-def _claim_next(asset_id: Any) -> tuple[OcppCall | None, str | None]:
-    """Mark the next queued call sent (or return it with no channel when the station is
-    offline). Holds the asset row lock for the choice."""
-    with transaction.atomic():
-        try:
-            asset = (
-                Asset.objects.select_for_update(of=("self",))
-                .select_related("current_connection")
-                .get(pk=asset_id)
-            )
-        except Asset.DoesNotExist:  # deleted meanwhile: its calls went with it
-            return None, None
-        # One query: an outstanding call (which must be answered first), else the oldest queued.
-        # "sent" sorts after "queued", so descending state puts it first (a CASE said so before,
-        # at 14 % of the worker's CPU for compiling its ORDER BY).
-        call = (
-            OcppCall.objects.filter(asset_id=asset_id, state__in=[CallState.SENT, CallState.QUEUED])
-            .order_by("-state", "created_at", "id")
-            .first()
-        )
-        if call is not None and call.state == CallState.SENT:
-            return None, None
-        connection = asset.current_connection
-        if call is None or connection is None or connection.closed_at is not None:
-            return call, None
-        now = timezone.now()
-        call.state = CallState.SENT
-        call.sent_at = now
-        call.deadline_at = now + timedelta(seconds=call.timeout_seconds)
-        call.connection = connection
-        call.save(update_fields=["state", "sent_at", "deadline_at", "connection"])
-        frame_record(
-            station=StationRef(asset.pk, asset.identity, asset.network_id, connection.protocol),
-            connection_id=connection.pk,
-            direction=Direction.OUT,
-            message_type=CALL,
-            message_id=call.message_id,
-            action=call.action,
-            payload=call.payload,
-        )
-        return call, connection.channel_name
+def _hand_to_connections(claimed: Sequence[tuple[OcppCall, str]]) -> list[bool]:
+    """Pass each frame to the consumer holding its socket, wherever it runs, all at once; a
+    call that could not be handed over is failed (its station's queue then moves on)."""
+    messages = [(channel_name, _call_event(call)) for call, channel_name in claimed]
+    try:
+        errors = channel_layer_send_many(messages)
+    except Exception as error:  # e.g. no answer from the background loop in time
+        errors = [error] * len(messages)
+    handed: list[bool] = []
+    for (call, channel_name), error in zip(claimed, errors, strict=True):
+        if error is not None:
+            logger.error("Could not hand call %s to %s", call.pk, channel_name, exc_info=error)
+            ocpp_call_fail(call_id=call.pk, reason="delivery_failed")
+        handed.append(error is None)
+    return handed
 
 
-def _hand_to_connection(call: OcppCall, channel_name: str) -> bool:
-    """Pass the frame to the consumer holding the socket, wherever it runs."""
-    event = {
+def _call_event(call: OcppCall) -> dict[str, Any]:
+    return {
         "type": "ocpp.call",
         "call_id": str(call.pk),
         "frame": encode_call(call.message_id, call.action, call.payload),
         "timeout": call.timeout_seconds,
     }
-    try:
-        channel_layer_do("send", channel_name, event)
-    except Exception:
-        logger.exception("Could not hand call %s to %s", call.pk, channel_name)
-        ocpp_call_fail(call_id=call.pk, reason="delivery_failed")
-        return False
-    return True
 
 
 def ocpp_calls_sweep() -> int:

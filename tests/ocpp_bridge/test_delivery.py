@@ -112,3 +112,20 @@ def test_stations_with_nothing_queued_are_not_locked(make_station: Any) -> None:
     with CaptureQueriesContext(connection) as queries:
         ocpp_calls_dispatch_next(asset_ids=[idle.pk])  # looks first
     assert not [q for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+
+
+def test_a_call_that_cannot_be_handed_over_fails_and_its_queue_moves_on(
+    make_station: Any,
+) -> None:
+    # The channel layer refuses to send to this name: the consumer can never be reached.
+    unreachable, reachable = make_station("DL-7"), make_station("DL-8")
+    connection_open(asset_id=unreachable.pk, protocol="ocpp1.6", channel_name="no such channel")
+    stuck = [queue(unreachable, "u1"), queue(unreachable, "u2")]
+    delivered = queue(reachable, "r1")
+    channel = connect(reachable)
+    ocpp_calls_dispatch_next(asset_ids=[unreachable.pk, reachable.pk], look_first=False)
+    for call in stuck:  # the second was tried once the first had failed
+        call.refresh_from_db()
+        assert (call.state, call.failure_reason) == (CallState.FAILED, "delivery_failed")
+    assert state_of(delivered) == CallState.SENT
+    assert json.loads(async_to_sync(get_channel_layer().receive)(channel)["frame"])[1] == "r1"
