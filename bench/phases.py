@@ -13,9 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
 from bench.cpu import per_unit
+from bench.http_client import HttpConnection
 from bench.stations import Station, charge_for, close_all, open_all
 
 
@@ -140,15 +139,17 @@ async def post_all(
     failures: list[Any] = []
 
     async def client(url: str) -> None:
-        limits = httpx.Limits(max_connections=1)
-        async with httpx.AsyncClient(headers=target.headers, limits=limits, timeout=120) as http:
+        http = HttpConnection(url, target.headers)
+        try:
             while not queue.empty():
                 body = queue.get_nowait()
                 started = time.perf_counter()
-                answer = await http.post(url, json=body)
+                status, _ = await http.post_json(body)
                 latencies.append(time.perf_counter() - started)
-                if answer.status_code != 200:
-                    failures.append(answer.status_code)
+                if status != 200:
+                    failures.append(status)
+        finally:
+            await http.close()
 
     urls = target.raw_request_urls
     await asyncio.gather(*(client(urls[n % len(urls)]) for n in range(clients)))
