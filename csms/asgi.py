@@ -18,8 +18,11 @@ django_wsgi_app = get_wsgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from csms.daphne_tuning import daphne_form_parsing_off  # noqa: E402
 from csms.routing import websocket_urlpatterns  # noqa: E402
 from csms.wsgi_bridge import WsgiOnThreads  # noqa: E402
+
+daphne_form_parsing_off()
 
 application = ProtocolTypeRouter(
     {
