@@ -44,12 +44,15 @@ def asset_visible_get(
     *,
     network_id: str | None = None,
     related: tuple[str, ...] = SHOWN_WITH_ASSET,
+    fields: tuple[str, ...] = (),
 ) -> Asset:
     """The asset, if the client may see it (and it belongs to `network_id` when given);
-    otherwise 404, with no hint that an asset of another network exists. `related=()` when
-    only the asset's own columns are read (a command): the joins cost more to build than the
-    query costs to run."""
+    otherwise 404, with no hint that an asset of another network exists. A command reads only
+    the columns it needs (`related=()`, `fields`): for a raw request the joins and the other
+    thirty columns cost more to build and load than the query costs to run."""
     assets = assets_visible(request, related=related)
+    if fields:
+        assets = assets.only(*fields)
     if network_id is not None:
         assets = assets.filter(network_id=network_id) if is_uuid(network_id) else assets.none()
     # An asset is addressed by its id or, as stations know themselves, by its OCPP identity.

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from api.access import asset_visible_get, client_network_ids
 from api.errors import not_found
 from ocpp_bridge.api_calls import ERRORS_DOC, command_station
+from ocpp_bridge.calls.create import CALL_ASSET_FIELDS
 from ocpp_bridge.models import OcppCall
 from ocpp_bridge.presenters import call_detail, raw_request_answer
 from ocpp_bridge.serializers import RawRequestAnswerSerializer, RawRequestSerializer
@@ -29,7 +30,13 @@ class RawRequestView(APIView):
         body.is_valid(raise_exception=True)
         values = body.validated_data
         network_id = values["network"]["id"] if "network" in values else None
-        asset = asset_visible_get(request, values["assetId"], network_id=network_id, related=())
+        asset = asset_visible_get(
+            request,
+            values["assetId"],
+            network_id=network_id,
+            related=(),
+            fields=CALL_ASSET_FIELDS,
+        )
         call = command_station(
             request,
             asset=asset,

@@ -14,6 +14,9 @@ from ocpp_bridge.protocol.framing import MAX_MESSAGE_ID_LENGTH
 from ocpp_bridge.protocol.validation import validate_payload
 from ocpp_bridge.protocol.versions import OcppVersion, csms_initiated
 
+# The columns of a station that queueing a call reads (a caller may load only these).
+CALL_ASSET_FIELDS = ("id", "identity", "network_id", "protocol", "current_connection_id")
+
 
 class CallRefusedError(Exception):
     """The call cannot be made; `code` is the API's machine-readable reason."""
