@@ -34,6 +34,9 @@ class Target:
     call_breakdown: Callable[[bool], str] | None = None
     # CPU seconds so far per process (bench/cpu.py); the default measures nothing.
     cpu: Callable[[], Counter[str]] = Counter
+    # Queue one call per station in one transaction, calling back once it committed (None:
+    # the server has no queue, as the floor).
+    queue_calls: Callable[[list[str], Callable[[], None]], None] | None = None
     figures: dict[str, Any] = field(default_factory=dict)
 
 
@@ -222,16 +225,54 @@ async def async_calls(
         say(target, await asyncio.to_thread(target.call_breakdown, True))
 
 
+STALLED_SECONDS = 10.0
+
+
+async def delivery(target: Target, stations: list[Station], timeout: float = 300) -> None:
+    """Calls already queued, one per station, delivered through Celery: from the commit that
+    queued them all until every one is answered. What the async phase measures, without the
+    HTTP requests that queue the calls (one per station: a station's next call would go out
+    from the answer path in daphne, not from a Celery task)."""
+    if target.queue_calls is None:
+        return
+    answered_before = await asyncio.to_thread(target.async_answered)
+    committed: list[tuple[float, Counter[str]]] = []
+    await asyncio.to_thread(
+        target.queue_calls,
+        [station.identity for station in stations],
+        lambda: committed.append((time.perf_counter(), target.cpu())),
+    )
+    (started, cpu_before), calls = committed[0], len(stations)
+    answered, progressed_at = 0, started
+    # Stops early when no answer came for STALLED_SECONDS: a call that failed is never answered.
+    while time.perf_counter() < min(started + timeout, progressed_at + STALLED_SECONDS):
+        now_answered = await asyncio.to_thread(target.async_answered) - answered_before
+        if now_answered > answered:
+            answered, progressed_at = now_answered, time.perf_counter()
+        if answered >= calls:
+            break
+        await asyncio.sleep(0.05)
+    elapsed, cpu_after = progressed_at - started, target.cpu()
+    rate = answered / elapsed
+    say(target, f"{calls} queued calls, one per station: {answered} delivered through Celery "
+                f"and answered after {elapsed:.1f} s = {rate:.0f}/s")  # fmt: skip
+    target.figures.update(delivered_per_s=rate)
+    if cpu_after and answered:
+        say(target, per_unit(cpu_before, cpu_after, answered, "delivered call"))
+
+
 async def commands(
     target: Target, count: int, clients: int, requests: int, calls: int, which: set[str]
 ) -> None:
-    """The latency and async phases share one set of connected stations."""
+    """The latency, async and delivery phases share one set of connected stations."""
     stations = await open_all(target.ws_addresses, identities(count))
     await gated(stations, "Heartbeat")
     if "latency" in which:
         await latency(target, stations, clients, requests)
     if "async" in which:
         await async_calls(target, stations, clients, calls)
+    if "delivery" in which:
+        await delivery(target, stations)
     answered = sum(station.calls_answered for station in stations)
     say(target, f"stations answered {answered} CALLs in all")
     await close_all(stations)

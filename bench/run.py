@@ -5,10 +5,12 @@ same run. Prints one progress line per phase and server, then the table of figur
 Phases: held (stations connected and heartbeating, server memory per station), messages
 (charger-initiated messages answered and persisted per second), latency (sync raw-request p50 /
 p99 at 20 clients, 1,000 stations connected), async (async raw requests answered per second
-through Celery). The databases you give are migrated; stations BENCH-* are created in them.
+through Celery), delivery (calls already queued, one per station, delivered through Celery and
+answered per second: the async phase without its HTTP requests; the CSMS only). The databases
+you give are migrated; stations BENCH-* are created in them.
 
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/csms_bench2 REDIS_URL=redis://127.0.0.1:6379/8 \\
-      .venv/bin/python bench/run.py [--only held,messages,latency,async] [--stations 10000]
+      .venv/bin/python bench/run.py [--only held,messages,latency,async,delivery] [--stations 10000]
 """
 
 import argparse
@@ -21,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -39,12 +41,14 @@ django.setup()
 
 import httpx  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from django.db import transaction  # noqa: E402
 
 from assets.models import Asset  # noqa: E402
 from assets.services import station_upsert  # noqa: E402
 from bench import phases  # noqa: E402
 from bench.cpu import cpu_meter  # noqa: E402
 from bench.stations import PASSWORD  # noqa: E402
+from ocpp_bridge.calls.create import CALL_ASSET_FIELDS, ocpp_call_create  # noqa: E402
 from ocpp_bridge.models import ChargerConnection, OcppCall, OcppFrame  # noqa: E402
 from tests.api_clients import api_for  # noqa: E402
 from tests.servers import (  # noqa: E402
@@ -55,7 +59,8 @@ from tests.servers import (  # noqa: E402
     wait_for_port,
 )
 
-PHASES = ("held", "messages", "latency", "async")
+PHASES = ("held", "messages", "latency", "async", "delivery")
+COMMAND_PHASES = ("latency", "async", "delivery")
 
 
 def prepare(count: int) -> None:
@@ -161,6 +166,7 @@ def targets(
         settle=lambda: [csms_settle(f"{socket.gethostname()}:{pid}") for pid in pids],
         call_breakdown=call_breakdown,
         cpu=cpu_meter({**dict(zip(names, pids, strict=True)), "worker": worker.pid}),
+        queue_calls=queue_calls,
     )
     ws_address, http_address, pid = stack.enter_context(floor_process(logs / "floor.log"))
     floor = phases.Target(
@@ -182,10 +188,20 @@ async def measure(target: phases.Target, args: argparse.Namespace, which: set[st
         await phases.held(target, args.stations)
     if "messages" in which:
         await phases.messages(target, args.message_stations, args.message_seconds)
-    if which & {"latency", "async"}:
+    if which & {"latency", "async", "delivery"}:
         await phases.commands(
             target, args.command_stations, args.clients, args.requests, args.calls, which
         )
+
+
+def queue_calls(identities: list[str], committed: Callable[[], None]) -> None:
+    """A Reset for each station, queued as the API queues one (ocpp_call_create), all in one
+    transaction: their delivery is requested when it commits, right after `committed`."""
+    assets = Asset.objects.filter(identity__in=identities).only(*CALL_ASSET_FIELDS)
+    with transaction.atomic():
+        transaction.on_commit(committed)  # first: on_commit callbacks run in order
+        for asset in assets:
+            ocpp_call_create(asset=asset, action="Reset", payload={"type": "Soft"}, source="bench")
 
 
 def call_breakdown(is_async: bool) -> str:
@@ -241,6 +257,9 @@ def table(csms: dict[str, float], floor: dict[str, float], args: argparse.Namesp
         lines.append(row("async raw-requests answered/s", csms["async_per_s"],
                          floor.get("async_per_s"), "≥ 500",
                          yes(csms["async_per_s"] >= 500)))  # fmt: skip
+    if "delivered_per_s" in csms:
+        lines.append(row("queued calls delivered through Celery/s", csms["delivered_per_s"],
+                         None, "", ""))  # fmt: skip
     print("\n" + "\n".join(lines))
 
 
@@ -279,10 +298,12 @@ def main() -> None:
     logs = Path(tempfile.mkdtemp(prefix="bench-"))
     with ExitStack() as stack:
         csms, floor = targets(stack, logs, args.web_processes, args.worker_pool)
+        commands = set(COMMAND_PHASES) & which  # run together, on one set of stations
+        first_command = next((phase for phase in PHASES if phase in commands), None)
         for phase in PHASES:
-            if phase not in which or (phase == "async" and "latency" in which):
+            if phase not in which or (phase in commands and phase != first_command):
                 continue
-            group = {phase, "async"} & which if phase == "latency" else {phase}
+            group = commands if phase in commands else {phase}
             print(f"==> {' + '.join(sorted(group))}", flush=True)
             if not args.skip_csms:
                 asyncio.run(measure(csms, args, group))

@@ -155,7 +155,11 @@ if REDIS_URL:
                         "max_connections": int(os.environ.get("REDIS_MAX_CONNECTIONS", "2000")),
                     }
                 ],
-                "capacity": 1500,
+                # Messages waiting for one daphne process (all its stations share one inbox):
+                # a call to every station of a process at once must fit, 10,000 stations and
+                # their UI pushes. At 1,500, 40 of 4,000 calls queued at once failed with
+                # ChannelFull (bench/run.py --only delivery, docs/PERFORMANCE.md 12-01).
+                "capacity": int(os.environ.get("CHANNEL_LAYER_CAPACITY", "20000")),
                 "expiry": 30,
             },
         }
