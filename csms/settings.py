@@ -274,6 +274,9 @@ OCPP_CALL_TIMEOUT = float(os.environ.get("OCPP_CALL_TIMEOUT", "30"))
 # How long a synchronous raw request may wait for its turn (other calls to the same station
 # go first) on top of the call's own timeout, before answering 504 with the call still pending.
 OCPP_SYNC_QUEUE_WAIT = float(os.environ.get("OCPP_SYNC_QUEUE_WAIT", "30"))
+# How long an async call's delivery request may wait in its process for others to share one
+# Celery task (ocpp_bridge/calls/delivery_requests.py); a synchronous call never waits.
+OCPP_DELIVERY_LINGER_MS = float(os.environ.get("OCPP_DELIVERY_LINGER_MS", "50"))
 # Each daphne process vouches for its connections this often; silent for 3 beats = dead.
 OCPP_SERVER_BEAT_SECONDS = float(os.environ.get("OCPP_SERVER_BEAT_SECONDS", "10"))
 # Frames above this size are refused with a CALLERROR instead of being parsed.

@@ -125,5 +125,5 @@ def ocpp_call_create(
             )
     except IntegrityError:  # the same id raced in from another request
         raise duplicate_message_id(asset, message_id) from None
-    transaction.on_commit(lambda: delivery_request(str(asset.pk)))
+    transaction.on_commit(lambda: delivery_request(str(asset.pk), caller_waits=not is_async))
     return call

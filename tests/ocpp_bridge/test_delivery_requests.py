@@ -74,3 +74,31 @@ def test_flush_publishes_what_is_pending_in_the_calling_thread() -> None:
     requests.pending.update({"x": None, "y": None})  # gathered, its thread not yet woken
     requests.flush()
     assert broker.batches == [["x", "y"]] and requests.pending == {}
+
+
+def test_async_requests_linger_to_share_a_task() -> None:
+    broker = Broker()
+    requests = DeliveryRequests(broker, linger_seconds=0.3)
+    for asset_id in "abc":  # one HTTP request after another, each well within the linger
+        requests.request(asset_id)
+        time.sleep(0.02)
+    assert broker.wait_for(1) == [["a", "b", "c"]]
+
+
+def test_a_full_task_goes_without_waiting_out_the_linger() -> None:
+    broker = Broker()
+    requests = DeliveryRequests(broker, max_per_task=2, linger_seconds=30)
+    requests.request("a")
+    requests.request("b")
+    assert broker.wait_for(1) == [["a", "b"]]  # within wait_for's 5 s, not the linger's 30
+
+
+def test_a_request_whose_caller_waits_is_published_at_once_with_those_gathered() -> None:
+    broker = Broker()
+    requests = DeliveryRequests(broker, linger_seconds=30)
+    requests.request("a")
+    requests.request("sync", urgent=True)
+    assert broker.wait_for(1) == [["a", "sync"]]
+    requests.request("later")  # lingers: nothing urgent is pending any more
+    time.sleep(0.2)
+    assert broker.batches == [["a", "sync"]] and requests.pending == {"later": None}
