@@ -88,11 +88,12 @@ _flush_failures = ThrottledLog(logger)
 
 
 def ensure_flusher() -> None:
-    """Start this process's flusher on the running loop, once (daphne: its first station)."""
+    """Start this process's flusher on the running loop, unless one runs already (daphne: at
+    its first station, or on its background loop if a push came first). One flusher only:
+    two would split the queue between them and could reorder a browser's pushes."""
     global _flusher
-    loop = asyncio.get_running_loop()
-    if _flusher is None or _flusher.done() or _flusher.get_loop() is not loop:
-        _flusher = loop.create_task(_flush_forever())
+    if not _flusher_running():
+        _flusher = asyncio.get_running_loop().create_task(_flush_forever())
 
 
 def _push(group: str, event: str, data: dict[str, Any]) -> None:
