@@ -24,7 +24,7 @@ ABORTED_STOP_REASON = "Aborted"
 
 def rate_snapshot(session: ChargingSession, *, asset_id: Any) -> None:
     """Copy the asset's current rate onto a new session."""
-    asset = Asset.objects.select_related("rate").get(pk=asset_id)
+    asset = Asset.objects.select_related("rate").only("rate").get(pk=asset_id)  # not its 35
     rate = asset.rate
     if rate is None:
         return

@@ -50,8 +50,15 @@ class AbortResult:
     stop_call: OcppCall | None  # None when the station was not connected
 
 
-def _token_fk(id_token: str) -> IdToken | None:
-    return IdToken.objects.filter(id_token=id_token).first() if id_token else None
+def _token_id(id_token: str) -> Any:
+    """The stored token of `id_token`, if any."""
+    if not id_token:
+        return None
+    return IdToken.objects.filter(id_token=id_token).values_list("pk", flat=True).first()
+
+
+# `token_id` not given: the session's token is looked up by its id tag.
+LOOK_UP: Any = object()
 
 
 def session_start_v16(
@@ -62,10 +69,12 @@ def session_start_v16(
     meter_start: int,
     timestamp: datetime,
     reservation_id: int | None = None,
+    token_id: Any = LOOK_UP,
 ) -> ChargingSession:
     """Open a 1.6 session; a repeated StartTransaction (same connector, tag and time) returns the
     session the first one opened, so the station gets the same transactionId again. A session
-    still open on the connector is closed: the station lost it (typically in a reboot)."""
+    still open on the connector is closed: the station lost it (typically in a reboot).
+    `token_id`: the stored token of `id_tag` (None: none), when the caller has read it."""
     existing = ChargingSession.objects.filter(
         asset_id=asset_id, evse_id=connector_id, id_token=id_tag, started_at=timestamp
     ).first()
@@ -78,7 +87,7 @@ def session_start_v16(
             evse_id=connector_id,
             connector_id=1,
             id_token=id_tag,
-            token=_token_fk(id_tag),
+            token_id=_token_id(id_tag) if token_id is LOOK_UP else token_id,
             started_at=timestamp,
             last_seen_at=timestamp,
             meter_start_wh=Decimal(meter_start),

@@ -22,6 +22,9 @@ class Authorization:
     status: str
     group_id: str = ""
     expires_at: datetime | None = None
+    # The stored token of that id, whatever the decision (None: none is stored), so that a
+    # session started with it links to it without reading it again.
+    token_id: Any = None
 
     @property
     def accepted(self) -> bool:
@@ -36,12 +39,14 @@ def token_authorize(*, id_token: str, network_id: object | None = None) -> Autho
     """Decide whether `id_token` may charge: its stored status, expiry, and (for a token of
     another network) Unknown. Does not check concurrent sessions; see token_authorize_start."""
     token = IdToken.objects.filter(id_token=id_token).first()
-    if token is None or (token.network_id and network_id and token.network_id != network_id):
+    if token is None:
         return Authorization(UNKNOWN)
+    if token.network_id and network_id and token.network_id != network_id:
+        return Authorization(UNKNOWN, token_id=token.pk)
     status = token.status
     if status == TokenStatus.ACCEPTED and token.expires_at and token.expires_at <= timezone.now():
         status = TokenStatus.EXPIRED
-    return Authorization(status, token.group_id, token.expires_at)
+    return Authorization(status, token.group_id, token.expires_at, token.pk)
 
 
 def token_authorize_start(
@@ -63,7 +68,9 @@ def token_authorize_start(
         active = active.exclude(asset_id=asset_id, evse_id=evse_id)
     busy = active.exists()
     if authorization.accepted and busy:
-        return Authorization(CONCURRENT_TX, authorization.group_id, authorization.expires_at)
+        return Authorization(
+            CONCURRENT_TX, authorization.group_id, authorization.expires_at, authorization.token_id
+        )
     return authorization
 
 

@@ -83,6 +83,7 @@ def start_transaction(station: StationContext, payload: Payload) -> Payload:
         meter_start=payload["meterStart"],
         timestamp=parse_time(payload["timestamp"]),
         reservation_id=payload.get("reservationId"),
+        token_id=authorization.token_id,  # read by the authorization just now
     )
     return {"transactionId": int(session.transaction_id), "idTagInfo": id_tag_info(authorization)}
 

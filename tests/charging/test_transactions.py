@@ -79,6 +79,7 @@ async def test_1_6_start_meter_stop_builds_a_completed_session(station: Asset) -
     assert (session.meter_start_wh, session.meter_stop_wh) == (1000, 8500)
     assert session.energy_wh == Decimal(7500) and session.stop_reason == "EVDisconnected"
     assert session.id_token == "GOOD" and session.evse_id == 1
+    assert session.token_id == (await IdToken.objects.aget(id_token="GOOD")).pk
     assert await MeterSample.objects.filter(session=session).acount() == 1
     connector = await Connector.objects.aget(asset=station)
     assert (connector.evse_id, connector.connector_id, connector.status) == (1, 1, "Charging")
