@@ -5,6 +5,7 @@ Thin on purpose: authentication, protocol work and persistence live in services 
 """
 
 import asyncio
+import json
 import logging
 from functools import partial
 from typing import Any
@@ -16,6 +17,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from assets.selectors import station_authenticate
+from ocpp_bridge.call_timers import CallTimers
 from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
 from ocpp_bridge.calls.outcomes import ocpp_call_expire
 from ocpp_bridge.group_commit import GroupCommitter, group_committer
@@ -58,7 +60,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.call_timers: dict[str, asyncio.Task[None]] = {}
+        self.call_timers = CallTimers(self.expire_call)
         self.disconnect_code: int | None = None  # the station's close, once daphne told it
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -156,6 +158,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
         if text_data is None:  # OCPP-J is text only
             await self.send(await in_thread(process_binary)(self.station, bytes_data or b""))
             return
+        self.call_timers.answer_arrived(text_data)
         try:
             reply = await group_committer(_new_committer).submit(self.station, text_data)
         except Exception:
@@ -168,8 +171,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         self.disconnect_code = code
-        for timer in self.call_timers.values():
-            timer.cancel()
+        self.call_timers.cancel_all()
         # The close first: a station must never stay recorded online because the channel
         # layer failed (e.g. its Redis pool ran out during a disconnect storm).
         if self.station is not None:
@@ -187,14 +189,14 @@ class OcppConsumer(AsyncWebsocketConsumer):
         """A CSMS-initiated call, chosen by the delivery service in any process: send it and
         time it out if the station does not answer. Never waits for the answer here."""
         await self.send(event["frame"])
-        call_id = event["call_id"]
-        self.call_timers[call_id] = asyncio.create_task(
-            self.expire_later(call_id, event["timeout"])
+        self.call_timers.start(
+            # (An event queued before "message_id" was added carries it only in its frame.)
+            message_id=event.get("message_id") or json.loads(event["frame"])[1],
+            call_id=event["call_id"],
+            timeout=event["timeout"],
         )
 
-    async def expire_later(self, call_id: str, timeout: float) -> None:
-        await asyncio.sleep(timeout)
-        self.call_timers.pop(call_id, None)
+    async def expire_call(self, call_id: str) -> None:
         assert self.station is not None
         if await in_thread(ocpp_call_expire)(call_id=call_id):
             await in_thread(ocpp_call_dispatch_next)(asset_id=self.station.asset_id)

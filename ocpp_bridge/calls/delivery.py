@@ -232,6 +232,7 @@ def _call_event(call: OcppCall) -> dict[str, Any]:
     return {
         "type": "ocpp.call",
         "call_id": str(call.pk),
+        "message_id": call.message_id,
         "frame": encode_call(call.message_id, call.action, call.payload),
         "timeout": call.timeout_seconds,
     }

@@ -214,3 +214,16 @@ def encode_call_error(
     version: OcppVersion,
 ) -> str:
     return _dumps([CALLERROR, message_id, code.spelled_for(version), description, details])
+
+
+def answered_message_id(text: str) -> str | None:
+    """The message id a frame answers, if it is a CALLRESULT, CALLERROR or (2.1)
+    CALLRESULTERROR; None for anything else, including text that is not JSON. A quick look,
+    not a check: the frame is parsed and validated properly where it is handled."""
+    try:
+        frame = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(frame, list) or len(frame) < 2 or not isinstance(frame[1], str):
+        return None
+    return frame[1] if frame[0] in (CALLRESULT, CALLERROR, CALLRESULTERROR) else None
