@@ -213,12 +213,17 @@ def _any_queued(asset_id: Any) -> bool:
 
 def _hand_to_connections(claimed: Sequence[tuple[OcppCall, str]]) -> list[bool]:
     """Pass each frame to the consumer holding its socket, wherever it runs, all at once; a
-    call that could not be handed over is failed (its station's queue then moves on)."""
+    call that could not be handed over is failed (its station's queue then moves on).
+
+    When the sends as a whole did not report back in time, some may have reached their
+    stations: those calls stay sent, to be answered or timed out (by their consumer, or by the
+    calls sweep), never failed while the station may be carrying them out."""
     messages = [(channel_name, _call_event(call)) for call, channel_name in claimed]
     try:
         errors = channel_layer_send_many(messages)
-    except Exception as error:  # e.g. no answer from the background loop in time
-        errors = [error] * len(messages)
+    except Exception:  # e.g. no answer from the background loop in time: outcome unknown
+        logger.warning("Handing %d calls over did not report back; left sent", len(messages))
+        return [True] * len(messages)
     handed: list[bool] = []
     for (call, channel_name), error in zip(claimed, errors, strict=True):
         if error is not None:
