@@ -45,21 +45,18 @@ def notify_waiter(channel: str) -> None:
 
 
 def ocpp_call_wait(call: OcppCall, *, channel: str, timeout: float) -> OcppCall:
-    """Block until the call is final or `timeout` seconds passed; returns the row as stored."""
+    """Block until the call is final or `timeout` seconds passed; returns the row as stored.
+    `call` is as just queued: a wake-up that came before this wait is waiting for it (the
+    Redis list, the channel), so there is nothing to re-read first. A wake-up left unread
+    (the row was seen final at a poll first) expires by itself."""
     deadline = time.monotonic() + timeout
-    call.refresh_from_db()
-    try:
-        while not call.is_final:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            _release_connection()
-            _wait_for_wake_up(channel, min(remaining, POLL_SECONDS))
-            call.refresh_from_db()
-    finally:
-        if channel.startswith(REDIS_REPLY_PREFIX):
-            with contextlib.suppress(RedisError):  # it expires by itself
-                redis_client().delete(channel)
+    while not call.is_final:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        _release_connection()
+        _wait_for_wake_up(channel, min(remaining, POLL_SECONDS))
+        call.refresh_from_db()
     return call
 
 
