@@ -79,8 +79,17 @@ async def test_a_receiver_gets_signed_events_for_frames_connects_and_an_async_an
             receiver.wait_for,
             lambda got: message(got, "fromStation", "CALL_RESULT", "Reset"),
         )
+    # Deliveries are concurrent and promise no order (the connect's may land after the
+    # close's): wait for every event asserted below.
+    expected = [
+        lambda got: connectivity(got, "connected"),
+        lambda got: connectivity(got, "disconnected"),
+        lambda got: message(got, "fromStation", "CALL", "BootNotification"),
+        lambda got: message(got, "toStation", "CALL_RESULT", "BootNotification"),
+        lambda got: message(got, "toStation", "CALL", "Reset"),
+    ]
     received = await asyncio.to_thread(
-        receiver.wait_for, lambda got: connectivity(got, "disconnected")
+        receiver.wait_for, lambda got: all(arrived(got) for arrived in expected)
     )
 
     assert all(r.signed_with(endpoint["secret"]) for r in received)
