@@ -40,9 +40,7 @@ def run_on_background_loop(coroutine: Coroutine[Any, Any, T]) -> T:
 def channel_layer_do(method: str, *args: Any) -> Any:
     """`get_channel_layer().<method>(*args)` from sync code, e.g. ("send", channel, event)."""
     call: Callable[..., Coroutine[Any, Any, Any]] = getattr(get_channel_layer(), method)
-    if not settings.REDIS_URL:
-        return async_to_sync(call)(*args)
-    return run_on_background_loop(call(*args))
+    return _awaited_from_sync(call, *args)
 
 
 def channel_layer_send_many(
@@ -60,9 +58,15 @@ def channel_layer_send_many(
 
     if not messages:
         return []
+    return _awaited_from_sync(send_all)
+
+
+def _awaited_from_sync(function: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
+    """`await function(*args)` from sync code: on the background loop with Redis, through
+    `async_to_sync` with the in-memory layer (see the module docstring)."""
     if not settings.REDIS_URL:
-        return async_to_sync(send_all)()
-    return run_on_background_loop(send_all())
+        return async_to_sync(function)(*args)
+    return run_on_background_loop(function(*args))
 
 
 def _background_loop() -> asyncio.AbstractEventLoop:
