@@ -50,6 +50,6 @@ def test_answered_message_id_reads_only_answers() -> None:
     assert answered_message_id('[4,"b","NotImplemented","",{}]') == "b"
     assert answered_message_id('[5,"c","FormatViolation","",{}]') == "c"  # 2.1 CALLRESULTERROR
     assert answered_message_id('[2,"d","Heartbeat",{}]') is None
-    assert answered_message_id('[3, 7, {}]') is None
+    assert answered_message_id("[3, 7, {}]") is None
     assert answered_message_id("{}") is None
     assert answered_message_id("[3") is None
