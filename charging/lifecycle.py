@@ -16,16 +16,24 @@ from django.utils import timezone
 from assets.models import Asset
 from charging.costs import Prices, idle_seconds, sequence_complete, session_cost
 from charging.models import ChargingSession, SessionStatus
+from csms.row_sql import RowSelect
+from rates.models import Rate
 
 # A new transaction on a connector means the station lost the old one, typically by rebooting.
 STALE_STOP_REASON = "Reboot"
 ABORTED_STOP_REASON = "Aborted"
 
 
+# Every transaction start reads them: statements built once (csms/row_sql.py); of the asset
+# only its rate (not its 35 columns).
+ASSET_RATE = RowSelect(Asset, ["id"], columns=("id", "rate"))
+RATE_BY_ID = RowSelect(Rate, ["id"])
+
+
 def rate_snapshot(session: ChargingSession, *, asset_id: Any) -> None:
     """Copy the asset's current rate onto a new session."""
-    asset = Asset.objects.select_related("rate").only("rate").get(pk=asset_id)  # not its 35
-    rate = asset.rate
+    asset = ASSET_RATE.get(asset_id)
+    rate = RATE_BY_ID.get(asset.rate_id) if asset and asset.rate_id else None
     if rate is None:
         return
     session.rate = rate

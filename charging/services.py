@@ -31,6 +31,7 @@ from charging.lifecycle import (
 )
 from charging.meter_values import Sample, meter_samples_store, parse_meter_values
 from charging.models import ChargingSession, SessionStatus
+from csms.row_sql import RowInsert, RowSelect, RowUpdate
 from ocpp_bridge.calls.create import CallRefusedError, station_version
 from ocpp_bridge.calls.send import ocpp_call_send
 from ocpp_bridge.models import OcppCall
@@ -56,6 +57,10 @@ def _token_id(id_token: str) -> Any:
         return None
     return IdToken.objects.filter(id_token=id_token).values_list("pk", flat=True).first()
 
+
+# Every 1.6 transaction start writes them: statements built once (csms/row_sql.py).
+SESSION_INSERT = RowInsert(ChargingSession)
+TRANSACTION_ID_UPDATE = RowUpdate(ChargingSession, ["transaction_id"])
 
 # `token_id` not given: the session's token is looked up by its id tag.
 LOOK_UP: Any = object()
@@ -96,10 +101,10 @@ def session_start_v16(
         )
         rate_snapshot(session, asset_id=asset_id)
         session_reprice(session)
-        session.save()
+        SESSION_INSERT.run(session)
         # 1.6 transaction ids are integers assigned by the CSMS: the row's own key.
         session.transaction_id = str(session.pk)
-        session.save(update_fields=["transaction_id"])
+        TRANSACTION_ID_UPDATE.run(session)
         sessions_close_stale(asset_id=asset_id, evse_id=connector_id)
     return session
 
@@ -132,15 +137,15 @@ def session_stop_v16(
     return session
 
 
+# Every MeterValues of a running session reads it: a statement built once (csms/row_sql.py).
+SESSION_OF_TRANSACTION_LOCKED = RowSelect(
+    ChargingSession, ["asset", "transaction_id"], for_update=True
+)
+
+
 def _session_locked(asset_id: Any, transaction_id: str) -> ChargingSession | None:
-    """The session of a station's transaction, row-locked. `get`, not `first`: the pair is
-    unique, and the ORDER BY of `first` costs more to build than the query to run."""
-    try:
-        return ChargingSession.objects.select_for_update().get(
-            asset_id=asset_id, transaction_id=transaction_id
-        )
-    except ChargingSession.DoesNotExist:
-        return None
+    """The session of a station's transaction (a unique pair), row-locked."""
+    return SESSION_OF_TRANSACTION_LOCKED.get(asset_id, transaction_id)
 
 
 def meter_values_record(
@@ -169,6 +174,9 @@ def meter_values_record(
 
 ENERGY_FIELDS = ["meter_start_wh", "energy_wh", "meter_stop_wh", "last_seen_at", "cost_amount",
                  "updated_at"]  # fmt: skip
+# What a reading moves, by name: the row has some thirty columns, and this runs for every
+# MeterValues of a running session (a statement built once, csms/row_sql.py).
+ENERGY_UPDATE = RowUpdate(ChargingSession, ENERGY_FIELDS)
 
 
 def _extend_energy(session: ChargingSession, samples: list[Sample]) -> None:
@@ -186,9 +194,7 @@ def _extend_energy(session: ChargingSession, samples: list[Sample]) -> None:
     if session.status != SessionStatus.ACTIVE:  # closed by the CSMS: its reading so far
         session.meter_stop_wh = session.meter_start_wh + session.energy_wh
     session_reprice(session)
-    # What a reading moves, by name: the row has some thirty columns, and this runs for
-    # every MeterValues of a running session.
-    session.save(update_fields=ENERGY_FIELDS)
+    ENERGY_UPDATE.run(session)
 
 
 def session_abort(*, asset: Asset, evse_id: int, requested_by: Any = None) -> AbortResult:

@@ -6,7 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.access import asset_visible_get, client_network_ids
+from api.access import asset_visible_columns, asset_visible_get, client_network_ids
 from api.errors import not_found
 from ocpp_bridge.api_calls import ERRORS_DOC, command_station
 from ocpp_bridge.calls.create import CALL_ASSET_FIELDS
@@ -30,12 +30,8 @@ class RawRequestView(APIView):
         body.is_valid(raise_exception=True)
         values = body.validated_data
         network_id = values["network"]["id"] if "network" in values else None
-        asset = asset_visible_get(
-            request,
-            values["assetId"],
-            network_id=network_id,
-            related=(),
-            fields=CALL_ASSET_FIELDS,
+        asset = asset_visible_columns(
+            request, values["assetId"], network_id=network_id, fields=CALL_ASSET_FIELDS
         )
         call = command_station(
             request,

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from charging.models import ChargingSession, SessionStatus
+from csms.row_sql import RowSelect
 from tokens.models import IdToken, TokenStatus
 
 UNKNOWN = "Unknown"
@@ -35,10 +36,14 @@ class Authorization:
         return TokenStatus.INVALID if self.status == UNKNOWN else self.status
 
 
+# Every Authorize and transaction start reads one: a statement built once (csms/row_sql.py).
+TOKEN_BY_ID_TOKEN = RowSelect(IdToken, ["id_token"])
+
+
 def token_authorize(*, id_token: str, network_id: object | None = None) -> Authorization:
     """Decide whether `id_token` may charge: its stored status, expiry, and (for a token of
     another network) Unknown. Does not check concurrent sessions; see token_authorize_start."""
-    token = IdToken.objects.filter(id_token=id_token).first()
+    token = TOKEN_BY_ID_TOKEN.get(id_token)
     if token is None:
         return Authorization(UNKNOWN)
     if token.network_id and network_id and token.network_id != network_id:

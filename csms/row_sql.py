@@ -1,0 +1,166 @@
+"""One-row statements of a fixed shape, built once per process, for the hot paths.
+
+Django builds a queryset's SQL anew each time it runs. For a one-row SELECT or UPDATE by key
+that costs more than running the statement: the locked session read of every MeterValues took
+0.73 ms of CPU through `get()` and 0.23 ms as the same SQL on a cursor (measured in process on
+the 2-core development machine, docs/PERFORMANCE.md, fix 33). The statements here are built from
+the model's `_meta` on first use, per database connection, and run on Django's cursor: they are
+part of the transaction, captured by `CaptureQueriesContext`, and every value passes through its
+field's own conversions both ways, as the ORM's do, so a row read is the model instance the ORM
+would return. No signals are sent; use them only for models nothing listens to.
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+from django.db import connections, models, router
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+M = TypeVar("M", bound=models.Model)
+Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
+
+
+def _field(model: type[models.Model], name: str) -> models.Field:  # type: ignore[type-arg]
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.concrete, name
+    return field
+
+
+def _connection(model: type[models.Model]) -> BaseDatabaseWrapper:
+    return connections[router.db_for_write(model)]
+
+
+class RowSelect(Generic[M]):
+    """SELECT the one row matching `where` (column = value for each name), optionally FOR
+    UPDATE where the database has it; `get` returns the instance or None. `columns`: only
+    these are loaded (the others are deferred, as with `only()`); every column by default."""
+
+    def __init__(
+        self,
+        model: type[M],
+        where: Sequence[str],
+        *,
+        for_update: bool = False,
+        columns: Sequence[str] = (),
+    ):
+        self.model = model
+        # In the model's order of fields: `from_db` takes the values of a partial row so.
+        named = {_field(model, name) for name in columns}
+        self.fields = [
+            field for field in model._meta.concrete_fields if not named or field in named
+        ]
+        self.field_names = {field.attname for field in self.fields}
+        self.where = [_field(model, name) for name in where]
+        self.for_update = for_update
+        self.built: dict[str, tuple[str, list[tuple[int, list[Converter], Any]]]] = {}
+
+    def _build(
+        self, connection: BaseDatabaseWrapper
+    ) -> tuple[str, list[tuple[int, list[Converter], Any]]]:
+        quote = connection.ops.quote_name
+        table = self.model._meta.db_table
+        columns = ", ".join(quote(field.column) for field in self.fields)
+        where = " AND ".join(f"{quote(field.column)} = %s" for field in self.where)
+        sql = f"SELECT {columns} FROM {quote(table)} WHERE {where}"
+        if self.for_update and connection.features.has_select_for_update:
+            sql += " FOR UPDATE"
+        converters = []
+        for position, field in enumerate(self.fields):
+            column = field.get_col(table)
+            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            if found:
+                converters.append((position, found, column))
+        return sql, converters
+
+    def get(self, *values: Any) -> M | None:
+        connection = _connection(self.model)
+        if connection.alias not in self.built:
+            self.built[connection.alias] = self._build(connection)
+        sql, converters = self.built[connection.alias]
+        params = [
+            field.get_db_prep_value(value, connection, prepared=False)
+            for field, value in zip(self.where, values, strict=True)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchmany(2)
+        if len(rows) != 1:  # none, or not the unique row the caller's `where` promised
+            assert not rows, f"{self.model.__name__}: more than one row for {values}"
+            return None
+        row = list(rows[0])
+        for position, found, column in converters:
+            for converter in found:
+                row[position] = converter(row[position], column, connection)
+        return self.model.from_db(connection.alias, self.field_names, row)
+
+
+class RowUpdate:
+    """UPDATE the named columns of an instance's row, by its primary key, with the values the
+    instance holds (after each field's `pre_save`, so `auto_now` columns move as in `save`).
+    Returns the number of rows updated."""
+
+    def __init__(self, model: type[models.Model], columns: Sequence[str]):
+        self.model = model
+        self.fields = [_field(model, name) for name in columns]
+        self.built: dict[str, str] = {}
+
+    def _build(self, connection: BaseDatabaseWrapper) -> str:
+        quote = connection.ops.quote_name
+        assignments = ", ".join(f"{quote(field.column)} = %s" for field in self.fields)
+        key = quote(self.model._meta.pk.column)
+        return f"UPDATE {quote(self.model._meta.db_table)} SET {assignments} WHERE {key} = %s"
+
+    def run(self, instance: models.Model) -> int:
+        connection = _connection(self.model)
+        if connection.alias not in self.built:
+            self.built[connection.alias] = self._build(connection)
+        params = [
+            field.get_db_prep_save(field.pre_save(instance, add=False), connection)
+            for field in self.fields
+        ]
+        params.append(self.model._meta.pk.get_db_prep_value(instance.pk, connection))
+        with connection.cursor() as cursor:
+            cursor.execute(self.built[connection.alias], params)
+            return cursor.rowcount
+
+
+class RowInsert:
+    """INSERT an instance's row, every column, with each field's `pre_save` (so `auto_now_add`
+    columns are set, as in `save`); an automatic primary key is read back onto the instance."""
+
+    def __init__(self, model: type[models.Model]):
+        self.model = model
+        pk = model._meta.pk
+        self.generated_pk = pk if isinstance(pk, models.AutoField | models.BigAutoField) else None
+        self.fields = [
+            field for field in model._meta.concrete_fields if field is not self.generated_pk
+        ]
+        self.built: dict[str, str] = {}
+
+    def _build(self, connection: BaseDatabaseWrapper) -> str:
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(field.column) for field in self.fields)
+        placeholders = ", ".join(["%s"] * len(self.fields))
+        sql = f"INSERT INTO {quote(self.model._meta.db_table)} ({columns}) VALUES ({placeholders})"
+        if self.generated_pk and connection.features.can_return_columns_from_insert:
+            sql += f" RETURNING {quote(self.generated_pk.column)}"
+        return sql
+
+    def run(self, instance: models.Model) -> None:
+        connection = _connection(self.model)
+        if connection.alias not in self.built:
+            self.built[connection.alias] = self._build(connection)
+        params = [
+            field.get_db_prep_save(field.pre_save(instance, add=True), connection)
+            for field in self.fields
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(self.built[connection.alias], params)
+            if self.generated_pk is not None:
+                if connection.features.can_return_columns_from_insert:
+                    instance.pk = cursor.fetchone()[0]
+                else:
+                    table, column = self.model._meta.db_table, self.generated_pk.column
+                    instance.pk = connection.ops.last_insert_id(cursor, table, column)
+        instance._state.adding = False
+        instance._state.db = connection.alias

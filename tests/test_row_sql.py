@@ -1,0 +1,118 @@
+"""Statements built once (csms/row_sql.py) read and write rows exactly as the ORM does, on
+whichever database the suite runs (SQLite embedded, PostgreSQL in CI)."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from assets.models import Asset
+from charging.models import ChargingSession
+from csms.row_sql import RowInsert, RowSelect, RowUpdate
+from ocpp_bridge.models import OcppCall
+
+pytestmark = pytest.mark.django_db
+
+BY_TRANSACTION = RowSelect(ChargingSession, ["asset", "transaction_id"], for_update=True)
+
+
+def stored_session(asset: object) -> ChargingSession:
+    return ChargingSession.objects.create(
+        asset=asset,
+        transaction_id="T-1",
+        evse_id=2,
+        id_token="TAG",
+        started_at=datetime(2026, 12, 1, 10, 0, 0, 123000, tzinfo=UTC),
+        meter_start_wh=Decimal("1234.567"),
+        energy_wh=Decimal("0.000"),
+        price_per_kwh=Decimal("0.3900"),
+        currency="EUR",
+        charging_states=[["2026-12-01T10:00:00+00:00", "Charging"]],
+        seen_seq_nos=[0, 1],
+    )
+
+
+def field_values(session: ChargingSession) -> dict[str, object]:
+    return {field.attname: getattr(session, field.attname) for field in session._meta.fields}
+
+
+def test_a_row_read_is_the_instance_the_orm_reads(make_station) -> None:
+    asset = make_station("CP-R1")
+    stored_session(asset)
+    with transaction.atomic():
+        read = BY_TRANSACTION.get(asset.pk, "T-1")
+        by_orm = ChargingSession.objects.get(asset=asset, transaction_id="T-1")
+    assert read is not None
+    assert field_values(read) == field_values(by_orm)
+    assert read.charging_states == [["2026-12-01T10:00:00+00:00", "Charging"]]  # JSON parsed
+    assert read.meter_start_wh == Decimal("1234.567")
+    assert read.started_at == datetime(2026, 12, 1, 10, 0, 0, 123000, tzinfo=UTC)
+    assert not read._state.adding  # a stored row: save() updates it
+
+
+def test_no_row_reads_as_none(make_station) -> None:
+    asset = make_station("CP-R2")
+    stored_session(asset)
+    with transaction.atomic():
+        assert BY_TRANSACTION.get(asset.pk, "T-2") is None
+
+
+def test_the_read_locks_the_row_where_the_database_can(make_station) -> None:
+    asset = make_station("CP-R3")
+    stored_session(asset)
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        BY_TRANSACTION.get(asset.pk, "T-1")
+    (select,) = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert select.endswith("FOR UPDATE") == connection.features.has_select_for_update
+
+
+def test_an_update_writes_only_its_columns_and_moves_auto_now_ones(make_station) -> None:
+    asset = make_station("CP-R4")
+    session = stored_session(asset)
+    updated_before = session.updated_at
+    session.energy_wh = Decimal("5000.125")
+    session.id_token = "CHANGED IN MEMORY ONLY"
+    assert RowUpdate(ChargingSession, ["energy_wh", "updated_at"]).run(session) == 1
+    stored = ChargingSession.objects.get(pk=session.pk)
+    assert stored.energy_wh == Decimal("5000.125")
+    assert stored.id_token == "TAG"
+    assert stored.updated_at > updated_before
+    assert stored.updated_at == session.updated_at
+
+
+def test_an_update_of_a_deleted_row_reports_none_updated(make_station) -> None:
+    session = stored_session(make_station("CP-R5"))
+    ChargingSession.objects.filter(pk=session.pk).delete()
+    assert RowUpdate(ChargingSession, ["energy_wh"]).run(session) == 0
+
+
+def test_a_partial_read_loads_its_columns_in_any_order_and_defers_the_rest(make_station) -> None:
+    asset = make_station("CP-R6", protocol="ocpp1.6")
+    read = RowSelect(Asset, ["identity"], columns=("protocol", "identity", "id")).get("CP-R6")
+    assert read is not None
+    assert (read.pk, read.identity, read.protocol) == (asset.pk, "CP-R6", "ocpp1.6")
+    assert read.get_deferred_fields() >= {"network_id", "password_hash"}
+    assert read.network_id == asset.network_id  # loaded when asked for, as with only()
+
+
+def test_an_insert_reads_back_a_generated_key_and_sets_auto_now_add(make_station) -> None:
+    asset = make_station("CP-R7")
+    session = ChargingSession(asset=asset, transaction_id="T-7", charging_states=[["x", "y"]])
+    RowInsert(ChargingSession).run(session)
+    assert session.pk is not None and not session._state.adding
+    stored = ChargingSession.objects.get(pk=session.pk)
+    assert (stored.transaction_id, stored.charging_states) == ("T-7", [["x", "y"]])
+    assert stored.created_at == session.created_at is not None
+
+
+def test_an_insert_keeps_a_python_default_key_and_raises_on_a_duplicate(make_station) -> None:
+    asset = make_station("CP-R8")
+    fields = dict(asset=asset, protocol="ocpp1.6", message_id="M-1", action="Reset", payload={})
+    call = OcppCall(**fields)
+    RowInsert(OcppCall).run(call)
+    assert OcppCall.objects.get(pk=call.pk).payload == {}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RowInsert(OcppCall).run(OcppCall(**fields))  # same station, same message id
+    assert OcppCall.objects.count() == 1
