@@ -71,12 +71,14 @@ def asset_visible_columns(
     the queryset's SQL cost more to build than the statement to run (csms/row_sql.py)."""
     fields = tuple(dict.fromkeys((*fields, "network_id")))
     network_ids = client_network_ids(request)
-    wanted_network = uuid.UUID(str(network_id)) if network_id and is_uuid(network_id) else None
+    if network_id is not None and not is_uuid(network_id):
+        raise not_found("asset", asset_id)  # no network has such an id: no asset is in it
+    wanted_network = uuid.UUID(str(network_id)) if network_id is not None else None
 
     def visible(asset: Asset) -> bool:
         if network_ids is not None and asset.network_id not in network_ids:
             return False
-        return network_id is None or asset.network_id == wanted_network
+        return wanted_network is None or asset.network_id == wanted_network
 
     # By its id or, as stations know themselves, by its OCPP identity (as asset_visible_get).
     lookups = ("id", "identity") if is_uuid(asset_id) else ("identity",)
@@ -89,7 +91,7 @@ def asset_visible_columns(
 
 def _column_read(lookup: str, fields: tuple[str, ...]) -> RowSelect[Asset]:
     key = (lookup, fields)
-    if key not in _column_reads:  # built at most once per shape and thread: harmless
+    if key not in _column_reads:  # two threads may both build one: harmless
         _column_reads[key] = RowSelect(Asset, [lookup], columns=fields)
     return _column_reads[key]
 

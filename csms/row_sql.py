@@ -84,9 +84,10 @@ class RowSelect(Generic[M]):
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchmany(2)
-        if len(rows) != 1:  # none, or not the unique row the caller's `where` promised
-            assert not rows, f"{self.model.__name__}: more than one row for {values}"
+        if not rows:
             return None
+        if len(rows) > 1:  # not the unique row the caller's `where` promised: as `get()` does
+            raise self.model.MultipleObjectsReturned(f"more than one row for {values}")
         row = list(rows[0])
         for position, found, column in converters:
             for converter in found:

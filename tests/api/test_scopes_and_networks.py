@@ -87,6 +87,17 @@ def test_network_id_must_be_the_assets_network(client_with, stations) -> None:
     assert right.json()["error"]["code"] == "station_not_connected"
 
 
+def test_a_station_of_no_network_is_in_no_network_given(client_with, make_station) -> None:
+    make_station("CP-NONE", protocol="ocpp2.0.1")
+    api = client_with()
+    for network_id in ("nope", "9a3c1f4e-0000-4000-8000-000000000000"):
+        body = {**RESET, "assetId": "CP-NONE", "network": {"id": network_id}}
+        answer = api.post("/ocpp/v2/raw-request", body)
+        assert (answer.status_code, answer.json()["error"]["code"]) == (404, "asset_not_found")
+    without = api.post("/ocpp/v2/raw-request", {**RESET, "assetId": "CP-NONE"})
+    assert without.json()["error"]["code"] == "station_not_connected"
+
+
 def test_a_call_of_another_network_cannot_be_read(client_with, stations) -> None:
     from assets.models import Asset
 
