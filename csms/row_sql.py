@@ -17,6 +17,7 @@ from django.db import connections, models, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 M = TypeVar("M", bound=models.Model)
+Built = TypeVar("Built")
 Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
 
 
@@ -26,11 +27,40 @@ def _field(model: type[models.Model], name: str) -> models.Field:  # type: ignor
     return field
 
 
-def _connection(model: type[models.Model]) -> BaseDatabaseWrapper:
-    return connections[router.db_for_write(model)]
+class _Statement(Generic[Built]):
+    """A statement on one model's table, built by `_build` on first use per connection."""
+
+    def __init__(self, model: type[models.Model]):
+        self.model = model
+        self.built: dict[str, Built] = {}
+
+    def _build(self, connection: BaseDatabaseWrapper) -> Built:
+        raise NotImplementedError
+
+    def _connection_and_built(self) -> tuple[BaseDatabaseWrapper, Built]:
+        connection = connections[router.db_for_write(self.model)]
+        if connection.alias not in self.built:
+            self.built[connection.alias] = self._build(connection)
+        return connection, self.built[connection.alias]
 
 
-class RowSelect(Generic[M]):
+def _saved_values(
+    fields: Sequence[models.Field],  # type: ignore[type-arg]
+    instance: models.Model,
+    connection: BaseDatabaseWrapper,
+    *,
+    add: bool,
+) -> list[Any]:
+    """What `save` would write of `fields`: each field's `pre_save`, prepared for the database."""
+    return [
+        field.get_db_prep_save(field.pre_save(instance, add=add), connection) for field in fields
+    ]
+
+
+SelectBuilt = tuple[str, list[tuple[int, list[Converter], Any]]]
+
+
+class RowSelect(_Statement[SelectBuilt], Generic[M]):
     """SELECT the one row matching `where` (column = value for each name), optionally FOR
     UPDATE where the database has it; `get` returns the instance or None. `columns`: only
     these are loaded (the others are deferred, as with `only()`); every column by default."""
@@ -43,7 +73,8 @@ class RowSelect(Generic[M]):
         for_update: bool = False,
         columns: Sequence[str] = (),
     ):
-        self.model = model
+        super().__init__(model)
+        self.model: type[M] = model
         # In the model's order of fields: `from_db` takes the values of a partial row so.
         named = {_field(model, name) for name in columns}
         self.fields = [
@@ -52,11 +83,8 @@ class RowSelect(Generic[M]):
         self.field_names = {field.attname for field in self.fields}
         self.where = [_field(model, name) for name in where]
         self.for_update = for_update
-        self.built: dict[str, tuple[str, list[tuple[int, list[Converter], Any]]]] = {}
 
-    def _build(
-        self, connection: BaseDatabaseWrapper
-    ) -> tuple[str, list[tuple[int, list[Converter], Any]]]:
+    def _build(self, connection: BaseDatabaseWrapper) -> SelectBuilt:
         quote = connection.ops.quote_name
         table = self.model._meta.db_table
         columns = ", ".join(quote(field.column) for field in self.fields)
@@ -73,10 +101,7 @@ class RowSelect(Generic[M]):
         return sql, converters
 
     def get(self, *values: Any) -> M | None:
-        connection = _connection(self.model)
-        if connection.alias not in self.built:
-            self.built[connection.alias] = self._build(connection)
-        sql, converters = self.built[connection.alias]
+        connection, (sql, converters) = self._connection_and_built()
         params = [
             field.get_db_prep_value(value, connection, prepared=False)
             for field, value in zip(self.where, values, strict=True)
@@ -95,15 +120,14 @@ class RowSelect(Generic[M]):
         return self.model.from_db(connection.alias, self.field_names, row)
 
 
-class RowUpdate:
+class RowUpdate(_Statement[str]):
     """UPDATE the named columns of an instance's row, by its primary key, with the values the
     instance holds (after each field's `pre_save`, so `auto_now` columns move as in `save`).
     Returns the number of rows updated."""
 
     def __init__(self, model: type[models.Model], columns: Sequence[str]):
-        self.model = model
+        super().__init__(model)
         self.fields = [_field(model, name) for name in columns]
-        self.built: dict[str, str] = {}
 
     def _build(self, connection: BaseDatabaseWrapper) -> str:
         quote = connection.ops.quote_name
@@ -112,31 +136,25 @@ class RowUpdate:
         return f"UPDATE {quote(self.model._meta.db_table)} SET {assignments} WHERE {key} = %s"
 
     def run(self, instance: models.Model) -> int:
-        connection = _connection(self.model)
-        if connection.alias not in self.built:
-            self.built[connection.alias] = self._build(connection)
-        params = [
-            field.get_db_prep_save(field.pre_save(instance, add=False), connection)
-            for field in self.fields
-        ]
+        connection, sql = self._connection_and_built()
+        params = _saved_values(self.fields, instance, connection, add=False)
         params.append(self.model._meta.pk.get_db_prep_value(instance.pk, connection))
         with connection.cursor() as cursor:
-            cursor.execute(self.built[connection.alias], params)
+            cursor.execute(sql, params)
             return cursor.rowcount
 
 
-class RowInsert:
+class RowInsert(_Statement[str]):
     """INSERT an instance's row, every column, with each field's `pre_save` (so `auto_now_add`
     columns are set, as in `save`); an automatic primary key is read back onto the instance."""
 
     def __init__(self, model: type[models.Model]):
-        self.model = model
+        super().__init__(model)
         pk = model._meta.pk
         self.generated_pk = pk if isinstance(pk, models.AutoField | models.BigAutoField) else None
         self.fields = [
             field for field in model._meta.concrete_fields if field is not self.generated_pk
         ]
-        self.built: dict[str, str] = {}
 
     def _build(self, connection: BaseDatabaseWrapper) -> str:
         quote = connection.ops.quote_name
@@ -148,15 +166,10 @@ class RowInsert:
         return sql
 
     def run(self, instance: models.Model) -> None:
-        connection = _connection(self.model)
-        if connection.alias not in self.built:
-            self.built[connection.alias] = self._build(connection)
-        params = [
-            field.get_db_prep_save(field.pre_save(instance, add=True), connection)
-            for field in self.fields
-        ]
+        connection, sql = self._connection_and_built()
+        params = _saved_values(self.fields, instance, connection, add=True)
         with connection.cursor() as cursor:
-            cursor.execute(self.built[connection.alias], params)
+            cursor.execute(sql, params)
             if self.generated_pk is not None:
                 if connection.features.can_return_columns_from_insert:
                     instance.pk = cursor.fetchone()[0]
