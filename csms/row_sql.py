@@ -57,7 +57,47 @@ def _saved_values(
     ]
 
 
-SelectBuilt = tuple[str, list[tuple[int, list[Converter], Any]]]
+Converters = list[tuple[int, list[Converter], Any]]
+
+
+def field_converters(
+    fields: Sequence[models.Field],  # type: ignore[type-arg]
+    connection: BaseDatabaseWrapper,
+) -> Converters:
+    """The conversions the ORM applies to a row of `fields` (of any models) read from the
+    database, e.g. a UUID from SQLite's text, JSON parsed: (position, converters, column)
+    where there are any."""
+    found_all = []
+    for position, field in enumerate(fields):
+        column = field.get_col(field.model._meta.db_table)
+        found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if found:
+            found_all.append((position, found, column))
+    return found_all
+
+
+def converted(
+    row: Sequence[Any], converters: Converters, connection: BaseDatabaseWrapper
+) -> list[Any]:
+    """`row` as read from the cursor, with each field's conversions applied."""
+    values = list(row)
+    for position, found, column in converters:
+        for converter in found:
+            values[position] = converter(values[position], column, connection)
+    return values
+
+
+def _loaded_fields(model: type[models.Model], columns: Sequence[str]) -> list[models.Field]:  # type: ignore[type-arg]
+    """The fields named in `columns` and the primary key, as `only()` loads them (all
+    concrete ones when none are named), in the model's order of fields: `from_db` takes the
+    values of a partial row so."""
+    if not columns:
+        return list(model._meta.concrete_fields)
+    named = {_field(model, name) for name in columns} | {model._meta.pk}
+    return [field for field in model._meta.concrete_fields if field in named]
+
+
+SelectBuilt = tuple[str, Converters]
 
 
 class RowSelect(_Statement[SelectBuilt], Generic[M]):
@@ -75,11 +115,7 @@ class RowSelect(_Statement[SelectBuilt], Generic[M]):
     ):
         super().__init__(model)
         self.model: type[M] = model
-        # In the model's order of fields: `from_db` takes the values of a partial row so.
-        named = {_field(model, name) for name in columns}
-        self.fields = [
-            field for field in model._meta.concrete_fields if not named or field in named
-        ]
+        self.fields = _loaded_fields(model, columns)
         self.field_names = {field.attname for field in self.fields}
         self.where = [_field(model, name) for name in where]
         self.for_update = for_update
@@ -92,13 +128,7 @@ class RowSelect(_Statement[SelectBuilt], Generic[M]):
         sql = f"SELECT {columns} FROM {quote(table)} WHERE {where}"
         if self.for_update and connection.features.has_select_for_update:
             sql += " FOR UPDATE"
-        converters = []
-        for position, field in enumerate(self.fields):
-            column = field.get_col(table)
-            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-            if found:
-                converters.append((position, found, column))
-        return sql, converters
+        return sql, field_converters(self.fields, connection)
 
     def get(self, *values: Any) -> M | None:
         connection, (sql, converters) = self._connection_and_built()
@@ -113,11 +143,68 @@ class RowSelect(_Statement[SelectBuilt], Generic[M]):
             return None
         if len(rows) > 1:  # not the unique row the caller's `where` promised: as `get()` does
             raise self.model.MultipleObjectsReturned(f"more than one row for {values}")
-        row = list(rows[0])
-        for position, found, column in converters:
-            for converter in found:
-                row[position] = converter(row[position], column, connection)
+        row = converted(rows[0], converters, connection)
         return self.model.from_db(connection.alias, self.field_names, row)
+
+
+class RowsIn(_Statement[dict[int, SelectBuilt]], Generic[M]):
+    """SELECT the rows whose `key` is one of the given values and whose `where` columns equal
+    the values given for them; `rows` returns the instances, in no particular order. Built
+    once per connection and number of keys. `columns` as for RowSelect."""
+
+    def __init__(
+        self,
+        model: type[M],
+        key: str,
+        *,
+        where: Sequence[str] = (),
+        columns: Sequence[str] = (),
+    ):
+        super().__init__(model)
+        self.model: type[M] = model
+        self.fields = _loaded_fields(model, columns)
+        self.field_names = {field.attname for field in self.fields}
+        self.key = _field(model, key)
+        self.where = [_field(model, name) for name in where]
+
+    def _build(self, connection: BaseDatabaseWrapper) -> dict[int, SelectBuilt]:
+        return {}  # by number of keys, filled as they come
+
+    def _sql(
+        self, connection: BaseDatabaseWrapper, by_count: dict[int, SelectBuilt], count: int
+    ) -> SelectBuilt:
+        if count not in by_count:
+            quote = connection.ops.quote_name
+            table = self.model._meta.db_table
+            columns = ", ".join(quote(field.column) for field in self.fields)
+            keys = ", ".join(["%s"] * count)
+            where = "".join(f" AND {quote(field.column)} = %s" for field in self.where)
+            by_count[count] = (
+                f"SELECT {columns} FROM {quote(table)} "
+                f"WHERE {quote(self.key.column)} IN ({keys}){where}",
+                field_converters(self.fields, connection),
+            )
+        return by_count[count]
+
+    def rows(self, keys: Sequence[Any], *values: Any) -> list[M]:
+        if not keys:
+            return []
+        connection, by_count = self._connection_and_built()
+        sql, converters = self._sql(connection, by_count, len(keys))
+        params = [self.key.get_db_prep_value(key, connection, prepared=False) for key in keys]
+        params += [
+            field.get_db_prep_value(value, connection, prepared=False)
+            for field, value in zip(self.where, values, strict=True)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            found = cursor.fetchall()
+        return [
+            self.model.from_db(
+                connection.alias, self.field_names, converted(row, converters, connection)
+            )
+            for row in found
+        ]
 
 
 class RowUpdate(_Statement[str]):
@@ -137,16 +224,32 @@ class RowUpdate(_Statement[str]):
 
     def run(self, instance: models.Model) -> int:
         connection, sql = self._connection_and_built()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, self._params(instance, connection))
+            return cursor.rowcount
+
+    def run_many(self, instances: Sequence[models.Model]) -> None:
+        """`run` for each instance, as one `executemany` (psycopg pipelines its statements:
+        one round trip for all)."""
+        if not instances:
+            return
+        connection, sql = self._connection_and_built()
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, [self._params(instance, connection) for instance in instances])
+
+    def _params(self, instance: models.Model, connection: BaseDatabaseWrapper) -> list[Any]:
         params = _saved_values(self.fields, instance, connection, add=False)
         params.append(self.model._meta.pk.get_db_prep_value(instance.pk, connection))
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.rowcount
+        return params
 
 
 class RowInsert(_Statement[str]):
     """INSERT an instance's row, every column, with each field's `pre_save` (so `auto_now_add`
-    columns are set, as in `save`); an automatic primary key is read back onto the instance."""
+    columns are set, as in `save`); an automatic primary key is read back onto the instance.
+    `run_many` inserts several rows with one statement."""
+
+    # Rows per statement of `run_many`, well below PostgreSQL's 65,535 parameters.
+    MAX_ROWS = 500
 
     def __init__(self, model: type[models.Model]):
         super().__init__(model)
@@ -155,12 +258,17 @@ class RowInsert(_Statement[str]):
         self.fields = [
             field for field in model._meta.concrete_fields if field is not self.generated_pk
         ]
+        self.many_built: dict[tuple[str, int], str] = {}
 
     def _build(self, connection: BaseDatabaseWrapper) -> str:
+        return self._sql(connection, 1)
+
+    def _sql(self, connection: BaseDatabaseWrapper, count: int) -> str:
         quote = connection.ops.quote_name
         columns = ", ".join(quote(field.column) for field in self.fields)
-        placeholders = ", ".join(["%s"] * len(self.fields))
-        sql = f"INSERT INTO {quote(self.model._meta.db_table)} ({columns}) VALUES ({placeholders})"
+        row = f"({', '.join(['%s'] * len(self.fields))})"
+        rows = ", ".join([row] * count)
+        sql = f"INSERT INTO {quote(self.model._meta.db_table)} ({columns}) VALUES {rows}"
         if self.generated_pk and connection.features.can_return_columns_from_insert:
             sql += f" RETURNING {quote(self.generated_pk.column)}"
         return sql
@@ -176,5 +284,42 @@ class RowInsert(_Statement[str]):
                 else:
                     table, column = self.model._meta.db_table, self.generated_pk.column
                     instance.pk = connection.ops.last_insert_id(cursor, table, column)
-        instance._state.adding = False
-        instance._state.db = connection.alias
+        _stored(instance, connection)
+
+    def run_many(self, instances: Sequence[models.Model]) -> None:
+        """`run` for each instance, as one INSERT of all their rows (per MAX_ROWS), built
+        per connection and number of rows; generated keys are read back in order, as
+        `bulk_create` reads them. Where the database cannot return them, one row at a time."""
+        connection = connections[router.db_for_write(self.model)]
+        returns_rows = connection.features.can_return_rows_from_bulk_insert
+        if self.generated_pk is not None and not returns_rows:
+            for instance in instances:
+                self.run(instance)
+            return
+        for start in range(0, len(instances), self.MAX_ROWS):
+            self._insert_rows(connection, instances[start : start + self.MAX_ROWS])
+
+    def _insert_rows(
+        self, connection: BaseDatabaseWrapper, instances: Sequence[models.Model]
+    ) -> None:
+        shape = (connection.alias, len(instances))
+        if shape not in self.many_built:
+            self.many_built[shape] = self._sql(connection, len(instances))
+        params = [
+            value
+            for instance in instances
+            for value in _saved_values(self.fields, instance, connection, add=True)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(self.many_built[shape], params)
+            if self.generated_pk is not None:
+                for instance, (pk,) in zip(instances, cursor.fetchall(), strict=True):
+                    instance.pk = pk
+        for instance in instances:
+            _stored(instance, connection)
+
+
+def _stored(instance: models.Model, connection: BaseDatabaseWrapper) -> None:
+    """The instance is a stored row now (`save` would update it)."""
+    instance._state.adding = False
+    instance._state.db = connection.alias

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from assets.models import Asset
 from charging.models import ChargingSession
-from csms.row_sql import RowInsert, RowSelect, RowUpdate
+from csms.row_sql import RowInsert, RowSelect, RowsIn, RowUpdate
 from ocpp_bridge.models import OcppCall
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +116,56 @@ def test_an_insert_keeps_a_python_default_key_and_raises_on_a_duplicate(make_sta
     with pytest.raises(IntegrityError), transaction.atomic():
         RowInsert(OcppCall).run(OcppCall(**fields))  # same station, same message id
     assert OcppCall.objects.count() == 1
+
+
+def test_rows_by_key_read_the_instances_the_orm_reads_and_filter_on_where(make_station) -> None:
+    asset = make_station("CP-R9")
+    calls = [
+        OcppCall.objects.create(
+            asset=asset, protocol="ocpp1.6", message_id=f"M-{n}", action="Reset",
+            payload={"n": n}, state="queued" if n < 2 else "sent",
+        )
+        for n in range(3)
+    ]  # fmt: skip
+    statement = RowsIn(OcppCall, "id", where=["state"])
+    read = statement.rows([call.pk for call in calls], "queued")
+    by_orm = OcppCall.objects.filter(pk__in=[c.pk for c in calls], state="queued")
+    assert sorted(map(field_values, read), key=str) == sorted(map(field_values, by_orm), key=str)
+    assert {call.payload["n"] for call in read} == {0, 1}
+    assert statement.rows([calls[0].pk], "queued")[0].pk == calls[0].pk  # another shape
+    assert statement.rows([], "queued") == []
+
+
+def test_rows_by_key_load_only_their_columns(make_station) -> None:
+    asset = make_station("CP-R10", protocol="ocpp1.6")
+    (read,) = RowsIn(Asset, "identity", columns=("protocol",)).rows(["CP-R10"])
+    assert (read.pk, read.protocol) == (asset.pk, "ocpp1.6")  # the primary key, as only()
+    assert "identity" in read.get_deferred_fields()
+
+
+def test_an_update_of_many_rows_writes_each_its_own_values(make_station) -> None:
+    sessions = [stored_session(make_station(f"CP-R1{n}")) for n in range(3)]
+    for n, session in enumerate(sessions):
+        session.energy_wh = Decimal(n * 1000)
+    RowUpdate(ChargingSession, ["energy_wh"]).run_many(sessions)
+    stored = {s.pk: s.energy_wh for s in ChargingSession.objects.all()}
+    assert stored == {s.pk: Decimal(n * 1000) for n, s in enumerate(sessions)}
+
+
+def test_an_insert_of_many_rows_reads_back_each_generated_key_in_order(make_station) -> None:
+    asset = make_station("CP-R14")
+    sessions = [
+        ChargingSession(asset=asset, transaction_id=f"T-{n}", charging_states=[[str(n)]])
+        for n in range(4)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        RowInsert(ChargingSession).run_many(sessions)
+    inserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 1
+    for session in sessions:
+        assert not session._state.adding
+        stored = ChargingSession.objects.get(pk=session.pk)  # each key names its own row
+        assert (stored.transaction_id, stored.charging_states) == (
+            session.transaction_id,
+            session.charging_states,
+        )

@@ -11,11 +11,10 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from assets.models import Asset
 from csms.background_loop import channel_layer_send_many
+from ocpp_bridge.calls.claim_sql import MARK_SENT, QUEUED_CALLS, STATION_HEADS, StationHead
 from ocpp_bridge.calls.outcomes import ocpp_call_fail, ocpp_calls_expire_overdue
 from ocpp_bridge.models import CallState, Direction, OcppCall
 from ocpp_bridge.protocol.framing import CALL, encode_call
@@ -24,7 +23,7 @@ from ocpp_bridge.services.station_events import StationRef
 
 logger = logging.getLogger(__name__)
 
-assert CallState.SENT > CallState.QUEUED  # _claim_next_of_many orders by state, descending
+assert CallState.SENT > CallState.QUEUED  # a claim's heads: by state, descending
 
 # Upper bound on calls failed in one pass for an offline station (each in its own transaction).
 MAX_CALLS_PER_PASS = 1000
@@ -117,86 +116,40 @@ def _claim_next_of_many(
     stations' rows locked for the choice; returns the calls marked sent with their connections'
     channels, and the next calls of stations with no connection (left queued). The rows are
     locked in id order, so two claims never wait on each other in a cycle."""
-    # Each station's head: its outstanding call if any (it must be answered first), else its
-    # oldest queued call. "sent" sorts after "queued", so descending state puts it first.
-    head = (
-        OcppCall.objects.filter(
-            asset_id=OuterRef("pk"), state__in=[CallState.SENT, CallState.QUEUED]
-        )
-        .order_by("-state", "created_at", "id")
-        .values("pk")[:1]
-    )
     with transaction.atomic():
-        assets = list(
-            Asset.objects.select_for_update(of=("self",))
-            .select_related("current_connection")
-            .only(*CLAIM_FIELDS)
-            .filter(pk__in=asset_ids)
-            .annotate(head_call_id=Subquery(head))
-            .order_by("pk")
-        )
-        queued_heads = {
-            call.pk: call
-            for call in OcppCall.objects.filter(
-                pk__in=[asset.head_call_id for asset in assets if asset.head_call_id],
-                state=CallState.QUEUED,
-            )
-        }
-        to_send: list[tuple[Asset, OcppCall]] = []
+        stations = STATION_HEADS.locked(asset_ids)
+        head_ids = [station.head_call_id for station in stations if station.head_call_id]
+        queued_heads = {call.pk: call for call in QUEUED_CALLS.rows(head_ids, CallState.QUEUED)}
+        to_send: list[tuple[StationHead, OcppCall]] = []
         offline: list[OcppCall] = []
-        for asset in assets:
-            call = queued_heads.get(asset.head_call_id)
+        for station in stations:
+            call = queued_heads.get(station.head_call_id)
             if call is None:
                 continue  # nothing queued, or a call outstanding
-            connection = asset.current_connection
-            if connection is None or connection.closed_at is not None:
-                offline.append(call)
+            if station.connected:
+                to_send.append((station, call))
             else:
-                to_send.append((asset, call))
-        _mark_sent([call for _, call in to_send])
-        frames_record_many([_call_frames(asset, call) for asset, call in to_send])
-    claimed = [(call, asset.current_connection.channel_name) for asset, call in to_send]
+                offline.append(call)
+        _mark_sent(to_send)
+        frames_record_many([_call_frames(station, call) for station, call in to_send])
+    claimed = [(call, str(station.channel_name)) for station, call in to_send]
     return claimed, offline
 
 
-# The columns a claim reads of a station and its connection.
-CLAIM_FIELDS = (
-    "id",
-    "identity",
-    "network_id",
-    "current_connection__id",
-    "current_connection__protocol",
-    "current_connection__channel_name",
-    "current_connection__closed_at",
-)
-
-
-def _mark_sent(calls: Sequence[OcppCall]) -> None:
+def _mark_sent(to_send: Sequence[tuple[StationHead, OcppCall]]) -> None:
     """Mark the calls sent through their stations' current connections (whose rows the caller
-    locked): one UPDATE per timeout, usually one in all."""
+    locked): one statement each, in one round trip."""
     now = timezone.now()
-    by_timeout: dict[float, list[Any]] = {}
-    for call in calls:
-        by_timeout.setdefault(call.timeout_seconds, []).append(call.pk)
-    current_connection = Asset.objects.filter(pk=OuterRef("asset_id")).values(
-        "current_connection_id"
-    )[:1]
-    for timeout_seconds, call_ids in by_timeout.items():
-        OcppCall.objects.filter(pk__in=call_ids).update(
-            state=CallState.SENT,
-            sent_at=now,
-            deadline_at=now + timedelta(seconds=timeout_seconds),
-            connection_id=Subquery(current_connection),
-        )
-    for call in calls:  # as the UPDATE left them
+    for station, call in to_send:
         call.state = CallState.SENT
         call.sent_at = now
         call.deadline_at = now + timedelta(seconds=call.timeout_seconds)
+        call.connection_id = station.connection_id
+    MARK_SENT.run_many([call for _, call in to_send])
 
 
-def _call_frames(asset: Asset, call: OcppCall) -> FrameGroup:
-    connection = asset.current_connection
-    station = StationRef(asset.pk, asset.identity, asset.network_id, connection.protocol)
+def _call_frames(station: StationHead, call: OcppCall) -> FrameGroup:
+    ref = StationRef(station.asset_id, station.identity, station.network_id, station.protocol)
     draft = FrameDraft(
         direction=Direction.OUT,
         message_type=CALL,
@@ -204,7 +157,7 @@ def _call_frames(asset: Asset, call: OcppCall) -> FrameGroup:
         action=call.action,
         payload=call.payload,
     )
-    return FrameGroup(station, connection.pk, [draft])
+    return FrameGroup(ref, station.connection_id, [draft])
 
 
 def _any_queued(asset_id: Any) -> bool:

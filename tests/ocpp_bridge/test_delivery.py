@@ -110,6 +110,18 @@ def test_an_offline_station_has_its_queued_calls_failed_and_others_go_on(
     assert state_of(delivered) == CallState.SENT
 
 
+def test_the_claim_locks_the_stations_rows_where_the_database_can(make_station: Any) -> None:
+    stations = [make_station(f"DL-L{n}") for n in range(3)]
+    for station in stations:
+        connect(station)
+        queue(station, f"l-{station.identity}")
+    with CaptureQueriesContext(connection) as queries:
+        ocpp_calls_dispatch_next(asset_ids=[s.pk for s in reversed(stations)], look_first=False)
+    locking = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert len(locking) == int(connection.features.has_select_for_update_of)
+    assert OcppCall.objects.filter(state=CallState.SENT).count() == 3
+
+
 def test_stations_with_nothing_queued_are_not_locked(make_station: Any) -> None:
     idle = make_station("DL-6")
     connect(idle)

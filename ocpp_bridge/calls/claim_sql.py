@@ -1,0 +1,137 @@
+"""The statements of a claim (ocpp_bridge.calls.delivery), built once per process.
+
+Through the ORM, a claim for one station cost 10.6 ms of CPU on the 2-core development machine,
+nearly all of it Django building the SQL of its four querysets (a locked read of the stations
+with a subquery for their heads, the heads' rows, an UPDATE with a subquery, the frames'
+INSERT): the worker's cost of a synchronous call, and half a daphne's when a station's answer
+lets its next call go (docs/PERFORMANCE.md, fix 35). Built from the models' `_meta` as
+csms/row_sql.py builds its statements, and read through the fields' own conversions.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import connections, models, router
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from assets.models import Asset
+from csms.row_sql import Converters, RowsIn, RowUpdate, converted, field_converters
+from ocpp_bridge.models import CallState, ChargerConnection, OcppCall
+
+
+@dataclass(frozen=True)
+class StationHead:
+    """A station locked for a claim, with its current connection (if any) and the call at
+    the head of its queue: its outstanding call if one is, else its oldest queued call."""
+
+    asset_id: Any
+    identity: str
+    network_id: Any
+    connection_id: Any
+    protocol: str | None
+    channel_name: str | None
+    connection_closed_at: datetime | None
+    head_call_id: Any
+
+    @property
+    def connected(self) -> bool:
+        return self.connection_id is not None and self.connection_closed_at is None
+
+
+def _fields() -> list[models.Field]:  # type: ignore[type-arg]
+    """The fields of a StationHead's columns, in its order."""
+    asset, connection, call = Asset._meta, ChargerConnection._meta, OcppCall._meta
+    names = [(asset, "id"), (asset, "identity"), (asset, "network")]
+    names += [(connection, name) for name in ("id", "protocol", "channel_name", "closed_at")]
+    names += [(call, "id")]
+    return [meta.get_field(name) for meta, name in names]  # type: ignore[misc]
+
+
+def _heads_sql(connection: BaseDatabaseWrapper, count: int) -> str:
+    """The stations' rows joined to their current connections, each with its head call's id
+    (a subquery: "sent" sorts after "queued", so descending state puts an outstanding call
+    first), in id order, locked where the database can lock rows (two claims then never wait
+    on each other in a cycle)."""
+    quote = connection.ops.quote_name
+    asset, link, call = Asset._meta, ChargerConnection._meta, OcppCall._meta
+
+    def column(alias: str, meta: Any, name: str) -> str:
+        return f"{alias}.{quote(meta.get_field(name).column)}"
+
+    call_state = column("q", call, "state")
+    head = (
+        f"SELECT {column('q', call, 'id')} FROM {quote(call.db_table)} q "
+        f"WHERE {column('q', call, 'asset')} = {column('s', asset, 'id')} "
+        f"AND {call_state} IN (%s, %s) "
+        f"ORDER BY {call_state} DESC, {column('q', call, 'created_at')}, {column('q', call, 'id')} "
+        "LIMIT 1"
+    )
+    selected = [
+        column("s", asset, "id"),
+        column("s", asset, "identity"),
+        column("s", asset, "network"),
+        *(column("c", link, name) for name in ("id", "protocol", "channel_name", "closed_at")),
+        f"({head})",
+    ]
+    keys = ", ".join(["%s"] * count)
+    sql = (
+        f"SELECT {', '.join(selected)} FROM {quote(asset.db_table)} s "
+        f"LEFT OUTER JOIN {quote(link.db_table)} c "
+        f"ON {column('c', link, 'id')} = {column('s', asset, 'current_connection')} "
+        f"WHERE {column('s', asset, 'id')} IN ({keys}) ORDER BY {column('s', asset, 'id')}"
+    )
+    if connection.features.has_select_for_update_of:
+        sql += " FOR UPDATE OF s"
+    return sql
+
+
+class StationHeads:
+    """The locked read of a claim's stations (`locked`), built per connection and number of
+    stations; run it inside the claim's transaction."""
+
+    def __init__(self) -> None:
+        self.built: dict[tuple[str, int], str] = {}
+        self.converters: dict[str, Converters] = {}
+
+    def locked(self, asset_ids: Sequence[Any]) -> list[StationHead]:
+        if not asset_ids:
+            return []
+        connection = connections[router.db_for_write(Asset)]
+        shape = (connection.alias, len(asset_ids))
+        if shape not in self.built:
+            self.built[shape] = _heads_sql(connection, len(asset_ids))
+            self.converters[connection.alias] = field_converters(_fields(), connection)
+        key = Asset._meta.pk
+        params: list[Any] = [CallState.SENT.value, CallState.QUEUED.value]
+        params += [key.get_db_prep_value(asset_id, connection) for asset_id in asset_ids]
+        with connection.cursor() as cursor:
+            cursor.execute(self.built[shape], params)
+            rows = cursor.fetchall()
+        converters = self.converters[connection.alias]
+        return [StationHead(*converted(row, converters, connection)) for row in rows]
+
+
+STATION_HEADS = StationHeads()
+
+# What a claim reads of a head call: enough to send it, mark it sent and log its frame.
+QUEUED_CALLS = RowsIn(
+    OcppCall,
+    "id",
+    where=["state"],
+    columns=[
+        "id",
+        "asset",
+        "connection",
+        "message_id",
+        "action",
+        "payload",
+        "state",
+        "timeout_seconds",
+        "sent_at",
+        "deadline_at",
+    ],
+)
+
+MARK_SENT = RowUpdate(OcppCall, ["state", "sent_at", "deadline_at", "connection"])
