@@ -20,6 +20,7 @@ from assets.models import (
     StationEvent,
     StationVariable,
 )
+from csms.row_sql import ValuesUpdate
 from networks.models import Network
 from networks.services import network_get_or_create
 from ocpp_bridge.services.station_events import connector_status_changed
@@ -70,9 +71,13 @@ def asset_record_boot(*, asset_id: Any, info: dict[str, str], reason: str = "") 
     return Asset.objects.get(pk=asset_id)
 
 
+# Every connection writes it at most every 15 s: a statement built once (csms/row_sql.py).
+LAST_SEEN_UPDATE = ValuesUpdate(Asset, ["last_seen_at"], where=["id"])
+
+
 def asset_touch(*, asset_id: Any) -> None:
     """Record that the station was heard from just now."""
-    Asset.objects.filter(pk=asset_id).update(last_seen_at=timezone.now())
+    LAST_SEEN_UPDATE.run([timezone.now()], asset_id)
 
 
 def asset_record_firmware_status(*, asset_id: Any, status: str) -> None:

@@ -9,9 +9,11 @@ not PostgreSQL's or Redis' own) divided by the extra units of work:
   messages: bench/queries.py, 1.6 charging cycles (11 charger messages each), one transaction
             per message (no group commit)
   intake:   bench/intake.py, async raw-requests through Django's handler
+  call:     bench/call_path.py, a call's claim and its answer stored (what a call costs the
+            worker and daphne beyond its HTTP request)
 
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/csms_bench2 REDIS_URL=redis://127.0.0.1:6379/8 \\
-      .venv/bin/python bench/instructions.py messages intake [--tree PATH]
+      .venv/bin/python bench/instructions.py messages intake call [--tree PATH]
 
 `--tree`: measure another checkout (e.g. a git worktree of an older commit) with this venv.
 Each run takes about a minute (valgrind runs the code some 50 times slower); the runs go side
@@ -35,6 +37,12 @@ WORKLOADS = {
         "bench/intake.py",
         ["--stations", "50", "--requests", "50"],
         ["--stations", "50", "--requests", "250"],
+        200,
+    ),
+    "call": (
+        "bench/call_path.py",
+        ["--stations", "50", "--rounds", "1"],
+        ["--stations", "50", "--rounds", "5"],
         200,
     ),
 }

@@ -21,7 +21,7 @@ Built = TypeVar("Built")
 Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
 
 
-def _field(model: type[models.Model], name: str) -> models.Field:  # type: ignore[type-arg]
+def concrete_field(model: type[models.Model], name: str) -> models.Field:  # type: ignore[type-arg]
     field = model._meta.get_field(name)
     assert isinstance(field, models.Field) and field.concrete, name
     return field
@@ -93,7 +93,7 @@ def _loaded_fields(model: type[models.Model], columns: Sequence[str]) -> list[mo
     values of a partial row so."""
     if not columns:
         return list(model._meta.concrete_fields)
-    named = {_field(model, name) for name in columns} | {model._meta.pk}
+    named = {concrete_field(model, name) for name in columns} | {model._meta.pk}
     return [field for field in model._meta.concrete_fields if field in named]
 
 
@@ -117,7 +117,7 @@ class RowSelect(_Statement[SelectBuilt], Generic[M]):
         self.model: type[M] = model
         self.fields = _loaded_fields(model, columns)
         self.field_names = {field.attname for field in self.fields}
-        self.where = [_field(model, name) for name in where]
+        self.where = [concrete_field(model, name) for name in where]
         self.for_update = for_update
 
     def _build(self, connection: BaseDatabaseWrapper) -> SelectBuilt:
@@ -164,8 +164,8 @@ class RowsIn(_Statement[dict[int, SelectBuilt]], Generic[M]):
         self.model: type[M] = model
         self.fields = _loaded_fields(model, columns)
         self.field_names = {field.attname for field in self.fields}
-        self.key = _field(model, key)
-        self.where = [_field(model, name) for name in where]
+        self.key = concrete_field(model, key)
+        self.where = [concrete_field(model, name) for name in where]
 
     def _build(self, connection: BaseDatabaseWrapper) -> dict[int, SelectBuilt]:
         return {}  # by number of keys, filled as they come
@@ -214,7 +214,7 @@ class RowUpdate(_Statement[str]):
 
     def __init__(self, model: type[models.Model], columns: Sequence[str]):
         super().__init__(model)
-        self.fields = [_field(model, name) for name in columns]
+        self.fields = [concrete_field(model, name) for name in columns]
 
     def _build(self, connection: BaseDatabaseWrapper) -> str:
         quote = connection.ops.quote_name
@@ -241,6 +241,37 @@ class RowUpdate(_Statement[str]):
         params = _saved_values(self.fields, instance, connection, add=False)
         params.append(self.model._meta.pk.get_db_prep_value(instance.pk, connection))
         return params
+
+
+class ValuesUpdate(_Statement[str]):
+    """UPDATE `columns` to the values given, in the rows matching `where` (column = value for
+    each), as `QuerySet.update` does: no `pre_save`, so `auto_now` columns stay. Returns the
+    number of rows updated; with the state among `where`, a conditional move of a state."""
+
+    def __init__(self, model: type[models.Model], columns: Sequence[str], where: Sequence[str]):
+        super().__init__(model)
+        self.fields = [concrete_field(model, name) for name in columns]
+        self.where = [concrete_field(model, name) for name in where]
+
+    def _build(self, connection: BaseDatabaseWrapper) -> str:
+        quote = connection.ops.quote_name
+        assignments = ", ".join(f"{quote(field.column)} = %s" for field in self.fields)
+        where = " AND ".join(f"{quote(field.column)} = %s" for field in self.where)
+        return f"UPDATE {quote(self.model._meta.db_table)} SET {assignments} WHERE {where}"
+
+    def run(self, values: Sequence[Any], *where_values: Any) -> int:
+        connection, sql = self._connection_and_built()
+        params = [
+            field.get_db_prep_save(value, connection)
+            for field, value in zip(self.fields, values, strict=True)
+        ]
+        params += [
+            field.get_db_prep_value(value, connection, prepared=False)
+            for field, value in zip(self.where, where_values, strict=True)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
 
 
 class RowInsert(_Statement[str]):

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from assets.models import Asset
 from charging.models import ChargingSession
-from csms.row_sql import RowInsert, RowSelect, RowsIn, RowUpdate
+from csms.row_sql import RowInsert, RowSelect, RowsIn, RowUpdate, ValuesUpdate
 from ocpp_bridge.models import OcppCall
 
 pytestmark = pytest.mark.django_db
@@ -169,3 +169,24 @@ def test_an_insert_of_many_rows_reads_back_each_generated_key_in_order(make_stat
             session.transaction_id,
             session.charging_states,
         )
+
+
+def test_a_values_update_moves_only_rows_matching_all_of_where(make_station) -> None:
+    asset = make_station("CP-R15")
+    fields = dict(asset=asset, protocol="ocpp1.6", action="Reset", payload={})
+    sent = OcppCall.objects.create(message_id="S", state="sent", **fields)
+    done = OcppCall.objects.create(message_id="D", state="answered", **fields)
+    answer = ValuesUpdate(OcppCall, ["state", "response_payload"], where=["id", "state"])
+    assert answer.run(["answered", {"status": "Accepted"}], sent.pk, "sent") == 1
+    assert answer.run(["answered", {"status": "Late"}], done.pk, "sent") == 0
+    sent.refresh_from_db()
+    done.refresh_from_db()
+    assert (sent.state, sent.response_payload) == ("answered", {"status": "Accepted"})
+    assert done.response_payload is None  # not in the state asked for: left as it was
+
+
+def test_a_values_update_leaves_auto_now_columns_as_queryset_update_does(make_station) -> None:
+    session = stored_session(make_station("CP-R16"))
+    ValuesUpdate(ChargingSession, ["energy_wh"], where=["id"]).run([Decimal("7.5")], session.pk)
+    stored = ChargingSession.objects.get(pk=session.pk)
+    assert (stored.energy_wh, stored.updated_at) == (Decimal("7.500"), session.updated_at)

@@ -8,6 +8,7 @@ lets its next call go (docs/PERFORMANCE.md, fix 35). Built from the models' `_me
 csms/row_sql.py builds its statements, and read through the fields' own conversions.
 """
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +18,14 @@ from django.db import connections, models, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from assets.models import Asset
-from csms.row_sql import Converters, RowsIn, RowUpdate, converted, field_converters
+from csms.row_sql import (
+    Converters,
+    RowsIn,
+    RowUpdate,
+    concrete_field,
+    converted,
+    field_converters,
+)
 from ocpp_bridge.models import CallState, ChargerConnection, OcppCall
 
 
@@ -42,11 +50,10 @@ class StationHead:
 
 def _fields() -> list[models.Field]:  # type: ignore[type-arg]
     """The fields of a StationHead's columns, in its order."""
-    asset, connection, call = Asset._meta, ChargerConnection._meta, OcppCall._meta
-    names = [(asset, "id"), (asset, "identity"), (asset, "network")]
-    names += [(connection, name) for name in ("id", "protocol", "channel_name", "closed_at")]
-    names += [(call, "id")]
-    return [meta.get_field(name) for meta, name in names]  # type: ignore[misc]
+    names = [(Asset, "id"), (Asset, "identity"), (Asset, "network")]
+    names += [(ChargerConnection, name) for name in ("id", "protocol", "channel_name", "closed_at")]
+    names += [(OcppCall, "id")]
+    return [concrete_field(model, name) for model, name in names]
 
 
 def _heads_sql(connection: BaseDatabaseWrapper, count: int) -> str:
@@ -55,32 +62,31 @@ def _heads_sql(connection: BaseDatabaseWrapper, count: int) -> str:
     first), in id order, locked where the database can lock rows (two claims then never wait
     on each other in a cycle)."""
     quote = connection.ops.quote_name
-    asset, link, call = Asset._meta, ChargerConnection._meta, OcppCall._meta
 
-    def column(alias: str, meta: Any, name: str) -> str:
-        return f"{alias}.{quote(meta.get_field(name).column)}"
+    def column(alias: str, model: type[models.Model], name: str) -> str:
+        return f"{alias}.{quote(concrete_field(model, name).column)}"
 
-    call_state = column("q", call, "state")
+    call_state = column("q", OcppCall, "state")
     head = (
-        f"SELECT {column('q', call, 'id')} FROM {quote(call.db_table)} q "
-        f"WHERE {column('q', call, 'asset')} = {column('s', asset, 'id')} "
-        f"AND {call_state} IN (%s, %s) "
-        f"ORDER BY {call_state} DESC, {column('q', call, 'created_at')}, {column('q', call, 'id')} "
-        "LIMIT 1"
+        f"SELECT {column('q', OcppCall, 'id')} FROM {quote(OcppCall._meta.db_table)} q "
+        f"WHERE {column('q', OcppCall, 'asset')} = {column('s', Asset, 'id')} "
+        f"AND {call_state} IN (%s, %s) ORDER BY {call_state} DESC, "
+        f"{column('q', OcppCall, 'created_at')}, {column('q', OcppCall, 'id')} LIMIT 1"
     )
+    connection_columns = ("id", "protocol", "channel_name", "closed_at")
     selected = [
-        column("s", asset, "id"),
-        column("s", asset, "identity"),
-        column("s", asset, "network"),
-        *(column("c", link, name) for name in ("id", "protocol", "channel_name", "closed_at")),
+        column("s", Asset, "id"),
+        column("s", Asset, "identity"),
+        column("s", Asset, "network"),
+        *(column("c", ChargerConnection, name) for name in connection_columns),
         f"({head})",
     ]
     keys = ", ".join(["%s"] * count)
     sql = (
-        f"SELECT {', '.join(selected)} FROM {quote(asset.db_table)} s "
-        f"LEFT OUTER JOIN {quote(link.db_table)} c "
-        f"ON {column('c', link, 'id')} = {column('s', asset, 'current_connection')} "
-        f"WHERE {column('s', asset, 'id')} IN ({keys}) ORDER BY {column('s', asset, 'id')}"
+        f"SELECT {', '.join(selected)} FROM {quote(Asset._meta.db_table)} s "
+        f"LEFT OUTER JOIN {quote(ChargerConnection._meta.db_table)} c "
+        f"ON {column('c', ChargerConnection, 'id')} = {column('s', Asset, 'current_connection')} "
+        f"WHERE {column('s', Asset, 'id')} IN ({keys}) ORDER BY {column('s', Asset, 'id')}"
     )
     if connection.features.has_select_for_update_of:
         sql += " FOR UPDATE OF s"
@@ -114,6 +120,39 @@ class StationHeads:
 
 
 STATION_HEADS = StationHeads()
+
+
+class StationsWithQueued:
+    """Which of the given stations have a call queued (`among`): the look before a claim,
+    after every answer. Built per connection and number of stations."""
+
+    def __init__(self) -> None:
+        self.built: dict[tuple[str, int], str] = {}
+
+    def among(self, asset_ids: Sequence[Any]) -> set[str]:
+        """The ids (as text) of the stations of `asset_ids` with a call queued."""
+        if not asset_ids:
+            return set()
+        connection = connections[router.db_for_write(OcppCall)]
+        shape = (connection.alias, len(asset_ids))
+        asset, state = concrete_field(OcppCall, "asset"), concrete_field(OcppCall, "state")
+        if shape not in self.built:
+            quote = connection.ops.quote_name
+            keys = ", ".join(["%s"] * len(asset_ids))
+            self.built[shape] = (
+                f"SELECT DISTINCT {quote(asset.column)} FROM {quote(OcppCall._meta.db_table)} "
+                f"WHERE {quote(asset.column)} IN ({keys}) AND {quote(state.column)} = %s"
+            )
+        params = [asset.get_db_prep_value(asset_id, connection) for asset_id in asset_ids]
+        params.append(CallState.QUEUED.value)
+        with connection.cursor() as cursor:
+            cursor.execute(self.built[shape], params)
+            rows = cursor.fetchall()
+        # As text: a UUID on PostgreSQL, its hex on SQLite; both the same UUID's text.
+        return {str(uuid.UUID(str(asset_id))) for (asset_id,) in rows}
+
+
+STATIONS_WITH_QUEUED = StationsWithQueued()
 
 # What a claim reads of a head call: enough to send it, mark it sent and log its frame.
 QUEUED_CALLS = RowsIn(

@@ -14,7 +14,13 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from csms.background_loop import channel_layer_send_many
-from ocpp_bridge.calls.claim_sql import MARK_SENT, QUEUED_CALLS, STATION_HEADS, StationHead
+from ocpp_bridge.calls.claim_sql import (
+    MARK_SENT,
+    QUEUED_CALLS,
+    STATION_HEADS,
+    STATIONS_WITH_QUEUED,
+    StationHead,
+)
 from ocpp_bridge.calls.outcomes import ocpp_call_fail, ocpp_calls_expire_overdue
 from ocpp_bridge.models import CallState, Direction, OcppCall
 from ocpp_bridge.protocol.framing import CALL, encode_call
@@ -99,13 +105,7 @@ def _dispatch_each(asset_ids: Sequence[Any]) -> None:
 
 def _with_queued(asset_ids: Sequence[Any]) -> list[Any]:
     """The stations of `asset_ids` with a call queued, in the same order (one query)."""
-    waiting = {
-        str(asset_id)
-        for asset_id in OcppCall.objects.filter(asset_id__in=asset_ids, state=CallState.QUEUED)
-        .order_by()
-        .values_list("asset_id", flat=True)
-        .distinct()
-    }
+    waiting = STATIONS_WITH_QUEUED.among(asset_ids)
     return [asset_id for asset_id in asset_ids if str(asset_id) in waiting]
 
 
@@ -161,7 +161,7 @@ def _call_frames(station: StationHead, call: OcppCall) -> FrameGroup:
 
 
 def _any_queued(asset_id: Any) -> bool:
-    return OcppCall.objects.filter(asset_id=asset_id, state=CallState.QUEUED).exists()
+    return bool(STATIONS_WITH_QUEUED.among([asset_id]))
 
 
 def _hand_to_connections(claimed: Sequence[tuple[OcppCall, str]]) -> list[bool]:

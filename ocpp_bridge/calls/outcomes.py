@@ -4,13 +4,14 @@ forward even when a late answer, a timeout and a disconnect race each other."""
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from csms.row_sql import RowsIn, ValuesUpdate
 from ocpp_bridge.calls.waiting import notify_waiter
 from ocpp_bridge.models import CallState, OcppCall
 
@@ -98,29 +99,43 @@ def ocpp_calls_record_answers(answers: Sequence[StationAnswer]) -> list[Answered
     if not answers:
         return []
     outstanding = {
-        (str(asset_id), message_id): (call_id, action, reply_channel)
-        for call_id, asset_id, message_id, action, reply_channel in OcppCall.objects.filter(
-            asset_id__in={answer.asset_id for answer in answers}, state=CallState.SENT
-        ).values_list("id", "asset_id", "message_id", "action", "reply_channel")
+        (str(call.asset_id), call.message_id): call
+        for call in OUTSTANDING_CALLS.rows(
+            list({answer.asset_id: None for answer in answers}), CallState.SENT
+        )
     }
     completed_at = timezone.now()
     stored: list[AnsweredCall | None] = []
     for answer in answers:
-        found = outstanding.pop((str(answer.asset_id), answer.message_id), None)
-        if found is None:
+        call = outstanding.pop((str(answer.asset_id), answer.message_id), None)
+        if call is None:
             stored.append(None)
             continue
-        call_id, action, reply_channel = found
-        moved = OcppCall.objects.filter(pk=call_id, state=CallState.SENT).update(
-            completed_at=completed_at, **answer.outcome
-        )
-        if not moved:  # timed out or failed meanwhile
-            stored.append(None)
+        if not _store_answer(call.pk, answer.outcome, completed_at):
+            stored.append(None)  # timed out or failed meanwhile
             continue
-        if reply_channel:
-            transaction.on_commit(lambda channel=reply_channel: _notify(channel))
-        stored.append(AnsweredCall(call_id, action))
+        if call.reply_channel:
+            transaction.on_commit(lambda channel=call.reply_channel: _notify(channel))
+        stored.append(AnsweredCall(call.pk, call.action))
     return stored
+
+
+# An answer's statements, built once (csms/row_sql.py): through the ORM they were a third of
+# the CPU of storing an answer (docs/PERFORMANCE.md, fix 36).
+OUTSTANDING_CALLS = RowsIn(
+    OcppCall, "asset", where=["state"], columns=["asset", "message_id", "action", "reply_channel"]
+)
+_ANSWER_STORES: dict[tuple[str, ...], ValuesUpdate] = {}
+
+
+def _store_answer(call_id: Any, outcome: dict[str, Any], completed_at: datetime) -> bool:
+    """Move the call from sent to the answer's final state with the answer's fields; False
+    if it is no longer sent (one conditional UPDATE: see ocpp_calls_record_answers)."""
+    columns = (*outcome, "completed_at")
+    if columns not in _ANSWER_STORES:  # one statement per kind of answer: result, error
+        _ANSWER_STORES[columns] = ValuesUpdate(OcppCall, columns, where=["id", "state"])
+    values = [*outcome.values(), completed_at]
+    return bool(_ANSWER_STORES[columns].run(values, call_id, CallState.SENT))
 
 
 def ocpp_call_record_result(

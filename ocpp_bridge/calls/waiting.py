@@ -20,6 +20,7 @@ from django.db import connection
 from redis.exceptions import RedisError
 
 from csms.redis_client import redis_client
+from csms.row_sql import RowSelect
 from ocpp_bridge.models import OcppCall
 
 # A wake-up can be lost (a process died between commit and notify): re-read at least this often.
@@ -56,8 +57,13 @@ def ocpp_call_wait(call: OcppCall, *, channel: str, timeout: float) -> OcppCall:
             break
         _release_connection()
         _wait_for_wake_up(channel, min(remaining, POLL_SECONDS))
-        call.refresh_from_db()
+        call = CALL_BY_ID.get(call.pk) or call  # (a call deleted meanwhile: waited out)
     return call
+
+
+# The re-read after every wake-up, built once (csms/row_sql.py) where refresh_from_db built it
+# each time.
+CALL_BY_ID = RowSelect(OcppCall, ["id"])
 
 
 def _release_connection() -> None:
