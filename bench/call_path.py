@@ -88,8 +88,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stations", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--prefix", default="BENCH-C", help="of the stations' identities")
     args = parser.parse_args()
-    stations = connect(args.stations)
+    stations = connect(args.stations, args.prefix)
     station_contexts = contexts(stations)
     OcppCall.objects.filter(asset_id__in=[s.asset_id for s in station_contexts]).delete()
     run_round(station_contexts)  # warm-up: imports, built statements, pooled connections

@@ -2,9 +2,10 @@
 does not drift with the machine's speed, which moved by ±15 % within one session here and
 could not separate a 10 % change from the drift (docs/PERFORMANCE.md, 12-01).
 
-Runs one of the in-process benchmarks twice under valgrind, small and large, and prints the
-difference in instructions (every thread of the process: Python, psycopg, the Redis client;
-not PostgreSQL's or Redis' own) divided by the extra units of work:
+Runs one of the in-process benchmarks twice under valgrind, small and large (side by side, on
+stations of their own), and prints the difference in instructions (every thread of the
+process: Python, psycopg, the Redis client; not PostgreSQL's or Redis' own) divided by the
+extra units of work:
 
   messages: bench/queries.py, 1.6 charging cycles (11 charger messages each), one transaction
             per message (no group commit)
@@ -16,8 +17,8 @@ not PostgreSQL's or Redis' own) divided by the extra units of work:
       .venv/bin/python bench/instructions.py messages intake call [--tree PATH]
 
 `--tree`: measure another checkout (e.g. a git worktree of an older commit) with this venv.
-Each run takes about a minute (valgrind runs the code some 50 times slower); the runs go side
-by side. Needs valgrind (Debian's package).
+Each run takes minutes (valgrind runs the code some 50 times slower). Needs valgrind
+(Debian's package).
 """
 
 import argparse
@@ -32,17 +33,22 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # name: (script, arguments of the small run, of the large run, units of work the large adds)
 WORKLOADS = {
-    "messages": ("bench/queries.py", ["--cycles", "2"], ["--cycles", "12"], 10 * 11),
+    "messages": (
+        "bench/queries.py",
+        ["--cycles", "2", "--identity", "BENCH-QS"],
+        ["--cycles", "12", "--identity", "BENCH-QL"],
+        10 * 11,
+    ),
     "intake": (
         "bench/intake.py",
-        ["--stations", "50", "--requests", "50"],
-        ["--stations", "50", "--requests", "250"],
+        ["--stations", "50", "--requests", "50", "--prefix", "BENCH-IS"],
+        ["--stations", "50", "--requests", "250", "--prefix", "BENCH-IL"],
         200,
     ),
     "call": (
         "bench/call_path.py",
-        ["--stations", "50", "--rounds", "1"],
-        ["--stations", "50", "--rounds", "5"],
+        ["--stations", "50", "--rounds", "1", "--prefix", "BENCH-CS"],
+        ["--stations", "50", "--rounds", "5", "--prefix", "BENCH-CL"],
         200,
     ),
 }
@@ -52,7 +58,10 @@ def instructions(tree: Path, script: str, arguments: list[str]) -> int:
     """The instructions valgrind counted for one run of `script` in `tree`."""
     command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
                sys.executable, script, *arguments]  # fmt: skip
-    done = subprocess.run(command, cwd=tree, capture_output=True, text=True, check=True)
+    done = subprocess.run(command, cwd=tree, capture_output=True, text=True)
+    if done.returncode != 0:
+        lines = [line for line in done.stderr.splitlines() if not line.startswith("==")]
+        raise RuntimeError(f"{script} {' '.join(arguments)} failed:\n" + "\n".join(lines[-30:]))
     found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
     if found is None:
         raise RuntimeError(f"no instruction count from valgrind:\n{done.stderr[-2000:]}")

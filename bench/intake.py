@@ -41,13 +41,18 @@ from ocpp_bridge.services.connections import connection_end, connection_open  # 
 URL = "/ocpp/v2/raw-request"
 
 
-def connect(count: int) -> list[tuple[str, int]]:
-    """(asset id, connection id) of `count` stations BENCH-I-n, recorded as connected."""
+def connect(count: int, prefix: str = "BENCH-I") -> list[tuple[str, int]]:
+    """(asset id, connection id) of `count` stations <prefix>-n, recorded as connected. Runs
+    side by side (bench/instructions.py) each take a prefix of their own: a round deletes
+    its stations' calls."""
     opened = []
     for n in range(count):
-        asset, _ = station_upsert(identity=f"BENCH-I-{n}", password=PASSWORD, protocol="ocpp1.6")
+        asset, _ = station_upsert(identity=f"{prefix}-{n}", password=PASSWORD, protocol="ocpp1.6")
         connection, _ = connection_open(
-            asset_id=asset.pk, protocol="ocpp1.6", channel_name=f"bench.i.{n}", remote_addr=""
+            asset_id=asset.pk,
+            protocol="ocpp1.6",
+            channel_name=f"bench.{prefix.lower()}.{n}",
+            remote_addr="",
         )
         opened.append((str(asset.pk), connection.pk))
     return opened
@@ -89,8 +94,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--stations", type=int, default=200)
     parser.add_argument("--profile", action="store_true", help="print cProfile's top functions")
+    parser.add_argument("--prefix", default="BENCH-I", help="of the stations' identities")
     args = parser.parse_args()
-    stations = connect(args.stations)
+    stations = connect(args.stations, args.prefix)
     asset_ids = [asset_id for asset_id, _ in stations]
     OcppCall.objects.filter(asset_id__in=asset_ids).delete()
     client = Client()

@@ -108,13 +108,17 @@ def main() -> None:
     parser.add_argument(
         "--show-sql", metavar="ACTION", help="print the SQL of the last such message"
     )
+    parser.add_argument("--identity", default="BENCH-Q", help="of the station (one per run)")
     args = parser.parse_args()
     start_ui_flusher()
-    asset, _ = station_upsert(identity="BENCH-Q", password=PASSWORD, protocol="ocpp1.6")
+    asset, _ = station_upsert(identity=args.identity, password=PASSWORD, protocol="ocpp1.6")
     version = negotiate_subprotocol(["ocpp1.6"], "ocpp1.6")
     assert version is not None
     opened, _ = connection_open(
-        asset_id=asset.pk, protocol=version.value, channel_name="bench.q", remote_addr=""
+        asset_id=asset.pk,
+        protocol=version.value,
+        channel_name=f"bench.{args.identity.lower()}",
+        remote_addr="",
     )
     station = StationContext(
         asset_id=asset.pk,
