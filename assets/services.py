@@ -96,6 +96,17 @@ def asset_record_station_status(*, asset_id: Any, status: str) -> None:
     Asset.objects.filter(pk=asset_id).update(station_status=status)
 
 
+# Every StatusNotification's one conditional UPDATE, built once (csms/row_sql.py): the report
+# is stored unless the connector holds a newer one.
+CONNECTOR_STATUS_COLUMNS = ("status", "status_at", "error_code", "info", "vendor_error_code")
+CONNECTOR_STATUS_UPDATE = ValuesUpdate(
+    Connector,
+    CONNECTOR_STATUS_COLUMNS,
+    where=["asset", "evse_id", "connector_id"],
+    condition=("{status_at} IS NULL OR {status_at} <= %s", ["status_at"]),
+)
+
+
 def connector_record_status(
     *,
     asset_id: Any,
@@ -119,16 +130,14 @@ def connector_record_status(
         "info": info,
         "vendor_error_code": vendor_error_code,
     }
-    connector = Connector.objects.filter(
-        asset_id=asset_id, evse_id=evse_id, connector_id=connector_id
-    )
-    not_newer = models.Q(status_at__isnull=True) | models.Q(status_at__lte=at)
-    if not connector.filter(not_newer).update(**fields):
+    values = [fields[name] for name in CONNECTOR_STATUS_COLUMNS]
+    key = (asset_id, evse_id, connector_id)
+    if not CONNECTOR_STATUS_UPDATE.run(values, *key, at):
         _, created = Connector.objects.get_or_create(
             asset_id=asset_id, evse_id=evse_id, connector_id=connector_id, defaults=fields
         )
         # Not created: it exists and holds a newer report, or it was created meanwhile.
-        if not created and not connector.filter(not_newer).update(**fields):
+        if not created and not CONNECTOR_STATUS_UPDATE.run(values, *key, at):
             return
     connector_status_changed(
         asset_id=asset_id,

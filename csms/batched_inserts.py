@@ -13,6 +13,8 @@ from contextlib import contextmanager
 
 from django.db import models
 
+from csms.row_sql import RowInsert
+
 _pending = threading.local()
 
 
@@ -30,13 +32,24 @@ def inserts_batched() -> Iterator[None]:
     finally:
         _pending.rows = None  # after an error the rows go with the rolled-back transaction
     for model, objects in rows.items():
-        model._default_manager.bulk_create(objects)
+        _insert_now(model, objects)
 
 
 def insert(model: type[models.Model], objects: Iterable[models.Model]) -> None:
     """Add rows now, or with the others of the enclosing `inserts_batched` block."""
     pending: dict[type[models.Model], list[models.Model]] | None = getattr(_pending, "rows", None)
     if pending is None:
-        model._default_manager.bulk_create(objects)
+        _insert_now(model, list(objects))
     else:
         pending.setdefault(model, []).extend(objects)
+
+
+_statements: dict[type[models.Model], RowInsert] = {}
+
+
+def _insert_now(model: type[models.Model], objects: list[models.Model]) -> None:
+    """One INSERT for all the rows, built once per model (csms/row_sql.py): `bulk_create`
+    compiled it anew every time (docs/PERFORMANCE.md, fix 35). No signals, as bulk_create."""
+    if model not in _statements:
+        _statements[model] = RowInsert(model)
+    _statements[model].run_many(objects)

@@ -245,19 +245,37 @@ class RowUpdate(_Statement[str]):
 
 class ValuesUpdate(_Statement[str]):
     """UPDATE `columns` to the values given, in the rows matching `where` (column = value for
-    each), as `QuerySet.update` does: no `pre_save`, so `auto_now` columns stay. Returns the
-    number of rows updated; with the state among `where`, a conditional move of a state."""
+    each) and `condition`, as `QuerySet.update` does: no `pre_save`, so `auto_now` columns
+    stay. Returns the number of rows updated; with the state among `where`, a conditional move
+    of a state. `condition`: more SQL for the WHERE clause, naming fields as `{name}` (quoted
+    for the database), and the fields whose conversion each of its `%s` values takes; those
+    values are given after the ones of `where`."""
 
-    def __init__(self, model: type[models.Model], columns: Sequence[str], where: Sequence[str]):
+    def __init__(
+        self,
+        model: type[models.Model],
+        columns: Sequence[str],
+        where: Sequence[str],
+        *,
+        condition: tuple[str, Sequence[str]] = ("", ()),
+    ):
         super().__init__(model)
         self.fields = [concrete_field(model, name) for name in columns]
-        self.where = [concrete_field(model, name) for name in where]
+        self.equal = [concrete_field(model, name) for name in where]
+        self.condition, condition_fields = condition
+        assert self.condition.count("%s") == len(condition_fields), condition
+        # How each value of the WHERE clause is converted: as the field it is compared with.
+        self.where = self.equal + [concrete_field(model, name) for name in condition_fields]
 
     def _build(self, connection: BaseDatabaseWrapper) -> str:
         quote = connection.ops.quote_name
         assignments = ", ".join(f"{quote(field.column)} = %s" for field in self.fields)
-        where = " AND ".join(f"{quote(field.column)} = %s" for field in self.where)
-        return f"UPDATE {quote(self.model._meta.db_table)} SET {assignments} WHERE {where}"
+        where = [f"{quote(field.column)} = %s" for field in self.equal]
+        if self.condition:
+            names = {field.name: quote(field.column) for field in self.model._meta.concrete_fields}
+            where.append(f"({self.condition.format(**names)})")
+        table = quote(self.model._meta.db_table)
+        return f"UPDATE {table} SET {assignments} WHERE {' AND '.join(where)}"
 
     def run(self, values: Sequence[Any], *where_values: Any) -> int:
         connection, sql = self._connection_and_built()

@@ -190,3 +190,17 @@ def test_a_values_update_leaves_auto_now_columns_as_queryset_update_does(make_st
     ValuesUpdate(ChargingSession, ["energy_wh"], where=["id"]).run([Decimal("7.5")], session.pk)
     stored = ChargingSession.objects.get(pk=session.pk)
     assert (stored.energy_wh, stored.updated_at) == (Decimal("7.500"), session.updated_at)
+
+
+def test_a_values_update_condition_takes_its_values_converted_as_its_fields(make_station) -> None:
+    session = stored_session(make_station("CP-R17"))  # started 10:00:00.123
+    later_than = ValuesUpdate(
+        ChargingSession,
+        ["energy_wh"],
+        where=["id"],
+        condition=("{started_at} IS NULL OR {started_at} <= %s", ["started_at"]),
+    )
+    before, after = (datetime(2026, 12, 1, 10, 0, 0, ms, tzinfo=UTC) for ms in (122000, 124000))
+    assert later_than.run([Decimal("1")], session.pk, before) == 0
+    assert later_than.run([Decimal("2")], session.pk, after) == 1
+    assert ChargingSession.objects.get(pk=session.pk).energy_wh == Decimal("2.000")
