@@ -1,13 +1,22 @@
-"""One-row statements of a fixed shape, built once per process, for the hot paths.
+"""Statements of a fixed shape, built once per process, for the hot paths.
 
 Django builds a queryset's SQL anew each time it runs. For a one-row SELECT or UPDATE by key
 that costs more than running the statement: the locked session read of every MeterValues took
 0.73 ms of CPU through `get()` and 0.23 ms as the same SQL on a cursor (measured in process on
 the 2-core development machine, docs/PERFORMANCE.md, fix 33). The statements here are built from
-the model's `_meta` on first use, per database connection, and run on Django's cursor: they are
-part of the transaction, captured by `CaptureQueriesContext`, and every value passes through its
-field's own conversions both ways, as the ORM's do, so a row read is the model instance the ORM
-would return. No signals are sent; use them only for models nothing listens to.
+the model's `_meta` on first use, per database connection (and per number of rows or keys where
+that varies), and run on Django's cursor: they are part of the transaction, captured by
+`CaptureQueriesContext`, and every value passes through its field's own conversions both ways,
+as the ORM's do, so a row read is the model instance the ORM would return. No signals are sent;
+use them only for models nothing listens to.
+
+  RowSelect     one row by equality (optionally FOR UPDATE), as `get()`
+  RowsIn        the rows whose key is among some values, as `filter(key__in=...)`
+  RowUpdate     an instance's named columns by its key, as `save(update_fields=...)`
+                (`run_many`: several instances, one round trip)
+  ValuesUpdate  given values where columns equal given values (and a condition), as
+                `filter(...).update(...)`
+  RowInsert     an instance's row, as `save()` of a new one (`run_many`: as `bulk_create`)
 """
 
 from collections.abc import Callable, Sequence

@@ -3,9 +3,10 @@
 Through the ORM, a claim for one station cost 10.6 ms of CPU on the 2-core development machine,
 nearly all of it Django building the SQL of its four querysets (a locked read of the stations
 with a subquery for their heads, the heads' rows, an UPDATE with a subquery, the frames'
-INSERT): the worker's cost of a synchronous call, and half a daphne's when a station's answer
-lets its next call go (docs/PERFORMANCE.md, fix 35). Built from the models' `_meta` as
-csms/row_sql.py builds its statements, and read through the fields' own conversions.
+INSERT): most of the worker's CPU for a synchronous call, and daphne's too whenever a
+station's answer lets its next call go (docs/PERFORMANCE.md, fix 35); built once, 3.2 ms.
+Built from the models' `_meta` as csms/row_sql.py builds its statements, and read through the
+fields' own conversions.
 """
 
 import uuid
