@@ -74,6 +74,26 @@ def daphne_process(log_path: Path, **env: str) -> Iterator[str]:
         yield address
 
 
+# The daphne processes running now, whichever fixture or test started them.
+RUNNING_DAPHNES: set[subprocess.Popen[bytes]] = set()
+
+
+@contextmanager
+def other_daphnes_paused(*own: subprocess.Popen[bytes]) -> Iterator[None]:
+    """Stop (SIGSTOP) every running daphne process but `own` for the block, then let them go
+    on. For a database outage that a test gives its own processes only: a process that still
+    reaches the database (the session's daphne_server, say) rightly takes those for dead and
+    sweeps them; paused, it sees the outage as they do."""
+    paused = [process for process in RUNNING_DAPHNES - set(own) if process.poll() is None]
+    for process in paused:
+        process.send_signal(signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for process in paused:
+            process.send_signal(signal.SIGCONT)
+
+
 @contextmanager
 def daphne_popen(log_path: Path, **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """daphne_process, also yielding the process itself (for tests that kill it)."""
@@ -92,10 +112,12 @@ def daphne_popen(log_path: Path, **env: str) -> Iterator[tuple[str, subprocess.P
             stdout=log,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
+        RUNNING_DAPHNES.add(process)
         try:
             wait_for_port(port, process)
             yield f"127.0.0.1:{port}", process
         finally:
+            RUNNING_DAPHNES.discard(process)
             stop(process)
 
 

@@ -12,8 +12,9 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,6 +34,7 @@ from tests.servers import (
     PrivateRedis,
     celery_worker_popen,
     daphne_popen,
+    other_daphnes_paused,
     unavailable,
 )
 from tests.servers import (
@@ -498,15 +500,24 @@ def test_a_database_outage_loses_no_acknowledged_frame(make_station, server_logs
     with ExitStack() as stack:
         proxy = stack.enter_context(tcp_proxy(*database_address()))
         env = {**ENV, "DATABASE_URL": through(proxy)}
-        a, _ = stack.enter_context(daphne_popen(server_logs / "fe-a.log", **env))
-        b, _ = stack.enter_context(daphne_popen(server_logs / "fe-b.log", **env))
+        a, a_process = stack.enter_context(daphne_popen(server_logs / "fe-a.log", **env))
+        b, b_process = stack.enter_context(daphne_popen(server_logs / "fe-b.log", **env))
         stack.enter_context(celery_worker_popen(server_logs / "fe-worker.log", **env))
         api = api_for(b, SCOPES)
-        traffic = asyncio.run(cut_the_database(api, a, b, proxy))
+        # The outage is everyone's: a daphne of the session still reaching the database
+        # would take these two for dead while they are cut off, and sweep them.
+        outage_for_all = partial(other_daphnes_paused, a_process, b_process)
+        traffic = asyncio.run(cut_the_database(api, a, b, proxy, outage_for_all))
     assert_nothing_lost({identity: t.acknowledged for identity, t in traffic.items()})
 
 
-async def cut_the_database(api: Api, a: str, b: str, proxy: TcpProxy) -> dict[str, Traffic]:
+async def cut_the_database(
+    api: Api,
+    a: str,
+    b: str,
+    proxy: TcpProxy,
+    outage_for_all: Callable[[], AbstractContextManager[None]],
+) -> dict[str, Traffic]:
     traffic = {"CP-FE-1": Traffic(), "CP-FE-2": Traffic()}
     stations = [
         RawStation(a, "CP-FE-1", PROTOCOL, answer_delay=1.0),
@@ -519,16 +530,17 @@ async def cut_the_database(api: Api, a: str, b: str, proxy: TcpProxy) -> dict[st
     await asyncio.sleep(0.5)
     in_flight = asyncio.create_task(asyncio.to_thread(raw_request, api, "CP-FE-1", sync=True))
     await stations[0].wait_for_calls(1)
-    await asyncio.to_thread(proxy.cut)
-    await asyncio.sleep(4)
-    await asyncio.to_thread(proxy.restore)
-    acknowledged_before = {identity: len(t.acknowledged) for identity, t in traffic.items()}
+    with outage_for_all():
+        await asyncio.to_thread(proxy.cut)
+        await asyncio.sleep(4)
+        await asyncio.to_thread(proxy.restore)
+        acknowledged_before = {identity: len(t.acknowledged) for identity, t in traffic.items()}
 
-    async def recovered() -> bool:  # each station's frames are acknowledged again
-        return all(len(t.acknowledged) > acknowledged_before[i] for i, t in traffic.items())
+        async def recovered() -> bool:  # each station's frames are acknowledged again
+            return all(len(t.acknowledged) > acknowledged_before[i] for i, t in traffic.items())
 
-    # Without a restart; how fast depends on the connection pool's reconnection backoff.
-    assert await wait_for(recovered, 45), "frames were not acknowledged again after the outage"
+        # Without a restart; how fast depends on the connection pool's reconnection backoff.
+        assert await wait_for(recovered, 45), "frames were not acknowledged again after the outage"
     stop.set()
     await asyncio.gather(*beating)
     answer = await in_flight
