@@ -36,21 +36,24 @@ def concrete_field(model: type[models.Model], name: str) -> models.Field:  # typ
     return field
 
 
-class _Statement(Generic[Built]):
-    """A statement on one model's table, built by `_build` on first use per connection."""
+class Statement(Generic[Built]):
+    """A statement on one model's table, built by `_build` on first use per connection and
+    shape: None for a statement of one fixed form, else what its SQL varies with (e.g. the
+    number of keys of an IN, or of rows of an INSERT)."""
 
     def __init__(self, model: type[models.Model]):
         self.model = model
-        self.built: dict[str, Built] = {}
+        self.built: dict[tuple[str, Any], Built] = {}
 
-    def _build(self, connection: BaseDatabaseWrapper) -> Built:
+    def _build(self, connection: BaseDatabaseWrapper, shape: Any) -> Built:
         raise NotImplementedError
 
-    def _connection_and_built(self) -> tuple[BaseDatabaseWrapper, Built]:
+    def _connection_and_built(self, shape: Any = None) -> tuple[BaseDatabaseWrapper, Built]:
         connection = connections[router.db_for_write(self.model)]
-        if connection.alias not in self.built:
-            self.built[connection.alias] = self._build(connection)
-        return connection, self.built[connection.alias]
+        key = (connection.alias, shape)
+        if key not in self.built:
+            self.built[key] = self._build(connection, shape)
+        return connection, self.built[key]
 
 
 def _saved_values(
@@ -109,7 +112,7 @@ def _loaded_fields(model: type[models.Model], columns: Sequence[str]) -> list[mo
 SelectBuilt = tuple[str, Converters]
 
 
-class RowSelect(_Statement[SelectBuilt], Generic[M]):
+class RowSelect(Statement[SelectBuilt], Generic[M]):
     """SELECT the one row matching `where` (column = value for each name), optionally FOR
     UPDATE where the database has it; `get` returns the instance or None. `columns`: only
     these are loaded (the others are deferred, as with `only()`); every column by default."""
@@ -129,7 +132,7 @@ class RowSelect(_Statement[SelectBuilt], Generic[M]):
         self.where = [concrete_field(model, name) for name in where]
         self.for_update = for_update
 
-    def _build(self, connection: BaseDatabaseWrapper) -> SelectBuilt:
+    def _build(self, connection: BaseDatabaseWrapper, shape: None) -> SelectBuilt:
         quote = connection.ops.quote_name
         table = self.model._meta.db_table
         columns = ", ".join(quote(field.column) for field in self.fields)
@@ -156,7 +159,7 @@ class RowSelect(_Statement[SelectBuilt], Generic[M]):
         return self.model.from_db(connection.alias, self.field_names, row)
 
 
-class RowsIn(_Statement[dict[int, SelectBuilt]], Generic[M]):
+class RowsIn(Statement[SelectBuilt], Generic[M]):
     """SELECT the rows whose `key` is one of the given values and whose `where` columns equal
     the values given for them; `rows` returns the instances, in no particular order. Built
     once per connection and number of keys. `columns` as for RowSelect."""
@@ -176,30 +179,21 @@ class RowsIn(_Statement[dict[int, SelectBuilt]], Generic[M]):
         self.key = concrete_field(model, key)
         self.where = [concrete_field(model, name) for name in where]
 
-    def _build(self, connection: BaseDatabaseWrapper) -> dict[int, SelectBuilt]:
-        return {}  # by number of keys, filled as they come
-
-    def _sql(
-        self, connection: BaseDatabaseWrapper, by_count: dict[int, SelectBuilt], count: int
-    ) -> SelectBuilt:
-        if count not in by_count:
-            quote = connection.ops.quote_name
-            table = self.model._meta.db_table
-            columns = ", ".join(quote(field.column) for field in self.fields)
-            keys = ", ".join(["%s"] * count)
-            where = "".join(f" AND {quote(field.column)} = %s" for field in self.where)
-            by_count[count] = (
-                f"SELECT {columns} FROM {quote(table)} "
-                f"WHERE {quote(self.key.column)} IN ({keys}){where}",
-                field_converters(self.fields, connection),
-            )
-        return by_count[count]
+    def _build(self, connection: BaseDatabaseWrapper, count: int) -> SelectBuilt:
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(field.column) for field in self.fields)
+        keys = ", ".join(["%s"] * count)
+        where = "".join(f" AND {quote(field.column)} = %s" for field in self.where)
+        sql = (
+            f"SELECT {columns} FROM {quote(self.model._meta.db_table)} "
+            f"WHERE {quote(self.key.column)} IN ({keys}){where}"
+        )
+        return sql, field_converters(self.fields, connection)
 
     def rows(self, keys: Sequence[Any], *values: Any) -> list[M]:
         if not keys:
             return []
-        connection, by_count = self._connection_and_built()
-        sql, converters = self._sql(connection, by_count, len(keys))
+        connection, (sql, converters) = self._connection_and_built(len(keys))
         params = [self.key.get_db_prep_value(key, connection, prepared=False) for key in keys]
         params += [
             field.get_db_prep_value(value, connection, prepared=False)
@@ -216,7 +210,7 @@ class RowsIn(_Statement[dict[int, SelectBuilt]], Generic[M]):
         ]
 
 
-class RowUpdate(_Statement[str]):
+class RowUpdate(Statement[str]):
     """UPDATE the named columns of an instance's row, by its primary key, with the values the
     instance holds (after each field's `pre_save`, so `auto_now` columns move as in `save`).
     Returns the number of rows updated."""
@@ -225,7 +219,7 @@ class RowUpdate(_Statement[str]):
         super().__init__(model)
         self.fields = [concrete_field(model, name) for name in columns]
 
-    def _build(self, connection: BaseDatabaseWrapper) -> str:
+    def _build(self, connection: BaseDatabaseWrapper, shape: None) -> str:
         quote = connection.ops.quote_name
         assignments = ", ".join(f"{quote(field.column)} = %s" for field in self.fields)
         key = quote(self.model._meta.pk.column)
@@ -252,7 +246,7 @@ class RowUpdate(_Statement[str]):
         return params
 
 
-class ValuesUpdate(_Statement[str]):
+class ValuesUpdate(Statement[str]):
     """UPDATE `columns` to the values given, in the rows matching `where` (column = value for
     each) and `condition`, as `QuerySet.update` does: no `pre_save`, so `auto_now` columns
     stay. Returns the number of rows updated; with the state among `where`, a conditional move
@@ -276,7 +270,7 @@ class ValuesUpdate(_Statement[str]):
         # How each value of the WHERE clause is converted: as the field it is compared with.
         self.where = self.equal + [concrete_field(model, name) for name in condition_fields]
 
-    def _build(self, connection: BaseDatabaseWrapper) -> str:
+    def _build(self, connection: BaseDatabaseWrapper, shape: None) -> str:
         quote = connection.ops.quote_name
         assignments = ", ".join(f"{quote(field.column)} = %s" for field in self.fields)
         where = [f"{quote(field.column)} = %s" for field in self.equal]
@@ -301,7 +295,7 @@ class ValuesUpdate(_Statement[str]):
             return cursor.rowcount
 
 
-class RowInsert(_Statement[str]):
+class RowInsert(Statement[str]):
     """INSERT an instance's row, every column, with each field's `pre_save` (so `auto_now_add`
     columns are set, as in `save`); an automatic primary key is read back onto the instance.
     `run_many` inserts several rows with one statement."""
@@ -316,12 +310,8 @@ class RowInsert(_Statement[str]):
         self.fields = [
             field for field in model._meta.concrete_fields if field is not self.generated_pk
         ]
-        self.many_built: dict[tuple[str, int], str] = {}
 
-    def _build(self, connection: BaseDatabaseWrapper) -> str:
-        return self._sql(connection, 1)
-
-    def _sql(self, connection: BaseDatabaseWrapper, count: int) -> str:
+    def _build(self, connection: BaseDatabaseWrapper, count: int) -> str:
         quote = connection.ops.quote_name
         columns = ", ".join(quote(field.column) for field in self.fields)
         row = f"({', '.join(['%s'] * len(self.fields))})"
@@ -332,7 +322,7 @@ class RowInsert(_Statement[str]):
         return sql
 
     def run(self, instance: models.Model) -> None:
-        connection, sql = self._connection_and_built()
+        connection, sql = self._connection_and_built(1)
         params = _saved_values(self.fields, instance, connection, add=True)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -355,21 +345,17 @@ class RowInsert(_Statement[str]):
                 self.run(instance)
             return
         for start in range(0, len(instances), self.MAX_ROWS):
-            self._insert_rows(connection, instances[start : start + self.MAX_ROWS])
+            self._insert_rows(instances[start : start + self.MAX_ROWS])
 
-    def _insert_rows(
-        self, connection: BaseDatabaseWrapper, instances: Sequence[models.Model]
-    ) -> None:
-        shape = (connection.alias, len(instances))
-        if shape not in self.many_built:
-            self.many_built[shape] = self._sql(connection, len(instances))
+    def _insert_rows(self, instances: Sequence[models.Model]) -> None:
+        connection, sql = self._connection_and_built(len(instances))
         params = [
             value
             for instance in instances
             for value in _saved_values(self.fields, instance, connection, add=True)
         ]
         with connection.cursor() as cursor:
-            cursor.execute(self.many_built[shape], params)
+            cursor.execute(sql, params)
             if self.generated_pk is not None:
                 for instance, (pk,) in zip(instances, cursor.fetchall(), strict=True):
                     instance.pk = pk

@@ -9,13 +9,12 @@ Built from the models' `_meta` as csms/row_sql.py builds its statements, and rea
 fields' own conversions.
 """
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import connections, models, router
+from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from assets.models import Asset
@@ -23,6 +22,7 @@ from csms.row_sql import (
     Converters,
     RowsIn,
     RowUpdate,
+    Statement,
     concrete_field,
     converted,
     field_converters,
@@ -94,63 +94,60 @@ def _heads_sql(connection: BaseDatabaseWrapper, count: int) -> str:
     return sql
 
 
-class StationHeads:
+class StationHeads(Statement[tuple[str, Converters]]):
     """The locked read of a claim's stations (`locked`), built per connection and number of
     stations; run it inside the claim's transaction."""
 
     def __init__(self) -> None:
-        self.built: dict[tuple[str, int], str] = {}
-        self.converters: dict[str, Converters] = {}
+        super().__init__(Asset)
+
+    def _build(self, connection: BaseDatabaseWrapper, count: int) -> tuple[str, Converters]:
+        return _heads_sql(connection, count), field_converters(_fields(), connection)
 
     def locked(self, asset_ids: Sequence[Any]) -> list[StationHead]:
         if not asset_ids:
             return []
-        connection = connections[router.db_for_write(Asset)]
-        shape = (connection.alias, len(asset_ids))
-        if shape not in self.built:
-            self.built[shape] = _heads_sql(connection, len(asset_ids))
-            self.converters[connection.alias] = field_converters(_fields(), connection)
+        connection, (sql, converters) = self._connection_and_built(len(asset_ids))
         key = Asset._meta.pk
         params: list[Any] = [CallState.SENT.value, CallState.QUEUED.value]
         params += [key.get_db_prep_value(asset_id, connection) for asset_id in asset_ids]
         with connection.cursor() as cursor:
-            cursor.execute(self.built[shape], params)
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
-        converters = self.converters[connection.alias]
         return [StationHead(*converted(row, converters, connection)) for row in rows]
 
 
 STATION_HEADS = StationHeads()
 
 
-class StationsWithQueued:
+class StationsWithQueued(Statement[tuple[str, Converters]]):
     """Which of the given stations have a call queued (`among`): the look before a claim,
     after every answer. Built per connection and number of stations."""
 
     def __init__(self) -> None:
-        self.built: dict[tuple[str, int], str] = {}
+        super().__init__(OcppCall)
+        self.asset = concrete_field(OcppCall, "asset")
+
+    def _build(self, connection: BaseDatabaseWrapper, count: int) -> tuple[str, Converters]:
+        quote = connection.ops.quote_name
+        asset, state = quote(self.asset.column), quote(concrete_field(OcppCall, "state").column)
+        sql = (
+            f"SELECT DISTINCT {asset} FROM {quote(OcppCall._meta.db_table)} "
+            f"WHERE {asset} IN ({', '.join(['%s'] * count)}) AND {state} = %s"
+        )
+        return sql, field_converters([self.asset], connection)
 
     def among(self, asset_ids: Sequence[Any]) -> set[str]:
         """The ids (as text) of the stations of `asset_ids` with a call queued."""
         if not asset_ids:
             return set()
-        connection = connections[router.db_for_write(OcppCall)]
-        shape = (connection.alias, len(asset_ids))
-        asset, state = concrete_field(OcppCall, "asset"), concrete_field(OcppCall, "state")
-        if shape not in self.built:
-            quote = connection.ops.quote_name
-            keys = ", ".join(["%s"] * len(asset_ids))
-            self.built[shape] = (
-                f"SELECT DISTINCT {quote(asset.column)} FROM {quote(OcppCall._meta.db_table)} "
-                f"WHERE {quote(asset.column)} IN ({keys}) AND {quote(state.column)} = %s"
-            )
-        params = [asset.get_db_prep_value(asset_id, connection) for asset_id in asset_ids]
+        connection, (sql, converters) = self._connection_and_built(len(asset_ids))
+        params = [self.asset.get_db_prep_value(asset_id, connection) for asset_id in asset_ids]
         params.append(CallState.QUEUED.value)
         with connection.cursor() as cursor:
-            cursor.execute(self.built[shape], params)
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
-        # As text: a UUID on PostgreSQL, its hex on SQLite; both the same UUID's text.
-        return {str(uuid.UUID(str(asset_id))) for (asset_id,) in rows}
+        return {str(converted(row, converters, connection)[0]) for row in rows}
 
 
 STATIONS_WITH_QUEUED = StationsWithQueued()
