@@ -1,5 +1,6 @@
 """What an API client may see: the networks it is restricted to, if any."""
 
+import functools
 import uuid
 from typing import Any
 
@@ -60,9 +61,6 @@ def asset_visible_get(
     return asset
 
 
-_column_reads: dict[tuple[str, tuple[str, ...]], RowSelect[Asset]] = {}
-
-
 def asset_visible_columns(
     request: Request, asset_id: str, *, network_id: str | None, fields: tuple[str, ...]
 ) -> Asset:
@@ -89,11 +87,9 @@ def asset_visible_columns(
     raise not_found("asset", asset_id)
 
 
+@functools.cache
 def _column_read(lookup: str, fields: tuple[str, ...]) -> RowSelect[Asset]:
-    key = (lookup, fields)
-    if key not in _column_reads:  # two threads may both build one: harmless
-        _column_reads[key] = RowSelect(Asset, [lookup], columns=fields)
-    return _column_reads[key]
+    return RowSelect(Asset, [lookup], columns=fields)
 
 
 def _unique(assets: QuerySet[Asset], **lookup: Any) -> Asset | None:

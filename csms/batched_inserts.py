@@ -7,6 +7,7 @@ INSERT instead of one per message. Rows kept this way cannot be read back before
 ends, so only rows nothing reads in the same transaction go through `insert`.
 """
 
+import functools
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -44,12 +45,12 @@ def insert(model: type[models.Model], objects: Iterable[models.Model]) -> None:
         pending.setdefault(model, []).extend(objects)
 
 
-_statements: dict[type[models.Model], RowInsert] = {}
-
-
 def _insert_now(model: type[models.Model], objects: list[models.Model]) -> None:
     """One INSERT for all the rows, built once per model (csms/row_sql.py): `bulk_create`
     compiled it anew every time (docs/PERFORMANCE.md, fix 35). No signals, as bulk_create."""
-    if model not in _statements:
-        _statements[model] = RowInsert(model)
-    _statements[model].run_many(objects)
+    _insert_statement(model).run_many(objects)
+
+
+@functools.cache
+def _insert_statement(model: type[models.Model]) -> RowInsert:
+    return RowInsert(model)

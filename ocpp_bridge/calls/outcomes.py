@@ -1,6 +1,7 @@
 """Final states of calls. Every transition is a conditional UPDATE, so states only move
 forward even when a late answer, a timeout and a disconnect race each other."""
 
+import functools
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -126,17 +127,18 @@ def ocpp_calls_record_answers(answers: Sequence[StationAnswer]) -> list[Answered
 OUTSTANDING_CALLS = RowsIn(
     OcppCall, "asset", where=["state"], columns=["asset", "message_id", "action", "reply_channel"]
 )
-_ANSWER_STORES: dict[tuple[str, ...], ValuesUpdate] = {}
+
+
+@functools.cache  # one statement per kind of answer: result, error
+def _answer_store(columns: tuple[str, ...]) -> ValuesUpdate:
+    return ValuesUpdate(OcppCall, columns, where=["id", "state"])
 
 
 def _store_answer(call_id: Any, outcome: dict[str, Any], completed_at: datetime) -> bool:
     """Move the call from sent to the answer's final state with the answer's fields; False
     if it is no longer sent (one conditional UPDATE: see ocpp_calls_record_answers)."""
-    columns = (*outcome, "completed_at")
-    if columns not in _ANSWER_STORES:  # one statement per kind of answer: result, error
-        _ANSWER_STORES[columns] = ValuesUpdate(OcppCall, columns, where=["id", "state"])
-    values = [*outcome.values(), completed_at]
-    return bool(_ANSWER_STORES[columns].run(values, call_id, CallState.SENT))
+    store = _answer_store((*outcome, "completed_at"))
+    return bool(store.run([*outcome.values(), completed_at], call_id, CallState.SENT))
 
 
 def ocpp_call_record_result(
