@@ -10,13 +10,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F
 from django.utils import timezone
 
 from assets.models import Asset
 from charging.costs import Prices, idle_seconds, sequence_complete, session_cost
 from charging.models import ChargingSession, SessionStatus
-from csms.row_sql import RowSelect
+from csms.row_sql import RowSelect, RowsWhere
 from rates.models import Rate
 
 # A new transaction on a connector means the station lost the old one, typically by rebooting.
@@ -137,14 +136,20 @@ def station_stop_apply(
     session_reprice(session)
 
 
+# Every transaction start runs it: a statement built once (csms/row_sql.py). Latest started
+# first, a session without a start last.
+ACTIVE_ON_EVSE_LOCKED = RowsWhere(
+    ChargingSession,
+    ("{asset} = %s AND {evse_id} = %s AND {status} = %s", ["asset", "evse_id", "status"]),
+    order_by="{started_at} IS NULL, {started_at} DESC, {id} DESC",
+    for_update=True,
+)
+
+
 def sessions_close_stale(*, asset_id: Any, evse_id: int) -> None:
     """An EVSE (a 1.6 connector) runs one transaction at a time: of its active sessions only the
     latest started stays open; the older ones are closed at their last sign of life."""
-    active = list(
-        ChargingSession.objects.select_for_update()
-        .filter(asset_id=asset_id, evse_id=evse_id, status=SessionStatus.ACTIVE)
-        .order_by(F("started_at").desc(nulls_last=True), "-pk")
-    )
+    active = ACTIVE_ON_EVSE_LOCKED.rows(asset_id, evse_id, SessionStatus.ACTIVE)
     for stale in active[1:]:
         session_close(
             stale,

@@ -31,7 +31,7 @@ from charging.lifecycle import (
 )
 from charging.meter_values import Sample, meter_samples_store, parse_meter_values
 from charging.models import ChargingSession, SessionStatus
-from csms.row_sql import RowInsert, RowSelect, RowUpdate
+from csms.row_sql import RowInsert, RowSelect, RowsWhere, RowUpdate
 from ocpp_bridge.calls.create import CallRefusedError, station_version
 from ocpp_bridge.calls.send import ocpp_call_send
 from ocpp_bridge.models import OcppCall
@@ -60,6 +60,15 @@ def _token_id(id_token: str) -> Any:
 
 # Every 1.6 transaction start writes them: statements built once (csms/row_sql.py).
 SESSION_INSERT = RowInsert(ChargingSession)
+SAME_START = RowsWhere(
+    ChargingSession,
+    (
+        "{asset} = %s AND {evse_id} = %s AND {id_token} = %s AND {started_at} = %s",
+        ["asset", "evse_id", "id_token", "started_at"],
+    ),
+    order_by="{id} DESC",
+    limit=1,
+)
 TRANSACTION_ID_UPDATE = RowUpdate(ChargingSession, ["transaction_id"])
 
 # `token_id` not given: the session's token is looked up by its id tag.
@@ -80,9 +89,7 @@ def session_start_v16(
     session the first one opened, so the station gets the same transactionId again. A session
     still open on the connector is closed: the station lost it (typically in a reboot).
     `token_id`: the stored token of `id_tag` (None: none), when the caller has read it."""
-    existing = ChargingSession.objects.filter(
-        asset_id=asset_id, evse_id=connector_id, id_token=id_tag, started_at=timestamp
-    ).first()
+    existing = SAME_START.first(asset_id, connector_id, id_tag, timestamp)
     if existing is not None:
         return existing
     with transaction.atomic(savepoint=False):

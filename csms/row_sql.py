@@ -12,6 +12,8 @@ use them only for models nothing listens to.
 
   RowSelect     one row by equality (optionally FOR UPDATE), as `get()`
   RowsIn        the rows whose key is among some values, as `filter(key__in=...)`
+  RowsWhere     the rows matching a condition, ordered, limited, optionally locked, as
+                `filter(...).order_by(...)[:n]`
   RowUpdate     an instance's named columns by its key, as `save(update_fields=...)`
                 (`run_many`: several instances, one round trip)
   ValuesUpdate  given values where columns equal given values (and a condition), as
@@ -109,7 +111,34 @@ def _loaded_fields(model: type[models.Model], columns: Sequence[str]) -> list[mo
     return [field for field in model._meta.concrete_fields if field in named]
 
 
+def fields_named(template: str, model: type[models.Model], connection: BaseDatabaseWrapper) -> str:
+    """`template` with each `{name}` of one of the model's concrete fields replaced by its
+    column, quoted for the database."""
+    quote = connection.ops.quote_name
+    return template.format(
+        **{field.name: quote(field.column) for field in model._meta.concrete_fields}
+    )
+
+
 SelectBuilt = tuple[str, Converters]
+
+
+def _instances_read(
+    model: type[M],
+    field_names: set[str],
+    sql: str,
+    params: Sequence[Any],
+    converters: Converters,
+    connection: BaseDatabaseWrapper,
+) -> list[M]:
+    """The instances of the rows `sql` reads (of `field_names`, in the model's order)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    return [
+        model.from_db(connection.alias, field_names, converted(row, converters, connection))
+        for row in found
+    ]
 
 
 class RowSelect(Statement[SelectBuilt], Generic[M]):
@@ -199,15 +228,59 @@ class RowsIn(Statement[SelectBuilt], Generic[M]):
             field.get_db_prep_value(value, connection, prepared=False)
             for field, value in zip(self.where, values, strict=True)
         ]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            found = cursor.fetchall()
-        return [
-            self.model.from_db(
-                connection.alias, self.field_names, converted(row, converters, connection)
-            )
-            for row in found
+        return _instances_read(self.model, self.field_names, sql, params, converters, connection)
+
+
+class RowsWhere(Statement[SelectBuilt], Generic[M]):
+    """SELECT the rows matching `condition`: SQL naming fields as `{name}` (quoted for the
+    database), and the fields whose conversion each of its `%s` values takes. `order_by`: SQL
+    naming fields so too (e.g. "{started_at} DESC, {id} DESC"); `limit`: at most so many rows;
+    `for_update`: the rows locked where the database can lock them. `rows` returns the
+    instances, `first` the first one or None. `columns` as for RowSelect."""
+
+    def __init__(
+        self,
+        model: type[M],
+        condition: tuple[str, Sequence[str]],
+        *,
+        order_by: str = "",
+        limit: int | None = None,
+        for_update: bool = False,
+        columns: Sequence[str] = (),
+    ):
+        super().__init__(model)
+        self.model: type[M] = model
+        self.fields = _loaded_fields(model, columns)
+        self.field_names = {field.attname for field in self.fields}
+        self.condition, condition_fields = condition
+        assert self.condition.count("%s") == len(condition_fields), condition
+        self.where = [concrete_field(model, name) for name in condition_fields]
+        self.order_by, self.limit, self.for_update = order_by, limit, for_update
+
+    def _build(self, connection: BaseDatabaseWrapper, shape: None) -> SelectBuilt:
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(field.column) for field in self.fields)
+        condition = fields_named(self.condition, self.model, connection)
+        sql = f"SELECT {columns} FROM {quote(self.model._meta.db_table)} WHERE {condition}"
+        if self.order_by:
+            sql += f" ORDER BY {fields_named(self.order_by, self.model, connection)}"
+        if self.limit is not None:
+            sql += f" LIMIT {int(self.limit)}"
+        if self.for_update and connection.features.has_select_for_update:
+            sql += " FOR UPDATE"
+        return sql, field_converters(self.fields, connection)
+
+    def rows(self, *values: Any) -> list[M]:
+        connection, (sql, converters) = self._connection_and_built()
+        params = [
+            field.get_db_prep_value(value, connection, prepared=False)
+            for field, value in zip(self.where, values, strict=True)
         ]
+        return _instances_read(self.model, self.field_names, sql, params, converters, connection)
+
+    def first(self, *values: Any) -> M | None:
+        found = self.rows(*values)
+        return found[0] if found else None
 
 
 class RowUpdate(Statement[str]):
@@ -275,8 +348,7 @@ class ValuesUpdate(Statement[str]):
         assignments = ", ".join(f"{quote(field.column)} = %s" for field in self.fields)
         where = [f"{quote(field.column)} = %s" for field in self.equal]
         if self.condition:
-            names = {field.name: quote(field.column) for field in self.model._meta.concrete_fields}
-            where.append(f"({self.condition.format(**names)})")
+            where.append(f"({fields_named(self.condition, self.model, connection)})")
         table = quote(self.model._meta.db_table)
         return f"UPDATE {table} SET {assignments} WHERE {' AND '.join(where)}"
 

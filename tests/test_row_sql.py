@@ -6,11 +6,12 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from assets.models import Asset
 from charging.models import ChargingSession
-from csms.row_sql import RowInsert, RowSelect, RowsIn, RowUpdate, ValuesUpdate
+from csms.row_sql import RowInsert, RowSelect, RowsIn, RowsWhere, RowUpdate, ValuesUpdate
 from ocpp_bridge.models import OcppCall
 
 pytestmark = pytest.mark.django_db
@@ -141,6 +142,42 @@ def test_rows_by_key_load_only_their_columns(make_station) -> None:
     (read,) = RowsIn(Asset, "identity", columns=("protocol",)).rows(["CP-R10"])
     assert (read.pk, read.protocol) == (asset.pk, "ocpp1.6")  # the primary key, as only()
     assert "identity" in read.get_deferred_fields()
+
+
+def test_rows_where_read_as_the_orm_in_their_order_and_limit(make_station) -> None:
+    asset = make_station("CP-R17")
+    starts = [datetime(2026, 12, 1, hour, tzinfo=UTC) for hour in (9, 11, 10)] + [None]
+    for n, started_at in enumerate(starts):
+        ChargingSession.objects.create(
+            asset=asset, transaction_id=f"T-{n}", evse_id=1, started_at=started_at,
+            charging_states=[[str(n)]],
+        )  # fmt: skip
+    ChargingSession.objects.create(asset=asset, transaction_id="T-other", evse_id=2)
+    latest_first = RowsWhere(
+        ChargingSession,
+        ("{asset} = %s AND {evse_id} = %s", ["asset", "evse_id"]),
+        order_by="{started_at} IS NULL, {started_at} DESC, {id} DESC",
+        for_update=True,
+    )
+    with transaction.atomic():
+        read = latest_first.rows(asset.pk, 1)
+    by_orm = ChargingSession.objects.filter(asset=asset, evse_id=1).order_by(
+        F("started_at").desc(nulls_last=True), "-pk"
+    )
+    assert list(map(field_values, read)) == list(map(field_values, by_orm))
+    assert [s.transaction_id for s in read] == ["T-1", "T-2", "T-0", "T-3"]
+    assert read[0].charging_states == [["1"]]  # JSON parsed
+    limited = RowsWhere(
+        ChargingSession,
+        ("{asset} = %s AND {started_at} < %s", ["asset", "started_at"]),
+        order_by="{started_at}",
+        limit=1,
+        columns=["transaction_id"],
+    )
+    first = limited.first(asset.pk, datetime(2026, 12, 1, 11, tzinfo=UTC))
+    assert first is not None and first.transaction_id == "T-0"
+    assert "energy_wh" in first.get_deferred_fields()
+    assert limited.first(asset.pk, datetime(2026, 12, 1, 8, tzinfo=UTC)) is None
 
 
 def test_an_update_of_many_rows_writes_each_its_own_values(make_station) -> None:

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from charging.models import ChargingSession, SessionStatus
-from csms.row_sql import RowSelect
+from csms.row_sql import RowSelect, RowsWhere
 from tokens.models import IdToken, TokenStatus
 
 UNKNOWN = "Unknown"
@@ -38,6 +38,18 @@ class Authorization:
 
 # Every Authorize and transaction start reads one: a statement built once (csms/row_sql.py).
 TOKEN_BY_ID_TOKEN = RowSelect(IdToken, ["id_token"])
+# Every accepted 1.6 start looks for one: its token's active session on another EVSE (one
+# without an EVSE counts as elsewhere).
+ACTIVE_ELSEWHERE = RowsWhere(
+    ChargingSession,
+    (
+        "{id_token} = %s AND {status} = %s "
+        "AND NOT ({asset} = %s AND {evse_id} IS NOT NULL AND {evse_id} = %s)",
+        ["id_token", "status", "asset", "evse_id"],
+    ),
+    limit=1,
+    columns=["id"],
+)
 
 
 def token_authorize(*, id_token: str, network_id: object | None = None) -> Authorization:
@@ -58,8 +70,8 @@ def token_authorize_start(
     *,
     id_token: str,
     network_id: object | None = None,
-    asset_id: object | None = None,
-    evse_id: int | None = None,
+    asset_id: Any,
+    evse_id: int,
 ) -> Authorization:
     """token_authorize, and ConcurrentTx when the token already has an active session elsewhere.
 
@@ -68,11 +80,9 @@ def token_authorize_start(
     in a reboot is closed by this start rather than blocking the driver's new one.
     """
     authorization = token_authorize(id_token=id_token, network_id=network_id)
-    active = ChargingSession.objects.filter(id_token=id_token, status=SessionStatus.ACTIVE)
-    if asset_id is not None:
-        active = active.exclude(asset_id=asset_id, evse_id=evse_id)
-    busy = active.exists()
-    if authorization.accepted and busy:
+    if not authorization.accepted:
+        return authorization
+    if ACTIVE_ELSEWHERE.first(id_token, SessionStatus.ACTIVE, asset_id, evse_id) is not None:
         return Authorization(
             CONCURRENT_TX, authorization.group_id, authorization.expires_at, authorization.token_id
         )
