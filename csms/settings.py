@@ -96,12 +96,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "csms.postgresql"  # Django's, on psycopg's C loaders
 DATABASE_POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "20"))
 # Threads that run HTTP requests in each daphne process (csms/asgi.py). A synchronous
 # raw-request holds its thread while it waits for the station (its database connection goes
 # back to the pool meanwhile), so this bounds the sync calls a process waits on at once.
 HTTP_THREADS = int(os.environ.get("HTTP_THREADS", "64"))
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_POOL_SIZE:
+if DATABASES["default"]["ENGINE"] == "csms.postgresql" and DATABASE_POOL_SIZE:
     # A connection pool per process (psycopg_pool): HTTP requests and station frames run in
     # many threads (Django's ASGI handler, before csms/asgi.py ran HTTP on a fixed pool, made a
     # thread per request), and persistent per-thread connections piled up to PostgreSQL's

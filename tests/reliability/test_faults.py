@@ -23,6 +23,7 @@ import psycopg
 import pytest
 import requests
 from django.conf import settings
+from django.db import connection
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from assets.models import Asset
@@ -62,7 +63,7 @@ def production_shape() -> None:
     missing = []
     if not settings.REDIS_URL:
         missing.append("REDIS_URL")
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    if connection.vendor != "postgresql":
         missing.append("a PostgreSQL DATABASE_URL")
     if missing:
         unavailable(f"fault injection needs {' and '.join(missing)}")
