@@ -18,11 +18,13 @@ django_wsgi_app = get_wsgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from csms.daphne_tuning import daphne_form_parsing_off  # noqa: E402
+from csms.daphne_tuning import daphne_form_parsing_off, daphne_twisted_access_line_off  # noqa: E402
+from csms.gc_tuning import startup_objects_frozen  # noqa: E402
 from csms.routing import websocket_urlpatterns  # noqa: E402
 from csms.wsgi_bridge import WsgiOnThreads  # noqa: E402
 
 daphne_form_parsing_off()
+daphne_twisted_access_line_off()
 
 application = ProtocolTypeRouter(
     {
@@ -30,3 +32,5 @@ application = ProtocolTypeRouter(
         "websocket": URLRouter(websocket_urlpatterns),
     }
 )
+# Last: everything the server process loaded above stays out of the collector's walks.
+startup_objects_frozen()

@@ -1,11 +1,19 @@
 """The Celery app: the broker comes from settings (Redis in production, in-memory otherwise)."""
 
 import os
+from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
+
+from csms.gc_tuning import startup_objects_frozen
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csms.settings")
 
 app = Celery("csms")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.worker_ready.connect
+def _startup_objects_frozen(**kwargs: Any) -> None:
+    startup_objects_frozen()  # as daphne's (csms/asgi.py): the worker's startup stays

@@ -7,6 +7,12 @@ ASGI application, where Django parses it again. That parse was 16 % of the event
 in daphne during the async raw-request benchmark (py-spy, docs/PERFORMANCE.md, 12-01), and it
 held a second copy of every form field in memory. Twisted offers the switch
 (`parsePOSTFormSubmission`); daphne does not pass it, so it is set here on each request.
+
+Twisted's HTTP factory also formats an access-log line for every request and hands it to the
+Twisted log, which daphne discards (verbosity 0 and 1) or forwards to Python's logging
+(2 and up) beside its own access log, which writes the same request again: 3-4 % of daphne's
+CPU in the async raw-request benchmark (py-spy, docs/PERFORMANCE.md, fix 39). Daphne's own
+access log is left as it is.
 """
 
 import functools
@@ -26,6 +32,20 @@ def daphne_form_parsing_off() -> None:
     if getattr(WebRequest.__init__, _APPLIED, False):
         return
     WebRequest.__init__ = _without_form_parsing(WebRequest.__init__)
+
+
+def daphne_twisted_access_line_off() -> None:
+    """Make daphne's HTTP factory skip Twisted's access-log line (daphne's own stays).
+    Idempotent; a process without daphne installed is left as it is."""
+    try:
+        from daphne.http_protocol import HTTPFactory
+    except ImportError:
+        return
+    HTTPFactory.log = _no_twisted_access_line
+
+
+def _no_twisted_access_line(self: Any, request: Any) -> None:
+    """Twisted's `HTTPFactory.log`, writing nothing."""
 
 
 def _without_form_parsing(init: Callable[..., None]) -> Callable[..., None]:

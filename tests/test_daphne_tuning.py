@@ -1,12 +1,18 @@
-"""Daphne's HTTP requests skip Twisted's form parsing, which daphne never reads."""
+"""Daphne's HTTP requests skip Twisted's form parsing, which daphne never reads, and Twisted's
+access-log line, which daphne discards or writes twice."""
 
 import io
 
-from daphne.http_protocol import WebRequest
+from daphne.http_protocol import HTTPFactory, WebRequest
+from twisted.web import http
 from twisted.web.http import Request
 from twisted.web.test.requesthelper import DummyChannel
 
-from csms.daphne_tuning import _without_form_parsing, daphne_form_parsing_off
+from csms.daphne_tuning import (
+    _without_form_parsing,
+    daphne_form_parsing_off,
+    daphne_twisted_access_line_off,
+)
 
 FORM = b"grant_type=client_credentials&client_id=abc"
 
@@ -43,3 +49,14 @@ def test_the_switch_is_applied_to_daphne_once() -> None:
     daphne_form_parsing_off()
     assert WebRequest.__init__ is wrapped
     assert wrapped.__wrapped__ is not wrapped  # functools.wraps kept the original
+
+
+def test_twisted_writes_no_access_line_for_daphne() -> None:
+    daphne_twisted_access_line_off()
+    request = PlainRequest(DummyChannel())
+    twisteds, daphnes = http.HTTPFactory(), HTTPFactory(server=None)
+    for factory in (twisteds, daphnes):
+        factory._logFile = io.StringIO()
+        factory.log(request)
+    assert '"192.168.1.1" - -' in twisteds._logFile.getvalue()  # what Twisted alone writes
+    assert daphnes._logFile.getvalue() == ""
