@@ -11,7 +11,7 @@ held a second copy of every form field in memory. Twisted offers the switch
 Twisted's HTTP factory also formats an access-log line for every request and hands it to the
 Twisted log, which daphne discards (verbosity 0 and 1) or forwards to Python's logging
 (2 and up) beside its own access log, which writes the same request again: 3-4 % of daphne's
-CPU in the async raw-request benchmark (py-spy, docs/PERFORMANCE.md, fix 39). Daphne's own
+CPU in the async raw-request benchmark (py-spy, docs/PERFORMANCE.md, fix 40). Daphne's own
 access log is left as it is.
 """
 

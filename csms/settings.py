@@ -130,7 +130,7 @@ if DATABASES["default"]["ENGINE"] == "csms.postgresql" and env_bool(
     # Parameters sent apart from the statement, and a statement run five times on a
     # connection prepared there: PostgreSQL then runs it without parsing and planning it
     # again. PostgreSQL's CPU per charger message fell from 0.6 to 0.4 ms and the messages
-    # benchmark rose from 875 to 1,067-1,147 per second (docs/PERFORMANCE.md, fix 38).
+    # benchmark rose from 875 to 1,067-1,147 per second (docs/PERFORMANCE.md, fix 39).
     # DATABASE_PREPARED_STATEMENTS=false: behind a pooler that cannot keep prepared
     # statements (pgbouncer before 1.21 in transaction mode).
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
