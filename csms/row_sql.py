@@ -120,28 +120,56 @@ def fields_named(template: str, model: type[models.Model], connection: BaseDatab
     )
 
 
-SelectBuilt = tuple[str, Converters]
-
-
-def _instances_read(
-    model: type[M],
-    field_names: set[str],
-    sql: str,
-    params: Sequence[Any],
-    converters: Converters,
+def _compared(
+    fields: Sequence[models.Field],  # type: ignore[type-arg]
+    values: Sequence[Any],
     connection: BaseDatabaseWrapper,
-) -> list[M]:
-    """The instances of the rows `sql` reads (of `field_names`, in the model's order)."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchall()
+) -> list[Any]:
+    """`values` prepared for the database as the fields they are compared with."""
     return [
-        model.from_db(connection.alias, field_names, converted(row, converters, connection))
-        for row in found
+        field.get_db_prep_value(value, connection, prepared=False)
+        for field, value in zip(fields, values, strict=True)
     ]
 
 
-class RowSelect(Statement[SelectBuilt], Generic[M]):
+SelectBuilt = tuple[str, Converters]
+
+
+class _Select(Statement[SelectBuilt], Generic[M]):
+    """What the SELECTs share: the fields they load (`columns`: only these, the others
+    deferred, as with `only()`; every column by default), and the instances of their rows."""
+
+    def __init__(self, model: type[M], columns: Sequence[str]):
+        super().__init__(model)
+        self.model: type[M] = model
+        self.fields = _loaded_fields(model, columns)
+        self.field_names = {field.attname for field in self.fields}
+
+    def _select_from(self, connection: BaseDatabaseWrapper) -> str:
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(field.column) for field in self.fields)
+        return f"SELECT {columns} FROM {quote(self.model._meta.db_table)}"
+
+    def _instance(
+        self, row: Sequence[Any], converters: Converters, connection: BaseDatabaseWrapper
+    ) -> M:
+        values = converted(row, converters, connection)
+        return self.model.from_db(connection.alias, self.field_names, values)
+
+    def _instances(
+        self,
+        sql: str,
+        params: Sequence[Any],
+        converters: Converters,
+        connection: BaseDatabaseWrapper,
+    ) -> list[M]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            found = cursor.fetchall()
+        return [self._instance(row, converters, connection) for row in found]
+
+
+class RowSelect(_Select[M]):
     """SELECT the one row matching `where` (column = value for each name), optionally FOR
     UPDATE where the database has it; `get` returns the instance or None. `columns`: only
     these are loaded (the others are deferred, as with `only()`); every column by default."""
@@ -154,41 +182,31 @@ class RowSelect(Statement[SelectBuilt], Generic[M]):
         for_update: bool = False,
         columns: Sequence[str] = (),
     ):
-        super().__init__(model)
-        self.model: type[M] = model
-        self.fields = _loaded_fields(model, columns)
-        self.field_names = {field.attname for field in self.fields}
+        super().__init__(model, columns)
         self.where = [concrete_field(model, name) for name in where]
         self.for_update = for_update
 
     def _build(self, connection: BaseDatabaseWrapper, shape: None) -> SelectBuilt:
         quote = connection.ops.quote_name
-        table = self.model._meta.db_table
-        columns = ", ".join(quote(field.column) for field in self.fields)
         where = " AND ".join(f"{quote(field.column)} = %s" for field in self.where)
-        sql = f"SELECT {columns} FROM {quote(table)} WHERE {where}"
+        sql = f"{self._select_from(connection)} WHERE {where}"
         if self.for_update and connection.features.has_select_for_update:
             sql += " FOR UPDATE"
         return sql, field_converters(self.fields, connection)
 
     def get(self, *values: Any) -> M | None:
         connection, (sql, converters) = self._connection_and_built()
-        params = [
-            field.get_db_prep_value(value, connection, prepared=False)
-            for field, value in zip(self.where, values, strict=True)
-        ]
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(sql, _compared(self.where, values, connection))
             rows = cursor.fetchmany(2)
         if not rows:
             return None
         if len(rows) > 1:  # not the unique row the caller's `where` promised: as `get()` does
             raise self.model.MultipleObjectsReturned(f"more than one row for {values}")
-        row = converted(rows[0], converters, connection)
-        return self.model.from_db(connection.alias, self.field_names, row)
+        return self._instance(rows[0], converters, connection)
 
 
-class RowsIn(Statement[SelectBuilt], Generic[M]):
+class RowsIn(_Select[M]):
     """SELECT the rows whose `key` is one of the given values and whose `where` columns equal
     the values given for them; `rows` returns the instances, in no particular order. Built
     once per connection and number of keys. `columns` as for RowSelect."""
@@ -201,22 +219,15 @@ class RowsIn(Statement[SelectBuilt], Generic[M]):
         where: Sequence[str] = (),
         columns: Sequence[str] = (),
     ):
-        super().__init__(model)
-        self.model: type[M] = model
-        self.fields = _loaded_fields(model, columns)
-        self.field_names = {field.attname for field in self.fields}
+        super().__init__(model, columns)
         self.key = concrete_field(model, key)
         self.where = [concrete_field(model, name) for name in where]
 
     def _build(self, connection: BaseDatabaseWrapper, count: int) -> SelectBuilt:
         quote = connection.ops.quote_name
-        columns = ", ".join(quote(field.column) for field in self.fields)
         keys = ", ".join(["%s"] * count)
         where = "".join(f" AND {quote(field.column)} = %s" for field in self.where)
-        sql = (
-            f"SELECT {columns} FROM {quote(self.model._meta.db_table)} "
-            f"WHERE {quote(self.key.column)} IN ({keys}){where}"
-        )
+        sql = f"{self._select_from(connection)} WHERE {quote(self.key.column)} IN ({keys}){where}"
         return sql, field_converters(self.fields, connection)
 
     def rows(self, keys: Sequence[Any], *values: Any) -> list[M]:
@@ -224,14 +235,11 @@ class RowsIn(Statement[SelectBuilt], Generic[M]):
             return []
         connection, (sql, converters) = self._connection_and_built(len(keys))
         params = [self.key.get_db_prep_value(key, connection, prepared=False) for key in keys]
-        params += [
-            field.get_db_prep_value(value, connection, prepared=False)
-            for field, value in zip(self.where, values, strict=True)
-        ]
-        return _instances_read(self.model, self.field_names, sql, params, converters, connection)
+        params += _compared(self.where, values, connection)
+        return self._instances(sql, params, converters, connection)
 
 
-class RowsWhere(Statement[SelectBuilt], Generic[M]):
+class RowsWhere(_Select[M]):
     """SELECT the rows matching `condition`: SQL naming fields as `{name}` (quoted for the
     database), and the fields whose conversion each of its `%s` values takes. `order_by`: SQL
     naming fields so too (e.g. "{started_at} DESC, {id} DESC"); `limit`: at most so many rows;
@@ -248,20 +256,15 @@ class RowsWhere(Statement[SelectBuilt], Generic[M]):
         for_update: bool = False,
         columns: Sequence[str] = (),
     ):
-        super().__init__(model)
-        self.model: type[M] = model
-        self.fields = _loaded_fields(model, columns)
-        self.field_names = {field.attname for field in self.fields}
+        super().__init__(model, columns)
         self.condition, condition_fields = condition
         assert self.condition.count("%s") == len(condition_fields), condition
         self.where = [concrete_field(model, name) for name in condition_fields]
         self.order_by, self.limit, self.for_update = order_by, limit, for_update
 
     def _build(self, connection: BaseDatabaseWrapper, shape: None) -> SelectBuilt:
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(field.column) for field in self.fields)
         condition = fields_named(self.condition, self.model, connection)
-        sql = f"SELECT {columns} FROM {quote(self.model._meta.db_table)} WHERE {condition}"
+        sql = f"{self._select_from(connection)} WHERE {condition}"
         if self.order_by:
             sql += f" ORDER BY {fields_named(self.order_by, self.model, connection)}"
         if self.limit is not None:
@@ -272,11 +275,9 @@ class RowsWhere(Statement[SelectBuilt], Generic[M]):
 
     def rows(self, *values: Any) -> list[M]:
         connection, (sql, converters) = self._connection_and_built()
-        params = [
-            field.get_db_prep_value(value, connection, prepared=False)
-            for field, value in zip(self.where, values, strict=True)
-        ]
-        return _instances_read(self.model, self.field_names, sql, params, converters, connection)
+        return self._instances(
+            sql, _compared(self.where, values, connection), converters, connection
+        )
 
     def first(self, *values: Any) -> M | None:
         found = self.rows(*values)
@@ -358,10 +359,7 @@ class ValuesUpdate(Statement[str]):
             field.get_db_prep_save(value, connection)
             for field, value in zip(self.fields, values, strict=True)
         ]
-        params += [
-            field.get_db_prep_value(value, connection, prepared=False)
-            for field, value in zip(self.where, where_values, strict=True)
-        ]
+        params += _compared(self.where, where_values, connection)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.rowcount
