@@ -2,12 +2,14 @@ from typing import Any
 
 from rest_framework import serializers
 
+from api.serializers import FieldsBuiltOnce
 
-class NetworkReferenceSerializer(serializers.Serializer):
+
+class NetworkReferenceSerializer(FieldsBuiltOnce):
     id = serializers.CharField(help_text="The id of the network the asset must belong to")
 
 
-class RawRequestSerializer(serializers.Serializer):
+class RawRequestSerializer(FieldsBuiltOnce):
     action = serializers.CharField(help_text="The name of the action to be executed")
     assetId = serializers.CharField(help_text="The id of the asset to send the request to")
     payload = serializers.DictField(help_text="The payload to be sent to the asset")
