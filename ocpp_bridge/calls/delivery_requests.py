@@ -7,12 +7,7 @@ each process gathers the stations whose calls were committed while its previous 
 under way, and publishes them as one task. An async call's request also lingers up to
 OCPP_DELIVERY_LINGER_MS (50) for others to join it: calls arriving one HTTP request at a time
 otherwise made tasks of one or two stations, each costing the worker a whole task (fix 27).
-A synchronous call, whose caller waits, is not queued for a worker at all: the caller's own
-thread claims it and hands it to the station's connection, as a delivery task would (fix 44).
-Through a task it cost a publish in this process, a task of one station in the worker (about
-a quarter of all the CPU of a synchronous call) and two more hops before the station saw it.
-Should that claim fail (the database briefly unreachable), the station is gathered as an
-urgent request, published at once with whatever is gathered.
+A synchronous call, whose caller waits, is published at once with whatever is gathered.
 
 A station gathered but never published (the process died, the broker was unreachable) keeps
 its calls queued: the calls sweep dispatches them within seconds, as for any lost task. With
@@ -129,25 +124,9 @@ atexit.register(delivery_requests.flush)
 
 def delivery_request(asset_id: str, *, caller_waits: bool = False) -> None:
     """Have the station's queued calls delivered: soon, in a task published from this process's
-    gatherer, or now, in this thread, when `caller_waits` (a synchronous call) or when tasks
-    run in process."""
+    gatherer (at once when `caller_waits`: a synchronous call), or now when tasks run in
+    process."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         _publish_task([asset_id])
-    elif caller_waits:
-        _deliver_here(asset_id)
     else:
-        delivery_requests.request(asset_id)
-
-
-def _deliver_here(asset_id: str) -> None:
-    """What the delivery task does, in the waiting caller's thread. The database still decides
-    who sends: a call outstanding for the station keeps this one queued, for the answer's
-    process to send next."""
-    from ocpp_bridge.calls.delivery import ocpp_calls_dispatch_next
-
-    try:
-        ocpp_calls_dispatch_next(asset_ids=[asset_id], look_first=False)
-    except Exception:
-        logger.warning("Could not deliver for station %s here; asking a worker", asset_id,
-                       exc_info=True)  # fmt: skip
-        delivery_requests.request(asset_id, urgent=True)
+        delivery_requests.request(asset_id, urgent=caller_waits)

@@ -1,21 +1,16 @@
 """Commanding stations across processes: a station held by daphne A is commanded through
-daphne B, with a separate Celery worker delivering asynchronous calls (PostgreSQL + Redis);
-a synchronous call is delivered by the process that took its request."""
+daphne B, with a separate Celery worker delivering asynchronous calls (PostgreSQL + Redis)."""
 
 import asyncio
 import itertools
 import time
-from collections.abc import Iterator
 
 import pytest
-import redis
-from django.conf import settings
 
 from ocpp_bridge.models import CallState, OcppCall
 from tests.api_clients import Api, api_for
-from tests.e2e.conftest import CLUSTER_CALL_TIMEOUT, Cluster
+from tests.e2e.conftest import Cluster
 from tests.e2e.raw_station import RawStation
-from tests.servers import daphne_process
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -165,31 +160,3 @@ async def test_a_station_that_is_not_connected_is_refused(cluster: Cluster, api:
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "station_not_connected"
     assert await OcppCall.objects.acount() == 0
-
-
-@pytest.fixture(scope="module")
-def daphne_without_worker(
-    cluster: Cluster, django_db_blocker, server_logs
-) -> Iterator[tuple[str, redis.Redis]]:
-    """A third daphne whose tasks go to a broker that no worker reads (another Redis
-    database), with that broker."""
-    broker_url = settings.REDIS_URL.rsplit("/", 1)[0] + "/15"
-    broker = redis.Redis.from_url(broker_url)
-    broker.flushdb()
-    env = {"OCPP_CALL_TIMEOUT": CLUSTER_CALL_TIMEOUT, "CELERY_BROKER_URL": broker_url}
-    with django_db_blocker.unblock(), daphne_process(server_logs / "daphne-c.log", **env) as a:
-        yield a, broker
-    broker.flushdb()
-
-
-async def test_a_synchronous_call_needs_no_worker(
-    cluster: Cluster, api: Api, daphne_without_worker: tuple[str, redis.Redis]
-) -> None:
-    address, broker = daphne_without_worker
-    api = Api(f"http://{address}", api.token)  # the same client, through the third daphne
-    async with RawStation(cluster.daphne_a, "CP-A", "ocpp2.0.1") as station:
-        response = await asyncio.to_thread(raw_request, api, sync=True)
-        assert [call.action for call in station.calls] == ["Reset"]
-    assert response.status_code == 200, response.text
-    assert response.json()["data"]["response"]["payload"] == {"status": "Accepted"}
-    assert broker.llen("celery") == 0  # no delivery task was published for it
