@@ -20,8 +20,8 @@ class FieldsBuiltOnce(serializers.Serializer):
         cls = type(self)
         built: BindingDict | None = cls.__dict__.get("_fields_built_once")
         if built is None:
-            # Two threads may both build them; either result is the same and both are kept
-            # only by the instances that built them.
+            # Two threads may both build them: the sets are alike, the class keeps the last
+            # one stored, and the other serves only the instance that built it.
             built = BindingDict(self)
             for name, field in self.get_fields().items():
                 built[name] = field
