@@ -131,22 +131,31 @@ async def messages(target: Target, count: int, seconds: float) -> None:
 
 
 async def post_all(
-    target: Target, bodies: list[dict[str, Any]], clients: int
+    target: Target, bodies: list[dict[str, Any]], clients: int, rate: float | None = None
 ) -> tuple[list[float], list[Any]]:
     """POST every body, `clients` HTTP clients at once (one connection each); returns each
-    request's latency and the answers that were not 200."""
-    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    for body in bodies:
-        queue.put_nowait(body)
+    request's latency and the answers that were not 200.
+
+    Without `rate` each client sends its next request as soon as the last is answered (a
+    closed loop: the latency then includes the queue of every saturated core). With `rate`,
+    request n is due at n / rate seconds, whichever client is free takes it, and its latency
+    counts from when it was due, so a server that falls behind is charged for the wait too."""
+    queue: asyncio.Queue[tuple[int, dict[str, Any]]] = asyncio.Queue()
+    for n, body in enumerate(bodies):
+        queue.put_nowait((n, body))
     latencies: list[float] = []
     failures: list[Any] = []
+    begun = time.perf_counter()
 
     async def client(url: str) -> None:
         http = HttpConnection(url, target.headers)
         try:
             while not queue.empty():
-                body = queue.get_nowait()
+                n, body = queue.get_nowait()
                 started = time.perf_counter()
+                if rate is not None:
+                    started = begun + n / rate
+                    await asyncio.sleep(max(0.0, started - time.perf_counter()))
                 status, _ = await http.post_json(body)
                 latencies.append(time.perf_counter() - started)
                 if status != 200:
@@ -171,6 +180,12 @@ def reset_bodies(stations: list[Station], count: int, wait: bool) -> list[dict[s
     ]
 
 
+def percentiles(latencies: list[float]) -> tuple[float, float]:
+    """p50 and p99 in milliseconds."""
+    ordered = sorted(latencies)
+    return statistics.median(ordered) * 1000, ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1000
+
+
 async def latency(target: Target, stations: list[Station], clients: int, requests: int) -> None:
     """Synchronous raw requests: end-to-end latency at `clients` concurrent HTTP clients."""
     await post_all(target, reset_bodies(stations, clients * 2, wait=True), clients)  # warm-up
@@ -179,9 +194,7 @@ async def latency(target: Target, stations: list[Station], clients: int, request
         target, reset_bodies(stations, requests, wait=True), clients
     )
     elapsed, cpu_after = time.perf_counter() - started, target.cpu()
-    latencies.sort()
-    p50 = statistics.median(latencies) * 1000
-    p99 = latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000
+    p50, p99 = percentiles(latencies)
     say(
         target,
         f"{requests} sync Resets over {len(stations)} stations, {clients} clients: "
@@ -193,6 +206,23 @@ async def latency(target: Target, stations: list[Station], clients: int, request
         say(target, per_unit(cpu_before, cpu_after, requests, "sync call"))
     if target.call_breakdown:
         say(target, await asyncio.to_thread(target.call_breakdown, False))
+
+
+async def paced_latency(
+    target: Target, stations: list[Station], clients: int, rates: tuple[float, ...], seconds: float
+) -> None:
+    """Synchronous raw requests offered at fixed rates (`clients` connections, `seconds` per
+    rate): the latency a request sees when the cores are not saturated, against the closed
+    loop of `latency`, which measures the queue of a saturated machine as much as the path."""
+    for rate in rates:
+        count = max(1, int(rate * seconds))
+        latencies, failures = await post_all(
+            target, reset_bodies(stations, count, wait=True), clients, rate=rate
+        )
+        p50, p99 = percentiles(latencies)
+        say(target, f"{count} sync Resets offered at {rate:g}/s over {clients} clients: "
+                    f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, {len(failures)} failed")  # fmt: skip
+        target.figures.setdefault("paced", []).append((rate, p50, p99))
 
 
 async def async_calls(
@@ -262,13 +292,22 @@ async def delivery(target: Target, stations: list[Station], timeout: float = 300
 
 
 async def commands(
-    target: Target, count: int, clients: int, requests: int, calls: int, which: set[str]
+    target: Target,
+    count: int,
+    clients: int,
+    requests: int,
+    calls: int,
+    which: set[str],
+    paced_rates: tuple[float, ...] = (),
+    paced_seconds: float = 10,
 ) -> None:
     """The latency, async and delivery phases share one set of connected stations."""
     stations = await open_all(target.ws_addresses, identities(count))
     await gated(stations, "Heartbeat")
     if "latency" in which:
         await latency(target, stations, clients, requests)
+    if "paced" in which:
+        await paced_latency(target, stations, clients, paced_rates, paced_seconds)
     if "async" in which:
         await async_calls(target, stations, clients, calls)
     if "delivery" in which:

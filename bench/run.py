@@ -4,13 +4,15 @@ same run. Prints one progress line per phase and server, then the table of figur
 
 Phases: held (stations connected and heartbeating, server memory per station), messages
 (charger-initiated messages answered and persisted per second), latency (sync raw-request p50 /
-p99 at 20 clients, 1,000 stations connected), async (async raw requests answered per second
-through Celery), delivery (calls already queued, one per station, delivered through Celery and
-answered per second: the async phase without its HTTP requests; the CSMS only). The databases
-you give are migrated; stations BENCH-* are created in them.
+p99 at 20 clients, 1,000 stations connected), paced (the same requests offered at fixed rates
+below saturation: the path's latency without the queue of saturated cores), async (async raw
+requests answered per second through Celery), delivery (calls already queued, one per station,
+delivered through Celery and answered per second: the async phase without its HTTP requests;
+the CSMS only). The databases you give are migrated; stations BENCH-* are created in them.
 
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/csms_bench2 REDIS_URL=redis://127.0.0.1:6379/8 \\
-      .venv/bin/python bench/run.py [--only held,messages,latency,async,delivery] [--stations 10000]
+      .venv/bin/python bench/run.py [--only held,messages,latency,paced,async,delivery] \\
+      [--stations 10000]
 """
 
 import argparse
@@ -26,6 +28,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -59,8 +62,8 @@ from tests.servers import (  # noqa: E402
     wait_for_port,
 )
 
-PHASES = ("held", "messages", "latency", "async", "delivery")
-COMMAND_PHASES = ("latency", "async", "delivery")
+PHASES = ("held", "messages", "latency", "paced", "async", "delivery")
+COMMAND_PHASES = ("latency", "paced", "async", "delivery")
 
 
 def prepare(count: int) -> None:
@@ -188,10 +191,10 @@ async def measure(target: phases.Target, args: argparse.Namespace, which: set[st
         await phases.held(target, args.stations)
     if "messages" in which:
         await phases.messages(target, args.message_stations, args.message_seconds)
-    if which & {"latency", "async", "delivery"}:
-        await phases.commands(
-            target, args.command_stations, args.clients, args.requests, args.calls, which
-        )
+    if which & set(COMMAND_PHASES):
+        rates = tuple(float(rate) for rate in args.paced_rates.split(","))
+        await phases.commands(target, args.command_stations, args.clients, args.requests,
+                              args.calls, which, rates, args.paced_seconds)  # fmt: skip
 
 
 def queue_calls(identities: list[str], committed: Callable[[], None]) -> None:
@@ -228,13 +231,13 @@ def row(metric: str, csms: float | None, floor: float | None, target: str, met: 
     return f"| {metric} | {cell(csms)} | {cell(floor)} | {target} | {met} |"
 
 
-def table(csms: dict[str, float], floor: dict[str, float], args: argparse.Namespace) -> None:
+def table(csms: dict[str, Any], floor: dict[str, Any], args: argparse.Namespace) -> None:
     def yes(ok: bool) -> str:
         return "yes" if ok else "**no**"
 
     lines = ["| metric | CSMS | floor | target | met? |", "|---|---|---|---|---|"]
     if args.skip_csms:
-        csms = {key: float("nan") for key in floor}
+        csms = {key: float("nan") for key in floor if key != "paced"}
         csms["held_stations"] = floor.get("held_stations", 0)
     if "held_kib" in csms:
         n = int(csms["held_stations"])
@@ -253,6 +256,11 @@ def table(csms: dict[str, float], floor: dict[str, float], args: argparse.Namesp
                          yes(csms["sync_p50_ms"] <= 3 * floor.get("sync_p50_ms", 0))))  # fmt: skip
         lines.append(row("sync raw-request p99 ms", csms["sync_p99_ms"], floor.get("sync_p99_ms"),
                          "< 50", yes(csms["sync_p99_ms"] < 50)))  # fmt: skip
+    floor_paced = {rate: (p50, p99) for rate, p50, p99 in floor.get("paced", [])}
+    for rate, p50, p99 in csms.get("paced", []):
+        floor_p50, floor_p99 = floor_paced.get(rate, (None, None))
+        lines.append(row(f"sync p50 ms, offered {rate:g}/s", p50, floor_p50, "", ""))
+        lines.append(row(f"sync p99 ms, offered {rate:g}/s", p99, floor_p99, "", ""))
     if "async_per_s" in csms:
         lines.append(row("async raw-requests answered/s", csms["async_per_s"],
                          floor.get("async_per_s"), "≥ 500",
@@ -273,6 +281,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20, help="concurrent HTTP clients")
     parser.add_argument("--requests", type=int, default=400, help="sync raw requests")
     parser.add_argument("--calls", type=int, default=1000, help="async raw requests")
+    parser.add_argument(
+        "--paced-rates",
+        default="10,25,50",
+        help="paced phase: sync requests offered per second, comma-separated",
+    )
+    parser.add_argument("--paced-seconds", type=float, default=10, help="paced phase, per rate")
     parser.add_argument(
         "--web-processes", type=int, default=1,
         help="daphne processes side by side (docker compose --scale web=N); stations and "
