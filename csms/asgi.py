@@ -19,7 +19,10 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from csms.daphne_tuning import daphne_form_parsing_off, daphne_twisted_access_line_off  # noqa: E402
-from csms.gc_tuning import startup_objects_frozen  # noqa: E402
+from csms.gc_tuning import (  # noqa: E402
+    startup_objects_frozen,
+    survivors_frozen_after_full_collections,
+)
 from csms.routing import websocket_urlpatterns  # noqa: E402
 from csms.wsgi_bridge import WsgiOnThreads  # noqa: E402
 
@@ -32,5 +35,7 @@ application = ProtocolTypeRouter(
         "websocket": URLRouter(websocket_urlpatterns),
     }
 )
-# Last: everything the server process loaded above stays out of the collector's walks.
+# Last: everything the server process loaded above stays out of the collector's walks, and so
+# does, from now on, whatever survives a full collection (the connected stations' objects).
 startup_objects_frozen()
+survivors_frozen_after_full_collections()

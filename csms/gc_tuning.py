@@ -1,14 +1,28 @@
-"""The cyclic garbage collector, told that what a server process loads at startup stays.
+"""The cyclic garbage collector, kept from walking what a server process holds for long.
 
 A daphne process holds some 143,000 objects once Django, the apps and the OCPP schemas are
 loaded, and CPython's oldest-generation collection walks all of them each time it runs: 89 ms
-on the development machine, during which no frame or request of the process moves, and more
-with every station connected (docs/PERFORMANCE.md, fix 40). What is loaded at startup lives as
-long as the process, so it is moved out of the collector's sight once startup is done
-(`gc.freeze`); objects made later are collected as before.
+on the development machine, during which no frame or request of the process moves (fix 40).
+What is loaded at startup lives as long as the process, so it is moved out of the collector's
+sight once startup is done (`gc.freeze`).
+
+The stations connected later are the same story at a larger scale: about 110 tracked objects
+each (socket, protocol, consumer, tasks), so with 1,000 stations a full collection walked
+175,000 objects and stopped the process for 124-142 ms, the slowest sync requests of a lightly
+loaded run to the millisecond (docs/PERFORMANCE.md, fix 44); at 10,000 stations it would be
+about a second. So a daphne process also freezes what survived each full collection: a
+connection's objects are walked once, when they have proven to last, not at every full
+collection for as long as the station stays connected.
+
+Frozen objects are still freed when their last reference goes; only a reference cycle among
+them (a closed connection's protocol and transport) waits for the next `frozen_swept`, which
+puts everything back in the collector's sight, collects once, and freezes the survivors again.
 """
 
 import gc
+from typing import Any
+
+OLDEST_GENERATION = 2
 
 
 def startup_objects_frozen() -> None:
@@ -16,3 +30,24 @@ def startup_objects_frozen() -> None:
     collections. Call once, at the end of a server process's startup."""
     gc.collect()
     gc.freeze()
+
+
+def survivors_frozen_after_full_collections() -> None:
+    """From now on, whatever survives an oldest-generation collection is frozen."""
+    if freeze_survivors not in gc.callbacks:
+        gc.callbacks.append(freeze_survivors)
+
+
+def freeze_survivors(phase: str, info: dict[str, Any]) -> None:
+    """A `gc.callbacks` hook: the collection just finished, so everything the collector still
+    tracks survived it (younger generations are empty after a full collection)."""
+    if phase == "stop" and info["generation"] == OLDEST_GENERATION:
+        gc.freeze()
+
+
+def frozen_swept() -> int:
+    """Collect the cycles among frozen objects (a long-lived connection's, once it closed):
+    one full collection over everything; its survivors are frozen again if
+    `survivors_frozen_after_full_collections` was called. Returns the objects collected."""
+    gc.unfreeze()
+    return gc.collect()
