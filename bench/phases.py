@@ -214,6 +214,7 @@ async def paced_latency(
     """Synchronous raw requests offered at fixed rates (`clients` connections, `seconds` per
     rate): the latency a request sees when the cores are not saturated, against the closed
     loop of `latency`, which measures the queue of a saturated machine as much as the path."""
+    await post_all(target, reset_bodies(stations, clients * 2, wait=True), clients)  # warm-up
     for rate in rates:
         count = max(1, int(rate * seconds))
         latencies, failures = await post_all(

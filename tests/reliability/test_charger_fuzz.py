@@ -211,8 +211,11 @@ def _bad_message_id(draw: st.DrawFn) -> Case:
             st.text(min_size=37, max_size=5000),  # an oversized id
         )
     )
-    frame = [message_type] if draw(st.booleans()) and not bad else [message_type, bad]
-    frame += draw(st.lists(JSON_VALUE, max_size=3))
+    extras = st.lists(JSON_VALUE, max_size=3)
+    if draw(st.booleans()) and not bad:  # the id left out: what follows must not read as one
+        frame = [message_type, *draw(extras.filter(lambda x: not x or not isinstance(x[0], str)))]
+    else:
+        frame = [message_type, bad, *draw(extras)]
     return Case("bad_message_id", dumps(frame, draw(st.booleans())), "structure")
 
 
