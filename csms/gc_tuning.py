@@ -15,14 +15,19 @@ collection: a connection's objects are walked until they have proven to last, no
 full collection for as long as the station stays connected.
 
 Frozen objects are still freed when their last reference goes; only a reference cycle among
-them (a closed connection's protocol and transport) waits for the next `frozen_swept`, which
-puts everything back in the collector's sight, collects once, and freezes the survivors again.
+them waits for the next `frozen_swept`, which puts everything back in the collector's sight,
+collects once, and freezes the survivors again. A closed connection leaves such cycles (its
+protocol and transport, its consumer and tasks): about 23 KiB each here, 46 MiB per 2,000
+stations reconnecting when nothing swept. So the heartbeat sweeps every so often, and sooner
+once enough connections closed (`sweep_due`).
 """
 
 import gc
 from typing import Any
 
 OLDEST_GENERATION = 2
+# Connections of this process closed since its last sweep: the garbage waiting for it.
+_closed_since_sweep = 0
 
 
 def startup_objects_frozen() -> None:
@@ -45,9 +50,22 @@ def freeze_survivors(phase: str, info: dict[str, Any]) -> None:
         gc.freeze()
 
 
+def connection_closed() -> None:
+    """Count a closed station connection: its frozen cycles wait for the next sweep."""
+    global _closed_since_sweep
+    _closed_since_sweep += 1
+
+
+def sweep_due(seconds_since_sweep: float, *, every_seconds: float, closed_limit: int) -> bool:
+    """Whether to sweep now: `every_seconds` passed, or `closed_limit` connections closed."""
+    return seconds_since_sweep >= every_seconds or _closed_since_sweep >= closed_limit
+
+
 def frozen_swept() -> int:
     """Collect the cycles among frozen objects (a long-lived connection's, once it closed):
     one full collection over everything; its survivors are frozen again if
     `survivors_frozen_after_full_collections` was called. Returns the objects collected."""
+    global _closed_since_sweep
+    _closed_since_sweep = 0
     gc.unfreeze()
     return gc.collect()

@@ -294,8 +294,10 @@ OCPP_DELIVERY_LINGER_MS = float(os.environ.get("OCPP_DELIVERY_LINGER_MS", "50"))
 OCPP_SERVER_BEAT_SECONDS = float(os.environ.get("OCPP_SERVER_BEAT_SECONDS", "10"))
 # How often a daphne process collects the reference cycles among the objects it froze after
 # its full collections (csms/gc_tuning.py): a closed connection's, for one. Each sweep is one
-# full collection (about 0.14 s at 1,000 stations here); between sweeps such garbage waits.
+# full collection (about 0.14 s at 1,000 stations here); between sweeps such garbage waits,
+# about 23 KiB per closed connection, so a sweep also comes once this many have closed.
 GC_FROZEN_SWEEP_SECONDS = float(os.environ.get("GC_FROZEN_SWEEP_SECONDS", "600"))
+GC_FROZEN_SWEEP_AFTER_CLOSED = int(os.environ.get("GC_FROZEN_SWEEP_AFTER_CLOSED", "1000"))
 # Frames above this size are refused with a CALLERROR instead of being parsed.
 OCPP_MAX_FRAME_BYTES = int(os.environ.get("OCPP_MAX_FRAME_BYTES", str(256 * 1024)))
 # Group commit of station messages (ocpp_bridge/group_commit.py): at most this many messages

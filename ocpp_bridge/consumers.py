@@ -17,6 +17,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from assets.selectors import station_authenticate
+from csms.gc_tuning import connection_closed
 from ocpp_bridge.call_timers import CallTimers
 from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
 from ocpp_bridge.calls.outcomes import ocpp_call_expire
@@ -171,6 +172,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         self.disconnect_code = code
+        connection_closed()  # its objects may be frozen: they wait for a sweep (gc_tuning)
         self.call_timers.cancel_all()
         # The close first: a station must never stay recorded online because the channel
         # layer failed (e.g. its Redis pool ran out during a disconnect storm).

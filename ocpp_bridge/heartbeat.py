@@ -8,7 +8,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from csms.gc_tuning import frozen_swept
+from csms.gc_tuning import frozen_swept, sweep_due
 from ocpp_bridge.calls.delivery import ocpp_calls_sweep
 from ocpp_bridge.services.connections import SERVER_INSTANCE
 from ocpp_bridge.services.presence import server_beat_and_sweep
@@ -48,7 +48,11 @@ async def _beat_forever(first_beat: asyncio.Future[None]) -> None:
                 await get_channel_layer().group_send(PROCESS_GROUP, {"type": "ocpp.replaced"})
             await sweep_calls()
             embedded_periodic_jobs()
-            if time.monotonic() - frozen_swept_at >= settings.GC_FROZEN_SWEEP_SECONDS:
+            if sweep_due(
+                time.monotonic() - frozen_swept_at,
+                every_seconds=settings.GC_FROZEN_SWEEP_SECONDS,
+                closed_limit=settings.GC_FROZEN_SWEEP_AFTER_CLOSED,
+            ):
                 frozen_swept_at = time.monotonic()
                 _frozen_garbage_collected()
         except Exception:  # a database hiccup must not stop the heartbeat for good

@@ -8,10 +8,12 @@ from collections.abc import Iterator
 import pytest
 
 from csms.gc_tuning import (
+    connection_closed,
     freeze_survivors,
     frozen_swept,
     startup_objects_frozen,
     survivors_frozen_after_full_collections,
+    sweep_due,
 )
 from ocpp_bridge.heartbeat import _frozen_garbage_collected
 
@@ -90,3 +92,18 @@ def test_the_heartbeats_sweep_collects_frozen_cycles_and_says_how_long(
         _frozen_garbage_collected()
     assert gone() is None
     assert "Swept frozen objects" in caplog.text
+
+
+def test_a_sweep_is_due_after_its_interval_or_once_enough_connections_closed(
+    hook_removed_after: None,
+) -> None:
+    frozen_swept()  # none closed since
+    assert not sweep_due(5, every_seconds=600, closed_limit=3)
+    assert sweep_due(600, every_seconds=600, closed_limit=3)
+    connection_closed()
+    connection_closed()
+    assert not sweep_due(5, every_seconds=600, closed_limit=3)
+    connection_closed()
+    assert sweep_due(5, every_seconds=600, closed_limit=3)
+    frozen_swept()
+    assert not sweep_due(5, every_seconds=600, closed_limit=3)
