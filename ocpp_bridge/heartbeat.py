@@ -48,15 +48,17 @@ async def _beat_forever(first_beat: asyncio.Future[None]) -> None:
                 await get_channel_layer().group_send(PROCESS_GROUP, {"type": "ocpp.replaced"})
             await sweep_calls()
             embedded_periodic_jobs()
-            if sweep_due(
-                time.monotonic() - frozen_swept_at,
-                every_seconds=settings.GC_FROZEN_SWEEP_SECONDS,
-                closed_limit=settings.GC_FROZEN_SWEEP_AFTER_CLOSED,
-            ):
-                frozen_swept_at = time.monotonic()
-                _frozen_garbage_collected()
         except Exception:  # a database hiccup must not stop the heartbeat for good
             logger.exception("Heartbeat of %s failed", SERVER_INSTANCE)
+        # Outside the database's try: stations reconnecting through an outage still get their
+        # closed connections' memory back.
+        if sweep_due(
+            time.monotonic() - frozen_swept_at,
+            every_seconds=settings.GC_FROZEN_SWEEP_SECONDS,
+            closed_limit=settings.GC_FROZEN_SWEEP_AFTER_CLOSED,
+        ):
+            frozen_swept_at = time.monotonic()
+            _frozen_garbage_collected()
         if not first_beat.done():
             first_beat.set_result(None)
         await asyncio.sleep(settings.OCPP_SERVER_BEAT_SECONDS)
