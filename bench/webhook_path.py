@@ -14,7 +14,6 @@ import asyncio
 import base64
 import json
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -33,6 +32,7 @@ from websockets.asyncio.client import connect  # noqa: E402
 
 from assets.models import Asset  # noqa: E402
 from assets.services import station_upsert  # noqa: E402
+from bench.phases import percentiles  # noqa: E402
 from tests.servers import celery_worker_process, daphne_process  # noqa: E402
 from tests.webhooks.receiver import Receiver, running_receiver  # noqa: E402
 from webhooks.models import WebhookDelivery, WebhookEndpoint  # noqa: E402
@@ -71,12 +71,12 @@ def scenario(name: str, address: str, args: argparse.Namespace) -> dict[str, obj
     before = WebhookDelivery.objects.count()
     started = time.perf_counter()
     elapsed, latencies = asyncio.run(load(address, args.stations, args.messages))
-    latencies.sort()
+    p50, p99 = percentiles(latencies)
     return {
         "scenario": name,
         "msg/s": len(latencies) / elapsed,
-        "p50 ms": statistics.median(latencies) * 1000,
-        "p99 ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "p50 ms": p50,
+        "p99 ms": p99,
         "deliveries": WebhookDelivery.objects.count() - before,
         "started": started,
     }
