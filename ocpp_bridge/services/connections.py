@@ -76,13 +76,15 @@ def connection_close(
     still its live one: a replaced connection closing late must not hide the new one."""
     now = timezone.now()
     with transaction.atomic():
+        # The asset row first, as `connection_open` locks it before it closes the connection
+        # it replaces: the other order deadlocked a reconnect racing the old socket's close.
+        went_offline = Asset.objects.filter(current_connection_id=connection_id).update(
+            is_online=False, current_connection=None, disconnected_at=now
+        )
         ChargerConnection.objects.filter(pk=connection_id, closed_at__isnull=True).update(
             closed_at=now, close_reason=reason
         )
         ChargerConnection.objects.filter(pk=connection_id).update(close_code=code)
-        went_offline = Asset.objects.filter(current_connection_id=connection_id).update(
-            is_online=False, current_connection=None, disconnected_at=now
-        )
         if went_offline:
             connection = ChargerConnection.objects.select_related("asset").get(pk=connection_id)
             station = _ref(connection.asset, connection.protocol)
