@@ -2,7 +2,9 @@
 measured side by side with a floor (bench/floor.py: one asyncio process, no database) in the
 same run. Prints one progress line per phase and server, then the table of figures.
 
-Phases: held (stations connected and heartbeating, server memory per station), messages
+Phases: held (stations connected and heartbeating, server memory per station), churn
+(stations connecting, heartbeating once and leaving, round after round: the memory a closed
+connection leaves behind), messages
 (charger-initiated messages answered and persisted per second), latency (sync raw-request p50 /
 p99 at 20 clients, 1,000 stations connected), paced (the same requests offered at fixed rates
 below saturation: the path's latency without the queue of saturated cores), async (async raw
@@ -11,7 +13,7 @@ delivered through Celery and answered per second: the async phase without its HT
 the CSMS only). The databases you give are migrated; stations BENCH-* are created in them.
 
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/csms_bench2 REDIS_URL=redis://127.0.0.1:6379/8 \\
-      .venv/bin/python bench/run.py [--only held,messages,latency,paced,async,delivery] \\
+      .venv/bin/python bench/run.py [--only held,churn,messages,latency,paced,async,delivery] \\
       [--stations 10000]
 """
 
@@ -49,6 +51,7 @@ from django.db import transaction  # noqa: E402
 from assets.models import Asset  # noqa: E402
 from assets.services import station_upsert  # noqa: E402
 from bench import phases  # noqa: E402
+from bench.churn import churn  # noqa: E402
 from bench.cpu import cpu_meter  # noqa: E402
 from bench.stations import PASSWORD  # noqa: E402
 from ocpp_bridge.calls.create import CALL_ASSET_FIELDS, ocpp_call_create  # noqa: E402
@@ -62,7 +65,7 @@ from tests.servers import (  # noqa: E402
     wait_for_port,
 )
 
-PHASES = ("held", "messages", "latency", "paced", "async", "delivery")
+PHASES = ("held", "churn", "messages", "latency", "paced", "async", "delivery")
 COMMAND_PHASES = ("latency", "paced", "async", "delivery")
 
 
@@ -189,6 +192,8 @@ def targets(
 async def measure(target: phases.Target, args: argparse.Namespace, which: set[str]) -> None:
     if "held" in which:
         await phases.held(target, args.stations)
+    if "churn" in which:
+        await churn(target, args.churn_stations, args.churn_rounds, args.churn_idle_seconds)
     if "messages" in which:
         await phases.messages(target, args.message_stations, args.message_seconds)
     if which & set(COMMAND_PHASES):
@@ -246,6 +251,9 @@ def table(csms: dict[str, Any], floor: dict[str, Any], args: argparse.Namespace)
                          "≤ 64 at 10,000", met))  # fmt: skip
         lines.append(row(f"seconds to connect {n:,}", csms["held_connect_s"],
                          floor.get("held_connect_s"), "", ""))  # fmt: skip
+    if "churn_kept_kib" in csms:
+        lines.append(row(f"KiB kept per closed connection, churn of {args.churn_stations:,}",
+                         csms["churn_kept_kib"], floor.get("churn_kept_kib"), "", ""))  # fmt: skip
     if "messages_per_s" in csms:
         lines.append(row("charger messages/s persisted", csms["messages_per_s"],
                          floor.get("messages_per_s"), "≥ 1,000",
@@ -275,6 +283,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", default=",".join(PHASES), help="comma-separated phases")
     parser.add_argument("--stations", type=int, default=2000, help="held phase")
+    parser.add_argument("--churn-stations", type=int, default=2000, help="churn, per round")
+    parser.add_argument("--churn-rounds", type=int, default=6)
+    parser.add_argument(
+        "--churn-idle-seconds", type=float, default=12,
+        help="churn: the wait after each round, past a beat of the server (10 s)",
+    )  # fmt: skip
     parser.add_argument("--message-stations", type=int, default=200)
     parser.add_argument("--message-seconds", type=float, default=20)
     parser.add_argument("--command-stations", type=int, default=1000, help="latency, async")
@@ -307,7 +321,8 @@ def main() -> None:
         sys.exit("Set DATABASE_URL and REDIS_URL: this measures the production shape.")
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # daphne and floor inherit it
-    prepare(max(args.stations if "held" in which else 0, args.message_stations,
+    prepare(max(args.stations if "held" in which else 0,
+                args.churn_stations if "churn" in which else 0, args.message_stations,
                 args.command_stations))  # fmt: skip
     logs = Path(tempfile.mkdtemp(prefix="bench-"))
     with ExitStack() as stack:
