@@ -5,8 +5,8 @@ What it measures is what a closed connection leaves behind in the server's memor
 freezes what survives its full collections (csms/gc_tuning.py), so a closed connection's
 reference cycles (its protocol, transport, consumer and tasks: about 23 KiB) stay until the
 heartbeat's sweep collects them (docs/PERFORMANCE.md, fix 44). Without that sweep, memory grew
-by the same amount every round, for ever. The first round pays for pools, caches and imports;
-the rounds after it should leave the memory flat.
+by the same amount every round (46 MiB a round of 2,000 on 12-02 d). The first round pays for
+pools, caches and imports; the rounds after it should leave the memory flat.
 """
 
 import asyncio
