@@ -68,24 +68,35 @@ def queued_behind_the_station_row(
     return started_first, started_then
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_reconnect_racing_the_old_sockets_close_replaces_it_without_deadlock(
-    make_station,
-) -> None:
-    # given: a connected station
+@pytest.fixture
+def connected(make_station) -> tuple[Asset, ChargerConnection]:
+    """A station and its live connection, the old socket of the race."""
     asset = make_station("CP-RACE")
     old, _ = connection_open(asset_id=asset.pk, protocol="ocpp1.6", channel_name="old-socket")
+    return asset, old
+
+
+def reconnect(asset: Asset) -> Callable[[], tuple[ChargerConnection, str | None]]:
+    return lambda: connection_open(asset_id=asset.pk, protocol="ocpp1.6", channel_name="new")
+
+
+def close(old: ChargerConnection) -> Callable[[], None]:
+    return lambda: connection_close(connection_id=old.pk, code=1006)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reconnect_racing_the_old_sockets_close_replaces_it_without_deadlock(
+    connected: tuple[Asset, ChargerConnection],
+) -> None:
+    # given: a connected station
+    asset, old = connected
 
     # when: its reconnect takes the station's row first, while the old socket's close waits
-    reconnect, close = queued_behind_the_station_row(
-        asset,
-        lambda: connection_open(asset_id=asset.pk, protocol="ocpp1.6", channel_name="new"),
-        lambda: connection_close(connection_id=old.pk, code=1006),
-    )
+    reconnected, closed = queued_behind_the_station_row(asset, reconnect(asset), close(old))
 
     # then: neither was failed as a deadlock, and the new connection is the live one
-    new, replaced_channel = reconnect.result(timeout=15)
-    close.result(timeout=15)
+    new, replaced_channel = reconnected.result(timeout=15)
+    closed.result(timeout=15)
     assert replaced_channel == "old-socket"
     asset.refresh_from_db()
     assert asset.current_connection_id == new.pk
@@ -98,22 +109,17 @@ def test_a_reconnect_racing_the_old_sockets_close_replaces_it_without_deadlock(
 
 @pytest.mark.django_db(transaction=True)
 def test_the_old_sockets_close_first_then_the_reconnect_leaves_the_new_one_live(
-    make_station,
+    connected: tuple[Asset, ChargerConnection],
 ) -> None:
     # given: a connected station
-    asset = make_station("CP-RACE")
-    old, _ = connection_open(asset_id=asset.pk, protocol="ocpp1.6", channel_name="old-socket")
+    asset, old = connected
 
     # when: the old socket's close takes the station's row first, the reconnect waits
-    close, reconnect = queued_behind_the_station_row(
-        asset,
-        lambda: connection_close(connection_id=old.pk, code=1006),
-        lambda: connection_open(asset_id=asset.pk, protocol="ocpp1.6", channel_name="new"),
-    )
+    closed, reconnected = queued_behind_the_station_row(asset, close(old), reconnect(asset))
 
     # then: the station went offline and came back on the new connection
-    close.result(timeout=15)
-    new, replaced_channel = reconnect.result(timeout=15)
+    closed.result(timeout=15)
+    new, replaced_channel = reconnected.result(timeout=15)
     assert replaced_channel is None  # already closed: nothing to tell
     asset.refresh_from_db()
     assert asset.current_connection_id == new.pk
