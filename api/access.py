@@ -10,7 +10,7 @@ from rest_framework.request import Request
 
 from api.errors import not_found
 from assets.models import Asset
-from csms.row_sql import RowSelect
+from csms.runtime.row_sql import RowSelect
 from networks.models import Network
 
 
@@ -66,7 +66,7 @@ def asset_visible_columns(
 ) -> Asset:
     """`asset_visible_get` for a command: only the columns in `fields`, no joins, and the
     client's networks checked on the row read. A raw request does this on every call, and
-    the queryset's SQL cost more to build than the statement to run (csms/row_sql.py)."""
+    the queryset's SQL cost more to build than the statement to run (csms/runtime/row_sql.py)."""
     fields = tuple(dict.fromkeys((*fields, "network_id")))
     network_ids = client_network_ids(request)
     if network_id is not None and not is_uuid(network_id):

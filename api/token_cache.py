@@ -20,7 +20,7 @@ from collections.abc import Callable
 from django.db import transaction
 from oauth2_provider.models import AbstractAccessToken
 
-from csms.shared_version import SharedVersion
+from csms.runtime.shared_version import SharedVersion
 from csms.throttled_log import ThrottledLog
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 
 from assets.models import Asset
 from ocpp_bridge.calls.create import CallRefusedError
-from ocpp_bridge.commands import station_reset
+from ocpp_bridge.calls.station_reset import station_reset
 from rates.services import RateNotSetError, rate_display_disable, rate_display_sync
 
 Command = Callable[[Asset], Any]

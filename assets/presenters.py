@@ -9,7 +9,7 @@ from typing import Any
 
 from assets.models import Asset, AssetGroup, Connector, SitePartner
 from networks.models import Network
-from ocpp_bridge.presenters import iso
+from ocpp_bridge.api.presenters import iso
 from rates.models import Rate
 
 

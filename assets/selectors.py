@@ -13,8 +13,8 @@ from api.access import is_uuid
 from api.errors import not_found
 from assets.models import Asset, AssetGroup, SecurityProfile, SitePartner
 from networks.models import Network
-from ocpp_bridge.services.handshake_guard import HandshakeGuard, handshake_guard
-from ocpp_bridge.transport import PLAIN, TransportSecurity
+from ocpp_bridge.charger.handshake_guard import HandshakeGuard, handshake_guard
+from ocpp_bridge.charger.tls_proxy import PLAIN, TransportSecurity
 from rates.models import Rate
 
 M = TypeVar("M", bound=Model)
@@ -45,7 +45,7 @@ def station_authenticate(
     """The asset for a handshake by `identity` from `remote_addr`, or None when it must be
     refused (the reason is logged at INFO, never a secret).
 
-    `transport` is what the TLS proxy vouched for (ocpp_bridge.transport). Profile 1: Basic
+    `transport` is what the TLS proxy vouched for (ocpp_bridge.charger.tls_proxy). Profile 1: Basic
     auth, over TLS or not. Profile 2: TLS and Basic auth. Profile 3: TLS and a verified client
     certificate whose subject CN is the identity; a Basic auth header is then ignored.
     Basic auth means user = identity and the password matching the stored hash.

@@ -20,10 +20,10 @@ from assets.models import (
     StationEvent,
     StationVariable,
 )
-from csms.row_sql import ValuesUpdate
+from csms.runtime.row_sql import ValuesUpdate
 from networks.models import Network
 from networks.services import network_get_or_create
-from ocpp_bridge.services.station_events import connector_status_changed
+from ocpp_bridge.station_events import connector_status_changed
 from rates.models import Rate
 
 STATION_HASHER = "pbkdf2_sha256_station"
@@ -71,7 +71,7 @@ def asset_record_boot(*, asset_id: Any, info: dict[str, str], reason: str = "") 
     return Asset.objects.get(pk=asset_id)
 
 
-# Every connection writes it at most every 15 s: a statement built once (csms/row_sql.py).
+# Every connection writes it at most every 15 s: a statement built once (csms/runtime/row_sql.py).
 LAST_SEEN_UPDATE = ValuesUpdate(Asset, ["last_seen_at"], where=["id"])
 
 
@@ -96,7 +96,8 @@ def asset_record_station_status(*, asset_id: Any, status: str) -> None:
     Asset.objects.filter(pk=asset_id).update(station_status=status)
 
 
-# Every StatusNotification's one conditional UPDATE, built once (csms/row_sql.py): the report
+# Every StatusNotification's one conditional UPDATE, built once (csms/runtime/row_sql.py): the
+# report
 # is stored unless the connector holds a newer one.
 CONNECTOR_STATUS_COLUMNS = ("status", "status_at", "error_code", "info", "vendor_error_code")
 CONNECTOR_STATUS_UPDATE = ValuesUpdate(

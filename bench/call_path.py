@@ -34,11 +34,11 @@ from django.conf import settings  # noqa: E402
 from assets.models import Asset  # noqa: E402
 from bench.intake import connect  # noqa: E402
 from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next  # noqa: E402
-from ocpp_bridge.handlers import StationContext  # noqa: E402
-from ocpp_bridge.incoming import process_texts  # noqa: E402
+from ocpp_bridge.charger.connections import connection_end  # noqa: E402
+from ocpp_bridge.charger.handlers import StationContext  # noqa: E402
+from ocpp_bridge.charger.incoming import process_texts  # noqa: E402
 from ocpp_bridge.models import CallState, OcppCall  # noqa: E402
 from ocpp_bridge.protocol.versions import OcppVersion  # noqa: E402
-from ocpp_bridge.services.connections import connection_end  # noqa: E402
 
 
 def contexts(stations: list[tuple[str, int]]) -> list[StationContext]:

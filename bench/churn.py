@@ -2,7 +2,7 @@
 as a fleet does after a network blip or a rolling firmware update.
 
 What it measures is what a closed connection leaves behind in the server's memory. Daphne
-freezes what survives its full collections (csms/gc_tuning.py), so a closed connection's
+freezes what survives its full collections (csms/runtime/gc_tuning.py), so a closed connection's
 reference cycles (its protocol, transport, consumer and tasks: about 23 KiB) stay until the
 heartbeat's sweep collects them (docs/PERFORMANCE.md, fix 44). Without that sweep, memory grew
 by the same amount every round (46 MiB a round of 2,000 on 12-02 d). The first round pays for

@@ -35,8 +35,8 @@ from django.test import Client  # noqa: E402
 from api.services import api_client_create  # noqa: E402
 from assets.services import station_upsert  # noqa: E402
 from bench.stations import PASSWORD  # noqa: E402
+from ocpp_bridge.charger.connections import connection_end, connection_open  # noqa: E402
 from ocpp_bridge.models import OcppCall  # noqa: E402
-from ocpp_bridge.services.connections import connection_end, connection_open  # noqa: E402
 
 URL = "/ocpp/v2/raw-request"
 

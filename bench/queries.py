@@ -1,5 +1,6 @@
 """What one charger message costs the CSMS, without the network: each 1.6 message of a charging
-cycle handled in this process by `ocpp_bridge.incoming.process_text` (as daphne's pool thread
+cycle handled in this process by `ocpp_bridge.charger.incoming.process_text` (as daphne's pool
+thread
 runs it), counting SQL statements (savepoints included; BEGIN / COMMIT are not seen) and
 timing it on one thread (wall and the thread's CPU).
 
@@ -32,10 +33,10 @@ from django.db import connection  # noqa: E402
 
 from assets.services import station_upsert  # noqa: E402
 from bench.stations import PASSWORD, now  # noqa: E402
-from ocpp_bridge.handlers import StationContext  # noqa: E402
-from ocpp_bridge.incoming import process_text  # noqa: E402
+from ocpp_bridge.charger.connections import connection_end, connection_open  # noqa: E402
+from ocpp_bridge.charger.handlers import StationContext  # noqa: E402
+from ocpp_bridge.charger.incoming import process_text  # noqa: E402
 from ocpp_bridge.protocol.versions import negotiate_subprotocol  # noqa: E402
-from ocpp_bridge.services.connections import connection_end, connection_open  # noqa: E402
 from ui import live  # noqa: E402
 
 

@@ -20,7 +20,7 @@ from charging.serializers import (
     SessionPageSerializer,
 )
 from charging.services import SessionNotFoundError, session_abort
-from ocpp_bridge.api_calls import requester
+from ocpp_bridge.api.call_responses import requester
 
 ERRORS = errors()
 TAGS = ["Charging sessions"]

@@ -15,7 +15,7 @@ from django.utils import timezone
 from assets.models import Asset
 from charging.costs import Prices, idle_seconds, sequence_complete, session_cost
 from charging.models import ChargingSession, SessionStatus
-from csms.row_sql import RowSelect, RowsWhere
+from csms.runtime.row_sql import RowSelect, RowsWhere
 from rates.models import Rate
 
 # A new transaction on a connector means the station lost the old one, typically by rebooting.
@@ -23,7 +23,7 @@ STALE_STOP_REASON = "Reboot"
 ABORTED_STOP_REASON = "Aborted"
 
 
-# Every transaction start reads them: statements built once (csms/row_sql.py); of the asset
+# Every transaction start reads them: statements built once (csms/runtime/row_sql.py); of the asset
 # only its rate (not its 35 columns).
 ASSET_RATE = RowSelect(Asset, ["id"], columns=("id", "rate"))
 RATE_BY_ID = RowSelect(Rate, ["id"])
@@ -136,7 +136,7 @@ def station_stop_apply(
     session_reprice(session)
 
 
-# Every transaction start runs it: a statement built once (csms/row_sql.py). Latest started
+# Every transaction start runs it: a statement built once (csms/runtime/row_sql.py). Latest started
 # first, a session without a start last.
 ACTIVE_ON_EVSE_LOCKED = RowsWhere(
     ChargingSession,

@@ -8,7 +8,7 @@ from typing import Any
 from django.utils.dateparse import parse_datetime
 
 from charging.models import MeterSample
-from csms.batched_inserts import insert
+from csms.runtime.batched_inserts import insert
 
 ENERGY_REGISTER = "Energy.Active.Import.Register"
 MAX_VALUE = Decimal("1e13")

@@ -5,8 +5,8 @@ from typing import Any
 
 from charging.models import ChargingSession
 from charging.selectors import session_duration_seconds
+from ocpp_bridge.api.presenters import iso
 from ocpp_bridge.models import OcppCall
-from ocpp_bridge.presenters import iso
 
 
 def number(value: Decimal | None) -> int | float | None:

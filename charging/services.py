@@ -5,7 +5,8 @@ repeated message and tolerant of messages arriving out of order. 2.x Transaction
 charging.transaction_events.
 
 Transactions here are `atomic(savepoint=False)`: called from a station's frame, they run inside
-its transaction, and a failure rolls the whole frame back (ocpp_bridge.incoming); a savepoint
+its transaction, and a failure rolls the whole frame back (ocpp_bridge.charger.incoming); a
+savepoint
 would only add two round trips per message.
 """
 
@@ -31,11 +32,11 @@ from charging.lifecycle import (
 )
 from charging.meter_values import Sample, meter_samples_store, parse_meter_values
 from charging.models import ChargingSession, SessionStatus
-from csms.row_sql import RowInsert, RowSelect, RowsWhere, RowUpdate
+from csms.runtime.row_sql import RowInsert, RowSelect, RowsWhere, RowUpdate
 from ocpp_bridge.calls.create import CallRefusedError, station_version
 from ocpp_bridge.calls.send import ocpp_call_send
 from ocpp_bridge.models import OcppCall
-from ocpp_bridge.station_commands import remote_stop_message
+from ocpp_bridge.protocol.command_messages import remote_stop_message
 from tokens.models import IdToken
 
 logger = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def _token_id(id_token: str) -> Any:
     return IdToken.objects.filter(id_token=id_token).values_list("pk", flat=True).first()
 
 
-# Every 1.6 transaction start writes them: statements built once (csms/row_sql.py).
+# Every 1.6 transaction start writes them: statements built once (csms/runtime/row_sql.py).
 SESSION_INSERT = RowInsert(ChargingSession)
 SAME_START = RowsWhere(
     ChargingSession,
@@ -144,7 +145,7 @@ def session_stop_v16(
     return session
 
 
-# Every MeterValues of a running session reads it: a statement built once (csms/row_sql.py).
+# Every MeterValues of a running session reads it: a statement built once (csms/runtime/row_sql.py).
 SESSION_OF_TRANSACTION_LOCKED = RowSelect(
     ChargingSession, ["asset", "transaction_id"], for_update=True
 )
@@ -182,7 +183,7 @@ def meter_values_record(
 ENERGY_FIELDS = ["meter_start_wh", "energy_wh", "meter_stop_wh", "last_seen_at", "cost_amount",
                  "updated_at"]  # fmt: skip
 # What a reading moves, by name: the row has some thirty columns, and this runs for every
-# MeterValues of a running session (a statement built once, csms/row_sql.py).
+# MeterValues of a running session (a statement built once, csms/runtime/row_sql.py).
 ENERGY_UPDATE = RowUpdate(ChargingSession, ENERGY_FIELDS)
 
 

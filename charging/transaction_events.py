@@ -5,7 +5,8 @@ twice, late, or before the events that preceded it. Each seqNo is applied once; 
 state changes are ordered by their own timestamps, not by arrival.
 
 Transactions here are `atomic(savepoint=False)`: called from a station's frame, they run inside
-its transaction, and a failure rolls the whole frame back (ocpp_bridge.incoming); a savepoint
+its transaction, and a failure rolls the whole frame back (ocpp_bridge.charger.incoming); a
+savepoint
 would only add two round trips per message.
 """
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from celery import Celery, signals
 
-from csms.gc_tuning import startup_objects_frozen
+from csms.runtime.gc_tuning import startup_objects_frozen
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csms.settings")
 

@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from ocpp_bridge.consumers import OcppConsumer
+from ocpp_bridge.charger.consumer import OcppConsumer
 from ui.routing import ui_websocket_urlpatterns
 
 websocket_urlpatterns = [

@@ -97,13 +97,13 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["ENGINE"] = "csms.postgresql"  # Django's, on psycopg's C loaders
+    DATABASES["default"]["ENGINE"] = "csms.runtime.postgresql"  # Django's, on psycopg's C loaders
 DATABASE_POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "20"))
 # Threads that run HTTP requests in each daphne process (csms/asgi.py). A synchronous
 # raw-request holds its thread while it waits for the station (its database connection goes
 # back to the pool meanwhile), so this bounds the sync calls a process waits on at once.
 HTTP_THREADS = int(os.environ.get("HTTP_THREADS", "64"))
-if DATABASES["default"]["ENGINE"] == "csms.postgresql" and DATABASE_POOL_SIZE:
+if DATABASES["default"]["ENGINE"] == "csms.runtime.postgresql" and DATABASE_POOL_SIZE:
     # A connection pool per process (psycopg_pool): HTTP requests and station frames run in
     # many threads (Django's ASGI handler, before csms/asgi.py ran HTTP on a fixed pool, made a
     # thread per request), and persistent per-thread connections piled up to PostgreSQL's
@@ -124,7 +124,7 @@ if DATABASES["default"]["ENGINE"] == "csms.postgresql" and DATABASE_POOL_SIZE:
         # more, and its peers swept it as dead.
         "reconnect_timeout": 5.0,
     }
-if DATABASES["default"]["ENGINE"] == "csms.postgresql" and env_bool(
+if DATABASES["default"]["ENGINE"] == "csms.runtime.postgresql" and env_bool(
     "DATABASE_PREPARED_STATEMENTS", True
 ):
     # Parameters sent apart from the statement, and a statement run five times on a
@@ -152,8 +152,8 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             # channels-redis's list-based layer, made to wait out a Redis restart instead of
-            # dropping every station socket of the process (see csms/channel_layers.py).
-            "BACKEND": "csms.channel_layers.OutageSurvivingRedisChannelLayer",
+            # dropping every station socket of the process (see csms/runtime/channel_layers.py).
+            "BACKEND": "csms.runtime.channel_layers.OutageSurvivingRedisChannelLayer",
             "CONFIG": {
                 # redis-py 8 with channels-redis 4.3 drops consumers idle for 5 s unless the
                 # socket timeout is disabled: a station may be silent for a whole heartbeat.
@@ -293,14 +293,15 @@ OCPP_DELIVERY_LINGER_MS = float(os.environ.get("OCPP_DELIVERY_LINGER_MS", "50"))
 # Each daphne process vouches for its connections this often; silent for 3 beats = dead.
 OCPP_SERVER_BEAT_SECONDS = float(os.environ.get("OCPP_SERVER_BEAT_SECONDS", "10"))
 # How often a daphne process collects the reference cycles among the objects it froze after
-# its full collections (csms/gc_tuning.py): a closed connection's, for one. Each sweep is one
+# its full collections (csms/runtime/gc_tuning.py): a closed connection's, for one. Each sweep is
+# one
 # full collection (about 0.14 s at 1,000 stations here); between sweeps such garbage waits,
 # about 23 KiB per closed connection, so a sweep also comes once this many have closed.
 GC_FROZEN_SWEEP_SECONDS = float(os.environ.get("GC_FROZEN_SWEEP_SECONDS", "600"))
 GC_FROZEN_SWEEP_AFTER_CLOSED = int(os.environ.get("GC_FROZEN_SWEEP_AFTER_CLOSED", "1000"))
 # Frames above this size are refused with a CALLERROR instead of being parsed.
 OCPP_MAX_FRAME_BYTES = int(os.environ.get("OCPP_MAX_FRAME_BYTES", str(256 * 1024)))
-# Group commit of station messages (ocpp_bridge/group_commit.py): at most this many messages
+# Group commit of station messages (ocpp_bridge/charger/group_commit.py): at most this many messages
 # of different stations in one transaction, and this many such transactions at once per
 # process. A batch forms only from messages that arrived while others were being handled.
 OCPP_GROUP_COMMIT_MAX = int(os.environ.get("OCPP_GROUP_COMMIT_MAX", "100"))
@@ -310,7 +311,7 @@ OCPP_TLS_PROXY_SECRET = os.environ.get("OCPP_TLS_PROXY_SECRET", "")
 
 # --- Handshake guard ------------------------------------------------------------------------
 # Failed station handshakes are counted per station and per remote address in fixed windows
-# (ocpp_bridge.services.handshake_guard); at the limit the handshake is refused without a
+# (ocpp_bridge.charger.handshake_guard); at the limit the handshake is refused without a
 # password check until the window ends. 0 turns a limit off. The address limit is higher: on
 # cellular networks many stations share one public address (carrier NAT), and one station with
 # a wrong password must not lock out its neighbours.

@@ -9,7 +9,7 @@ urlpatterns = [
     path("api/schema", SpectacularAPIView.as_view(), name="openapi-schema"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="api-docs"),
     path("api/redoc", SpectacularRedocView.as_view(url_name="openapi-schema"), name="api-redoc"),
-    path("", include("ocpp_bridge.urls")),
+    path("", include("ocpp_bridge.api.urls")),
     path("", include("rates.urls")),
     path("", include("assets.urls")),
     path("", include("networks.urls")),

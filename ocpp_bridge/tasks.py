@@ -8,7 +8,7 @@ from ocpp_bridge.calls.delivery import (
     ocpp_calls_dispatch_next,
     ocpp_calls_sweep,
 )
-from ocpp_bridge.services.presence import server_beat, servers_sweep_dead
+from ocpp_bridge.charger.presence import server_beat, servers_sweep_dead
 
 # Celery beat's sweep judges as a process does: it beats too (holding no sockets), so a sweep
 # right after a database outage gives every process its full time to beat again.

@@ -8,9 +8,9 @@ from rest_framework.views import APIView
 
 from api.access import asset_visible_get
 from api.errors import ApiError
-from ocpp_bridge.api_calls import ERRORS_DOC, checked, refusals_as_api_errors, requester
+from ocpp_bridge.api.call_responses import ERRORS_DOC, checked, refusals_as_api_errors, requester
+from ocpp_bridge.api.presenters import iso
 from ocpp_bridge.models import CallState, OcppCall
-from ocpp_bridge.presenters import iso
 from rates.display import answered_status
 from rates.services import RateNotSetError, rate_display_disable, rate_display_sync
 

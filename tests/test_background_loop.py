@@ -1,5 +1,5 @@
 """Sync code outside any server loop reaches the channel layer through one loop that lives as
-long as the process (csms/background_loop.py)."""
+long as the process (csms/runtime/background_loop.py)."""
 
 import asyncio
 import threading
@@ -9,7 +9,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from csms.background_loop import channel_layer_do, run_on_background_loop
+from csms.runtime.background_loop import channel_layer_do, run_on_background_loop
 from tests.servers import unavailable
 
 

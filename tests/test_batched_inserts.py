@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from charging.models import MeterSample
-from csms.batched_inserts import insert, inserts_batched
+from csms.runtime.batched_inserts import insert, inserts_batched
 
 pytestmark = pytest.mark.django_db
 

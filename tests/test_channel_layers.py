@@ -1,4 +1,4 @@
-"""The channel layer outlives a Redis restart (csms/channel_layers.py), on a private
+"""The channel layer outlives a Redis restart (csms/runtime/channel_layers.py), on a private
 redis-server the test kills and starts again empty."""
 
 import asyncio
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from csms.channel_layers import OutageSurvivingRedisChannelLayer
+from csms.runtime.channel_layers import OutageSurvivingRedisChannelLayer
 from tests.servers import PrivateRedis
 
 

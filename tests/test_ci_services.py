@@ -12,6 +12,6 @@ from django.db import connection
 def test_ci_runs_on_postgresql_and_redis() -> None:
     assert connection.vendor == "postgresql"
     assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == (
-        "csms.channel_layers.OutageSurvivingRedisChannelLayer"
+        "csms.runtime.channel_layers.OutageSurvivingRedisChannelLayer"
     )
     assert settings.CELERY_BROKER_URL.startswith("redis://")

@@ -8,7 +8,7 @@ from twisted.web import http
 from twisted.web.http import Request
 from twisted.web.test.requesthelper import DummyChannel
 
-from csms.daphne_tuning import (
+from csms.runtime.daphne_tuning import (
     _without_form_parsing,
     daphne_form_parsing_off,
     daphne_twisted_access_line_off,

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from csms.gc_tuning import (
+from csms.runtime.gc_tuning import (
     connection_closed,
     freeze_survivors,
     frozen_swept,
@@ -15,7 +15,7 @@ from csms.gc_tuning import (
     survivors_frozen_after_full_collections,
     sweep_due,
 )
-from ocpp_bridge.heartbeat import _frozen_garbage_collected
+from ocpp_bridge.charger.heartbeat import _frozen_garbage_collected
 
 
 class Cycle:
@@ -88,7 +88,7 @@ def test_the_heartbeats_sweep_collects_frozen_cycles_and_says_how_long(
     gone = weakref.ref(closed)
     gc.freeze()
     del closed
-    with caplog.at_level("INFO", logger="ocpp_bridge.heartbeat"):
+    with caplog.at_level("INFO", logger="ocpp_bridge.charger.heartbeat"):
         _frozen_garbage_collected()
     assert gone() is None
     assert "Swept frozen objects" in caplog.text

@@ -1,4 +1,5 @@
-"""The PostgreSQL backend (csms/postgresql) reads values as Django's own backend does, through
+"""The PostgreSQL backend (csms/runtime/postgresql) reads values as Django's own backend does,
+through
 psycopg's C loaders."""
 
 from datetime import UTC, datetime
@@ -8,7 +9,7 @@ from django.db import connection
 from django.db.backends.postgresql.psycopg_any import get_adapters_template
 from psycopg.pq import Format
 
-from csms.postgresql.base import TIMESTAMPTZ_OID
+from csms.runtime.postgresql.base import TIMESTAMPTZ_OID
 from tests.servers import unavailable
 
 pytestmark = pytest.mark.django_db
@@ -56,4 +57,4 @@ def test_the_time_zone_loader_is_the_one_django_checks_each_cursor_against() -> 
     connection.ensure_connection()
     loader = connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
     assert loader.timezone == connection.timezone  # else Django replaces it on every cursor
-    assert loader.__module__ == "csms.postgresql.base"
+    assert loader.__module__ == "csms.runtime.postgresql.base"

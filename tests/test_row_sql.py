@@ -1,4 +1,4 @@
-"""Statements built once (csms/row_sql.py) read and write rows exactly as the ORM does, on
+"""Statements built once (csms/runtime/row_sql.py) read and write rows exactly as the ORM does, on
 whichever database the suite runs (SQLite embedded, PostgreSQL in CI)."""
 
 from datetime import UTC, datetime
@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from assets.models import Asset
 from charging.models import ChargingSession
-from csms.row_sql import RowInsert, RowSelect, RowsIn, RowsWhere, RowUpdate, ValuesUpdate
+from csms.runtime.row_sql import RowInsert, RowSelect, RowsIn, RowsWhere, RowUpdate, ValuesUpdate
 from ocpp_bridge.models import OcppCall
 
 pytestmark = pytest.mark.django_db

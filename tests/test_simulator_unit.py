@@ -19,7 +19,7 @@ import pytest
 from ocpp.messages import MessageType, get_validator
 from websockets.asyncio.server import Request, Response, ServerConnection, serve
 
-from ocpp_bridge.simulator import (
+from station_simulator import (
     CHARGER_INITIATED_ACTIONS,
     PROTOCOLS,
     SimulatedStation,
@@ -31,7 +31,7 @@ from ocpp_bridge.simulator import (
     run_stations,
     station_identity,
 )
-from ocpp_bridge.simulator.answers import OCPP_VERSION, all_actions, request_schema
+from station_simulator.answers import OCPP_VERSION, all_actions, request_schema
 
 PASSWORD = "correct-horse-battery"
 FAST = {

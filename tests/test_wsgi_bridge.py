@@ -1,4 +1,5 @@
-"""HTTP into WSGI on a thread pool (csms/wsgi_bridge.py): what the application answers reaches
+"""HTTP into WSGI on a thread pool (csms/runtime/wsgi_bridge.py): what the application answers
+reaches
 the client whole, in one piece when small and streamed when large, and every request is
 finished (closed) in the thread that ran it."""
 
@@ -7,7 +8,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from csms.wsgi_bridge import SPOOL_BODY_ABOVE, WsgiOnThreads
+from csms.runtime.wsgi_bridge import SPOOL_BODY_ABOVE, WsgiOnThreads
 
 SCOPE = {
     "type": "http", "method": "POST", "path": "/echo", "query_string": b"", "root_path": "",

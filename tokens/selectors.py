@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from charging.models import ChargingSession, SessionStatus
-from csms.row_sql import RowSelect, RowsWhere
+from csms.runtime.row_sql import RowSelect, RowsWhere
 from tokens.models import IdToken, TokenStatus
 
 UNKNOWN = "Unknown"
@@ -36,7 +36,7 @@ class Authorization:
         return TokenStatus.INVALID if self.status == UNKNOWN else self.status
 
 
-# Every Authorize and transaction start reads one: a statement built once (csms/row_sql.py).
+# Every Authorize and transaction start reads one: a statement built once (csms/runtime/row_sql.py).
 TOKEN_BY_ID_TOKEN = RowSelect(IdToken, ["id_token"])
 # Every accepted 1.6 start looks for one: its token's active session on another EVSE (one
 # without an EVSE counts as elsewhere).

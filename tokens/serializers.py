@@ -5,7 +5,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from ocpp_bridge.presenters import iso
+from ocpp_bridge.api.presenters import iso
 from tokens.models import IdToken, TokenStatus, TokenType
 
 

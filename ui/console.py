@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assets.models import Asset
+from ocpp_bridge.api.presenters import call_response, iso
 from ocpp_bridge.calls.create import CallRefusedError
 from ocpp_bridge.calls.send import ocpp_call_send
 from ocpp_bridge.models import OcppCall
-from ocpp_bridge.presenters import call_response, iso
 
 CALL_SOURCE = "web_ui"
 

@@ -1,4 +1,4 @@
-"""Pushes to the live web UI: called after commit by ocpp_bridge.services.station_events with the
+"""Pushes to the live web UI: called after commit by ocpp_bridge.station_events with the
 event dicts documented there, and broadcast on the channel layer to the browsers following them.
 
 These run on a charger's path (the thread that handled its frame), so they never raise and
@@ -6,7 +6,8 @@ never wait: in a daphne process they only append to this process's queue, and a 
 daphne's loop sends the queue every FLUSH_SECONDS as one message per group that some browser
 follows (`ui.follows`); events nobody follows cost nothing more. A process with Redis and no
 flusher yet (a Celery worker, a script) starts one on its background loop
-(csms.background_loop); without Redis (the embedded default, outside daphne) they are sent at
+(csms.runtime.background_loop); without Redis (the embedded default, outside daphne) they are sent
+at
 once. The overview hears a station's traffic ("seen") at most every few seconds. A browser
 that misses a push re-reads the page's parts when its socket (re)opens.
 """
@@ -21,7 +22,7 @@ from typing import Any
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from csms.background_loop import channel_layer_do, run_on_background_loop
+from csms.runtime.background_loop import channel_layer_do, run_on_background_loop
 from csms.throttled_log import ThrottledLog
 from ui.follows import followed_groups
 

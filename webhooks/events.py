@@ -6,7 +6,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from ocpp_bridge.presenters import iso_precise
+from ocpp_bridge.api.presenters import iso_precise
 from webhooks.dispatch import deliveries_kick
 from webhooks.models import EventType, WebhookDelivery
 from webhooks.subscriptions import subscribed_endpoint_ids

@@ -5,7 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from assets.apis.schemas import envelopes, shape
-from ocpp_bridge.presenters import iso, iso_precise
+from ocpp_bridge.api.presenters import iso, iso_precise
 from webhooks.events import event_body
 from webhooks.models import DeliveryState, EventType, WebhookDelivery, WebhookEndpoint
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db import transaction
 
-from csms.shared_version import SharedVersion
+from csms.runtime.shared_version import SharedVersion
 from csms.throttled_log import ThrottledLog
 from webhooks.models import WebhookEndpoint
 

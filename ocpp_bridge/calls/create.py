@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from assets.models import Asset
-from csms.row_sql import RowInsert
+from csms.runtime.row_sql import RowInsert
 from ocpp_bridge.calls.delivery_requests import delivery_request
 from ocpp_bridge.models import OcppCall
 from ocpp_bridge.protocol.errors import OcppError
@@ -86,7 +86,7 @@ def duplicate_message_id(asset: Asset, message_id: str) -> CallRefusedError:
     )
 
 
-# Every call the API queues is one INSERT: a statement built once (csms/row_sql.py).
+# Every call the API queues is one INSERT: a statement built once (csms/runtime/row_sql.py).
 CALL_INSERT = RowInsert(OcppCall)
 
 

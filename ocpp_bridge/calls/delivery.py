@@ -13,19 +13,19 @@ from typing import Any
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
-from csms.background_loop import channel_layer_send_many
-from ocpp_bridge.calls.claim_sql import (
+from csms.runtime.background_loop import channel_layer_send_many
+from ocpp_bridge.calls.outcomes import ocpp_call_fail, ocpp_calls_expire_overdue
+from ocpp_bridge.calls.statements import (
     MARK_SENT,
     QUEUED_CALLS,
     STATION_HEADS,
     STATIONS_WITH_QUEUED,
     StationHead,
 )
-from ocpp_bridge.calls.outcomes import ocpp_call_fail, ocpp_calls_expire_overdue
+from ocpp_bridge.frame_log import FrameDraft, FrameGroup, frames_record_many
 from ocpp_bridge.models import CallState, Direction, OcppCall
 from ocpp_bridge.protocol.framing import CALL, encode_call
-from ocpp_bridge.services.frames import FrameDraft, FrameGroup, frames_record_many
-from ocpp_bridge.services.station_events import StationRef
+from ocpp_bridge.station_events import StationRef
 
 logger = logging.getLogger(__name__)
 

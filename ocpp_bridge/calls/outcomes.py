@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from csms.row_sql import RowsIn, ValuesUpdate
+from csms.runtime.row_sql import RowsIn, ValuesUpdate
 from ocpp_bridge.calls.waiting import notify_waiter
 from ocpp_bridge.models import CallState, OcppCall
 
@@ -121,7 +121,8 @@ def ocpp_calls_record_answers(answers: Sequence[StationAnswer]) -> list[Answered
     return stored
 
 
-# An answer's statements, built once (csms/row_sql.py): with the look for a next call and the
+# An answer's statements, built once (csms/runtime/row_sql.py): with the look for a next call and
+# the
 # frame log also built once, storing an answer went from 5.9 to 2.5 ms of CPU
 # (bench/call_path.py, docs/PERFORMANCE.md, fix 36).
 OUTSTANDING_CALLS = RowsIn(

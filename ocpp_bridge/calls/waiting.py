@@ -20,7 +20,7 @@ from django.db import connection
 from redis.exceptions import RedisError
 
 from csms.redis_client import redis_client
-from csms.row_sql import RowSelect
+from csms.runtime.row_sql import RowSelect
 from ocpp_bridge.models import OcppCall
 
 # A wake-up can be lost (a process died between commit and notify): re-read at least this often.
@@ -61,7 +61,8 @@ def ocpp_call_wait(call: OcppCall, *, channel: str, timeout: float) -> OcppCall:
     return call
 
 
-# The re-read after every wake-up, built once (csms/row_sql.py) where refresh_from_db built it
+# The re-read after every wake-up, built once (csms/runtime/row_sql.py) where refresh_from_db built
+# it
 # each time.
 CALL_BY_ID = RowSelect(OcppCall, ["id"])
 

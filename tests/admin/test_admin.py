@@ -8,9 +8,9 @@ from django.utils import timezone
 from api.models import ApiClient
 from assets.models import Asset, AssetGroup, SitePartner
 from charging.models import ChargingSession, MeterSample
+from ocpp_bridge.frame_log import frame_record
 from ocpp_bridge.models import ChargerConnection, Direction, OcppCall, OcppFrame
-from ocpp_bridge.services.frames import frame_record
-from ocpp_bridge.services.station_events import StationRef
+from ocpp_bridge.station_events import StationRef
 from rates.models import Rate
 from webhooks.models import WebhookDelivery
 from webhooks.sending import PostResult, delivery_record_attempt

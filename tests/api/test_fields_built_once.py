@@ -3,7 +3,7 @@ class, and each validation is still its own."""
 
 from concurrent.futures import ThreadPoolExecutor
 
-from ocpp_bridge.serializers import RawRequestSerializer
+from ocpp_bridge.api.serializers import RawRequestSerializer
 
 GOOD = {"action": "Reset", "assetId": "CP-1", "payload": {"type": "Soft"}, "network": {"id": "n"}}
 

@@ -7,8 +7,8 @@ import pytest
 
 from assets.models import Connector
 from charging.models import ChargingSession
-from ocpp_bridge.simulator import StationConfig, create_station
 from rates.models import Rate
+from station_simulator import StationConfig, create_station
 from tests.api_clients import Api, api_for
 from tests.conftest import STATION_PASSWORD
 from tests.e2e.conftest import Cluster

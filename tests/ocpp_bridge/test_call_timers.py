@@ -2,7 +2,7 @@
 
 import asyncio
 
-from ocpp_bridge.call_timers import CallTimers
+from ocpp_bridge.charger.call_timers import CallTimers
 from ocpp_bridge.protocol.framing import answered_message_id
 
 

@@ -16,8 +16,8 @@ import pytest
 from django.db import connection, connections, transaction
 
 from assets.models import Asset
+from ocpp_bridge.charger.connections import connection_close, connection_open
 from ocpp_bridge.models import ChargerConnection
-from ocpp_bridge.services.connections import connection_close, connection_open
 from tests.servers import unavailable
 
 

@@ -15,11 +15,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assets.models import Asset
-from csms import background_loop
 from csms.redis_client import redis_client
+from csms.runtime import background_loop
 from ocpp_bridge.calls.delivery import ocpp_calls_dispatch_next
+from ocpp_bridge.charger.connections import connection_close, connection_open
 from ocpp_bridge.models import CallState, Direction, OcppCall, OcppFrame
-from ocpp_bridge.services.connections import connection_close, connection_open
 from tests.servers import unavailable
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -16,12 +16,12 @@ from django.utils import timezone
 
 from assets.models import Asset, Connector
 from charging.models import MeterSample
-from ocpp_bridge.group_commit import GroupCommitter
-from ocpp_bridge.handlers import StationContext
-from ocpp_bridge.incoming import process_texts
+from ocpp_bridge.charger.connections import connection_open
+from ocpp_bridge.charger.group_commit import GroupCommitter
+from ocpp_bridge.charger.handlers import StationContext
+from ocpp_bridge.charger.incoming import process_texts
 from ocpp_bridge.models import CallState, Direction, OcppCall, OcppFrame
 from ocpp_bridge.protocol.versions import OcppVersion
-from ocpp_bridge.services.connections import connection_open
 from webhooks.models import EventType, WebhookDelivery, WebhookEndpoint
 from webhooks.subscriptions import subscribed_endpoint_ids, subscriptions_held
 

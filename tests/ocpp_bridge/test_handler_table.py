@@ -2,7 +2,7 @@
 
 import pytest
 
-from ocpp_bridge.handlers import HANDLERS, handler_for
+from ocpp_bridge.charger.handlers import HANDLERS, handler_for
 from ocpp_bridge.protocol.versions import CHARGER_INITIATED, OcppVersion
 
 

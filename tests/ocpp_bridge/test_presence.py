@@ -6,12 +6,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from ocpp_bridge.models import ChargerConnection, ServerProcess
-from ocpp_bridge.services.presence import (
+from ocpp_bridge.charger.presence import (
     server_beat,
     server_beat_and_sweep,
     servers_sweep_dead,
 )
+from ocpp_bridge.models import ChargerConnection, ServerProcess
 from ocpp_bridge.tasks import CELERY_SWEEPER, sweep_dead_servers
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from ocpp_bridge.presenters import iso, iso_precise
+from ocpp_bridge.api.presenters import iso, iso_precise
 
 
 def test_times_are_utc_with_a_z() -> None:

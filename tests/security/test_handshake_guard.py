@@ -22,13 +22,13 @@ from assets.hashers import StationPasswordHasher
 from assets.models import SecurityProfile
 from assets.selectors import station_authenticate
 from csms.redis_client import redis_client
-from ocpp_bridge.services.handshake_guard import (
+from ocpp_bridge.charger.handshake_guard import (
     FailureStore,
     HandshakeGuard,
     MemoryFailureStore,
     RedisFailureStore,
 )
-from ocpp_bridge.transport import TransportSecurity
+from ocpp_bridge.charger.tls_proxy import TransportSecurity
 from tests.conftest import STATION_PASSWORD
 from tests.servers import daphne_process, free_port, unavailable
 

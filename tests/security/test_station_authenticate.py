@@ -7,7 +7,7 @@ import pytest
 
 from assets.models import SecurityProfile
 from assets.selectors import station_authenticate
-from ocpp_bridge.transport import PLAIN, TransportSecurity
+from ocpp_bridge.charger.tls_proxy import PLAIN, TransportSecurity
 from tests.conftest import STATION_PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ocpp_bridge.transport import (
+from ocpp_bridge.charger.tls_proxy import (
     PLAIN,
     TransportSecurity,
     common_name,

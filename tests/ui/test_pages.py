@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from assets.services import asset_record_boot, connector_record_status
 from charging.services import session_start_v16
+from ocpp_bridge.frame_log import frame_record
 from ocpp_bridge.models import Direction, OcppCall
-from ocpp_bridge.services.frames import frame_record
-from ocpp_bridge.services.station_events import StationRef
+from ocpp_bridge.station_events import StationRef
 from ui import selectors
 
 pytestmark = pytest.mark.django_db

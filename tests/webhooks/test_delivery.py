@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 
 from assets.models import Asset
+from ocpp_bridge.frame_log import frame_record
 from ocpp_bridge.models import Direction
-from ocpp_bridge.services.frames import frame_record
-from ocpp_bridge.services.station_events import StationRef
+from ocpp_bridge.station_events import StationRef
 from tests.webhooks.receiver import Receiver
 from webhooks.models import DeliveryState, EventType, WebhookDelivery, WebhookEndpoint
 from webhooks.sending import deliveries_send

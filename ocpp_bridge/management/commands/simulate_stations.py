@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ocpp_bridge.simulator import (
+from station_simulator import (
     PROTOCOLS,
     RunProgress,
     StationConfig,
@@ -94,7 +94,7 @@ class Command(BaseCommand):
     def _quiet_loggers(self, verbosity: int) -> None:
         # Per-station warnings end up in the summary; only show them live when asked to.
         level = {0: logging.CRITICAL, 1: logging.CRITICAL, 2: logging.WARNING}.get(verbosity)
-        logging.getLogger("ocpp_bridge.simulator").setLevel(level or logging.INFO)
+        logging.getLogger("station_simulator").setLevel(level or logging.INFO)
         logging.getLogger("websockets").setLevel(level or logging.INFO)
 
     def _register(self, configs: list[StationConfig], network: str | None) -> None:

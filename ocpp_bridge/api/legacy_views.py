@@ -12,27 +12,27 @@ from api.access import asset_visible_get, assets_visible
 from api.errors import not_found
 from assets.models import Asset
 from charging.models import ChargingSession
-from ocpp_bridge.api_calls import (
+from ocpp_bridge.api.call_responses import (
     ERRORS_DOC,
     command_station,
     refusals_as_api_errors,
     requester,
 )
-from ocpp_bridge.calls.create import station_version
-from ocpp_bridge.commands import station_reset
-from ocpp_bridge.presenters import raw_request_answer
-from ocpp_bridge.protocol.versions import OcppVersion
-from ocpp_bridge.serializers import (
+from ocpp_bridge.api.presenters import raw_request_answer
+from ocpp_bridge.api.serializers import (
     RawRequestAnswerSerializer,
     RemoteStartSerializer,
     RemoteStopSerializer,
     ResetSerializer,
 )
-from ocpp_bridge.station_commands import (
+from ocpp_bridge.calls.create import station_version
+from ocpp_bridge.calls.station_reset import station_reset
+from ocpp_bridge.protocol.command_messages import (
     Message,
     remote_start_message,
     remote_stop_message,
 )
+from ocpp_bridge.protocol.versions import OcppVersion
 
 
 def version_of(asset: Asset) -> OcppVersion:

@@ -22,7 +22,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from .answers import all_actions, csms_actions, minimal_response
 from .config import StationConfig, StationReport
 
-LOGGER = logging.getLogger("ocpp_bridge.simulator")
+LOGGER = logging.getLogger("station_simulator")
 
 Followup = Callable[[], Coroutine[Any, Any, Any]]
 

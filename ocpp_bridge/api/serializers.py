@@ -61,7 +61,7 @@ class CallDataSerializer(serializers.Serializer):
 
 
 class RawRequestAnswerSerializer(serializers.Serializer):
-    """Documentation only: the views build this shape in ocpp_bridge.presenters."""
+    """Documentation only: the views build this shape in ocpp_bridge.api.presenters."""
 
     status = serializers.CharField()
     ocppMessageId = serializers.CharField()

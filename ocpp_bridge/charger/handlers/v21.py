@@ -1,6 +1,6 @@
 """Charger-initiated actions that OCPP 2.1 adds to the 2.0.1 set."""
 
-from ocpp_bridge.handlers import Payload, StationContext, handles
+from ocpp_bridge.charger.handlers import Payload, StationContext, handles
 from ocpp_bridge.protocol.versions import OcppVersion
 
 V21 = OcppVersion.V21

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from assets.models import RegistrationStatus
 from assets.services import asset_touch
-from csms.batched_inserts import inserts_batched
+from csms.runtime.batched_inserts import inserts_batched
 from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next, ocpp_calls_dispatch_next
 from ocpp_bridge.calls.outcomes import (
     AnsweredCall,
@@ -20,7 +20,8 @@ from ocpp_bridge.calls.outcomes import (
     ocpp_calls_record_answers,
     result_answer,
 )
-from ocpp_bridge.handlers import Handler, Payload, StationContext, handler_for
+from ocpp_bridge.charger.handlers import Handler, Payload, StationContext, handler_for
+from ocpp_bridge.frame_log import FrameDraft, FrameGroup, frames_record, frames_record_many
 from ocpp_bridge.models import Direction
 from ocpp_bridge.protocol.errors import ErrorCode, OcppError
 from ocpp_bridge.protocol.framing import (
@@ -37,7 +38,6 @@ from ocpp_bridge.protocol.framing import (
     parse_frame,
 )
 from ocpp_bridge.protocol.validation import UnknownActionError, validate_payload
-from ocpp_bridge.services.frames import FrameDraft, FrameGroup, frames_record, frames_record_many
 
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
 from ocpp_bridge.calls.outcomes import ocpp_calls_fail_for_server
+from ocpp_bridge.charger.connections import SERVER_INSTANCE, connection_end
 from ocpp_bridge.models import ChargerConnection, ServerProcess
-from ocpp_bridge.services.connections import SERVER_INSTANCE, connection_end
 
 MISSED_BEATS = 3
 # A pause longer than this between two beats of a process means it could not reach the

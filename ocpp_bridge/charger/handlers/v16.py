@@ -7,9 +7,9 @@ from assets.services import (
     connector_record_status,
 )
 from charging.services import meter_values_record, session_start_v16, session_stop_v16
-from ocpp_bridge.handlers import Payload, StationContext, handles
-from ocpp_bridge.handlers.common import boot_record, parse_time
-from ocpp_bridge.presenters import iso
+from ocpp_bridge.api.presenters import iso
+from ocpp_bridge.charger.handlers import Payload, StationContext, handles
+from ocpp_bridge.charger.handlers.common import boot_record, parse_time
 from ocpp_bridge.protocol.versions import OcppVersion
 from tokens.selectors import Authorization, token_authorize, token_authorize_start
 

@@ -8,8 +8,8 @@ from django.utils.dateparse import parse_datetime
 
 from assets.models import Asset, RegistrationStatus
 from assets.services import asset_record_boot, station_event_record
-from ocpp_bridge.handlers import V2, Payload, StationContext, handles
-from ocpp_bridge.presenters import iso
+from ocpp_bridge.api.presenters import iso
+from ocpp_bridge.charger.handlers import V2, Payload, StationContext, handles
 from ocpp_bridge.protocol.versions import OcppVersion
 
 ALL = (OcppVersion.V16, *V2)

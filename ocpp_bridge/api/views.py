@@ -8,11 +8,11 @@ from rest_framework.views import APIView
 
 from api.access import asset_visible_columns, asset_visible_get, client_network_ids
 from api.errors import not_found
-from ocpp_bridge.api_calls import ERRORS_DOC, command_station
+from ocpp_bridge.api.call_responses import ERRORS_DOC, command_station
+from ocpp_bridge.api.presenters import call_detail, raw_request_answer
+from ocpp_bridge.api.serializers import RawRequestAnswerSerializer, RawRequestSerializer
 from ocpp_bridge.calls.create import CALL_ASSET_FIELDS
 from ocpp_bridge.models import OcppCall
-from ocpp_bridge.presenters import call_detail, raw_request_answer
-from ocpp_bridge.serializers import RawRequestAnswerSerializer, RawRequestSerializer
 
 
 class RawRequestView(APIView):

@@ -14,7 +14,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ocpp_bridge.handlers import StationContext
+from ocpp_bridge.charger.handlers import StationContext
 
 Process = Callable[[Sequence[tuple[StationContext, str]]], list[str | None]]
 

@@ -10,10 +10,10 @@ from rest_framework import status
 from rest_framework.request import Request
 
 from api.errors import ApiError
+from ocpp_bridge.api.presenters import call_data
 from ocpp_bridge.calls.create import CallRefusedError
 from ocpp_bridge.calls.send import ocpp_call_send
 from ocpp_bridge.models import CallState, OcppCall
-from ocpp_bridge.presenters import call_data
 
 REFUSAL_STATUS = {
     "station_not_connected": status.HTTP_409_CONFLICT,

@@ -11,7 +11,7 @@ from assets.models import Asset
 from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
 from ocpp_bridge.calls.outcomes import ocpp_calls_fail_for_connection
 from ocpp_bridge.models import ChargerConnection
-from ocpp_bridge.services.station_events import StationRef, station_connectivity_changed
+from ocpp_bridge.station_events import StationRef, station_connectivity_changed
 
 SERVER_INSTANCE = f"{socket.gethostname()}:{os.getpid()}"
 

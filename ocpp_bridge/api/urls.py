@@ -1,7 +1,7 @@
 from django.urls import path
 
-from ocpp_bridge.apis import CallDetailView, RawRequestView
-from ocpp_bridge.apis_legacy import RemoteStartView, RemoteStopView, ResetView
+from ocpp_bridge.api.legacy_views import RemoteStartView, RemoteStopView, ResetView
+from ocpp_bridge.api.views import CallDetailView, RawRequestView
 
 urlpatterns = [
     path("ocpp/v2/raw-request", RawRequestView.as_view(), name="ocpp-raw-request"),

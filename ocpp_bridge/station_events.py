@@ -11,8 +11,8 @@ from typing import Any
 
 from django.db import transaction
 
+from ocpp_bridge.api.presenters import iso_precise
 from ocpp_bridge.models import ChargerConnection, Direction, OcppFrame
-from ocpp_bridge.presenters import iso_precise
 from ui import live
 from webhooks.events import EventType, webhook_events_record
 

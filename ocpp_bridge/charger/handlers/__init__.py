@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ocpp_bridge.protocol.versions import OcppVersion
-from ocpp_bridge.services.station_events import StationRef
+from ocpp_bridge.station_events import StationRef
 
 
 @dataclass
@@ -51,4 +51,4 @@ def handler_for(version: OcppVersion, action: str) -> Handler | None:
     return HANDLERS.get((version, action))
 
 
-from ocpp_bridge.handlers import common, v2, v16, v21  # noqa: E402,F401  (fill the table)
+from ocpp_bridge.charger.handlers import common, v2, v16, v21  # noqa: E402,F401  (fill the table)

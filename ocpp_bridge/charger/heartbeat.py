@@ -1,4 +1,4 @@
-"""This daphne process's heartbeat loop (see ocpp_bridge.services.presence)."""
+"""This daphne process's heartbeat loop (see ocpp_bridge.charger.presence)."""
 
 import asyncio
 import logging
@@ -8,10 +8,10 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from csms.gc_tuning import frozen_swept, sweep_due
+from csms.runtime.gc_tuning import frozen_swept, sweep_due
 from ocpp_bridge.calls.delivery import ocpp_calls_sweep
-from ocpp_bridge.services.connections import SERVER_INSTANCE
-from ocpp_bridge.services.presence import server_beat_and_sweep
+from ocpp_bridge.charger.connections import SERVER_INSTANCE
+from ocpp_bridge.charger.presence import server_beat_and_sweep
 from webhooks.dispatch import embedded_periodic_jobs
 
 logger = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ async def _beat_forever(first_beat: asyncio.Future[None]) -> None:
 
 def _frozen_garbage_collected() -> None:
     """The closed connections' cycles among the objects frozen since the last sweep
-    (csms/gc_tuning.py): one full collection, timed in the log so its pause can be seen."""
+    (csms/runtime/gc_tuning.py): one full collection, timed in the log so its pause can be seen."""
     started = time.perf_counter()
     collected = frozen_swept()
     logger.info(

@@ -1,7 +1,7 @@
 """The charger WebSocket at /ocpp/<identity>: handshake, then text in, text out.
 
 Thin on purpose: authentication, protocol work and persistence live in services and in
-`ocpp_bridge.incoming`; this class only moves messages between the socket and those.
+`ocpp_bridge.charger.incoming`; this class only moves messages between the socket and those.
 """
 
 import asyncio
@@ -17,22 +17,22 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from assets.selectors import station_authenticate
-from csms.gc_tuning import connection_closed
-from ocpp_bridge.call_timers import CallTimers
+from csms.runtime.gc_tuning import connection_closed
 from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
 from ocpp_bridge.calls.outcomes import ocpp_call_expire
-from ocpp_bridge.group_commit import GroupCommitter, group_committer
-from ocpp_bridge.handlers import StationContext
-from ocpp_bridge.heartbeat import PROCESS_GROUP, ensure_heartbeat
-from ocpp_bridge.incoming import (
+from ocpp_bridge.charger.call_timers import CallTimers
+from ocpp_bridge.charger.connections import connection_end, connection_open
+from ocpp_bridge.charger.group_commit import GroupCommitter, group_committer
+from ocpp_bridge.charger.handlers import StationContext
+from ocpp_bridge.charger.heartbeat import PROCESS_GROUP, ensure_heartbeat
+from ocpp_bridge.charger.incoming import (
     internal_error_reply,
     process_binary,
     process_texts,
 )
+from ocpp_bridge.charger.tls_proxy import transport_security
 from ocpp_bridge.models import ChargerConnection
 from ocpp_bridge.protocol.versions import negotiate_subprotocol
-from ocpp_bridge.services.connections import connection_end, connection_open
-from ocpp_bridge.transport import transport_security
 from ui import live
 
 logger = logging.getLogger(__name__)

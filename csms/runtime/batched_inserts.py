@@ -1,6 +1,6 @@
 """Rows that many handlers add in one transaction, written with one INSERT per model.
 
-A group commit (ocpp_bridge/group_commit.py) handles the messages of many stations in one
+A group commit (ocpp_bridge/charger/group_commit.py) handles the messages of many stations in one
 transaction; each MeterValues among them adds its samples. Inside `inserts_batched()` those
 rows are kept and written together when the block ends, still inside the transaction: one
 INSERT instead of one per message. Rows kept this way cannot be read back before the block
@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from django.db import models
 
-from csms.row_sql import RowInsert
+from csms.runtime.row_sql import RowInsert
 
 _pending = threading.local()
 
@@ -46,7 +46,7 @@ def insert(model: type[models.Model], objects: Iterable[models.Model]) -> None:
 
 
 def _insert_now(model: type[models.Model], objects: list[models.Model]) -> None:
-    """One INSERT for all the rows, built once per model (csms/row_sql.py): `bulk_create`
+    """One INSERT for all the rows, built once per model (csms/runtime/row_sql.py): `bulk_create`
     compiled it anew every time (docs/PERFORMANCE.md, fix 35). No signals, as bulk_create."""
     _insert_statement(model).run_many(objects)
 

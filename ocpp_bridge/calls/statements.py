@@ -5,7 +5,8 @@ nearly all of it Django building the SQL of its four querysets (a locked read of
 with a subquery for their heads, the heads' rows, an UPDATE with a subquery, the frames'
 INSERT): most of the worker's CPU for a synchronous call, and daphne's too whenever a
 station's answer lets its next call go (docs/PERFORMANCE.md, fix 35); built once, 3.2 ms.
-Built from the models' `_meta` as csms/row_sql.py builds its statements, and read through the
+Built from the models' `_meta` as csms/runtime/row_sql.py builds its statements, and read through
+the
 fields' own conversions.
 """
 
@@ -18,7 +19,7 @@ from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from assets.models import Asset
-from csms.row_sql import (
+from csms.runtime.row_sql import (
     Converters,
     RowsIn,
     RowUpdate,

@@ -6,9 +6,9 @@ from typing import Any
 
 from django.db import transaction
 
-from csms.row_sql import RowInsert
+from csms.runtime.row_sql import RowInsert
 from ocpp_bridge.models import Direction, OcppFrame
-from ocpp_bridge.services.station_events import StationRef, frames_logged
+from ocpp_bridge.station_events import StationRef, frames_logged
 from webhooks.subscriptions import subscriptions_held
 
 MAX_RAW_CHARS = 65_536

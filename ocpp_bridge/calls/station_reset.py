@@ -6,7 +6,7 @@ from assets.models import Asset
 from ocpp_bridge.calls.create import station_version
 from ocpp_bridge.calls.send import ocpp_call_send
 from ocpp_bridge.models import OcppCall
-from ocpp_bridge.station_commands import reset_message
+from ocpp_bridge.protocol.command_messages import reset_message
 
 
 def station_reset(

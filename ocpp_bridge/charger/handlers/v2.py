@@ -11,9 +11,9 @@ from assets.services import (
 )
 from charging.services import meter_values_record
 from charging.transaction_events import TransactionEvent, transaction_event_apply
-from ocpp_bridge.handlers import V2, Payload, StationContext, handles
-from ocpp_bridge.handlers.common import boot_record, parse_time
-from ocpp_bridge.presenters import iso
+from ocpp_bridge.api.presenters import iso
+from ocpp_bridge.charger.handlers import V2, Payload, StationContext, handles
+from ocpp_bridge.charger.handlers.common import boot_record, parse_time
 from tokens.selectors import Authorization, token_authorize
 
 

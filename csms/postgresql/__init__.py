@@ -1,2 +1,0 @@
-"""Django's PostgreSQL backend, reading timestamps and JSON through psycopg's C loaders
-(csms/postgresql/base.py). DATABASE_URL's postgres:// selects it (csms/settings.py)."""
