@@ -1,0 +1,62 @@
+"""The frame log's entries for what a station sent and what the CSMS answered it."""
+
+from ocpp_bridge.charger.handlers import Payload, StationContext
+from ocpp_bridge.frame_log import FrameDraft, frames_record
+from ocpp_bridge.models import Direction
+from ocpp_bridge.protocol.errors import OcppError
+from ocpp_bridge.protocol.framing import Call, CallError, CallResult, Frame, encode_call_error
+
+
+def error_reply(
+    station: StationContext, message_id: str, error: OcppError, *, action: str = ""
+) -> tuple[str, FrameDraft]:
+    """The CALLERROR to send, and its entry in the frame log."""
+    draft = FrameDraft(
+        direction=Direction.OUT,
+        message_type=CallError.message_type,
+        message_id=message_id,
+        action=action,
+        payload={
+            "errorCode": error.code.spelled_for(station.version),
+            "errorDescription": error.description,
+            "errorDetails": error.details,
+        },
+    )
+    reply = encode_call_error(
+        message_id, error.code, error.description, error.details, station.version
+    )
+    return reply, draft
+
+
+def draft_out(message_type: int, call: Call, payload: Payload) -> FrameDraft:
+    return FrameDraft(
+        direction=Direction.OUT,
+        message_type=message_type,
+        message_id=call.message_id,
+        action=call.action,
+        payload=payload,
+    )
+
+
+def draft_in(frame: Frame | None, *, raw: str = "", action: str = "") -> FrameDraft:
+    payload = None
+    if isinstance(frame, (Call, CallResult)):
+        payload = frame.payload
+    elif isinstance(frame, CallError):
+        payload = {
+            "errorCode": frame.error_code,
+            "errorDescription": frame.description,
+            "errorDetails": frame.details,
+        }
+    return FrameDraft(
+        direction=Direction.IN,
+        message_type=frame.message_type if frame else None,
+        message_id=frame.message_id if frame else "",
+        action=frame.action if isinstance(frame, Call) else action,
+        payload=payload,
+        raw=raw,
+    )
+
+
+def log(station: StationContext, drafts: list[FrameDraft]) -> None:
+    frames_record(station=station.ref, connection_id=station.connection_id, drafts=drafts)
