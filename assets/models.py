@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from csms.models import TimestampedModel
 from networks.models import Network
 
 # Sunday first, as in Google Places / JavaScript `getDay()`: 0 = Sunday ... 6 = Saturday.
@@ -76,7 +77,7 @@ class RegistrationStatus(models.TextChoices):
     REJECTED = "Rejected"
 
 
-class SitePartner(models.Model):
+class SitePartner(TimestampedModel):
     """A party with a stake in sites: the host of the site, its utility, a reporting agency."""
 
     class Type(models.TextChoices):
@@ -97,8 +98,6 @@ class SitePartner(models.Model):
     type = models.CharField(max_length=20, choices=Type.choices)
     contact_email = models.EmailField(blank=True)
     contact_phone = models.CharField(max_length=32, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ("name",)
@@ -107,7 +106,7 @@ class SitePartner(models.Model):
         return self.name
 
 
-class AssetGroup(models.Model):
+class AssetGroup(TimestampedModel):
     """A location: the site where a network's stations stand, its address and opening hours."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -142,8 +141,6 @@ class AssetGroup(models.Model):
     )
     open_24x7 = models.BooleanField(default=False)
     site_partners = models.ManyToManyField(SitePartner, blank=True, related_name="asset_groups")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ("name",)
@@ -152,7 +149,7 @@ class AssetGroup(models.Model):
         return self.name
 
 
-class Asset(models.Model):
+class Asset(TimestampedModel):
     """A charging station, known by its OCPP identity."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -210,9 +207,6 @@ class Asset(models.Model):
     last_seen_at = models.DateTimeField(null=True, blank=True)
     connected_at = models.DateTimeField(null=True, blank=True)
     disconnected_at = models.DateTimeField(null=True, blank=True)
-
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ("identity",)

@@ -1,6 +1,7 @@
 from django.db import models
 
 from assets.models import Asset
+from csms.models import TimestampedModel
 from tokens.models import IdToken
 
 
@@ -10,7 +11,7 @@ class SessionStatus(models.TextChoices):
     ABORTED = "aborted"
 
 
-class ChargingSession(models.Model):
+class ChargingSession(TimestampedModel):
     """A charging session, built from a station's transaction messages of any OCPP version.
 
     For OCPP 1.6 the CSMS assigns the transaction id: it is this row's primary key.
@@ -61,8 +62,6 @@ class ChargingSession(models.Model):
     last_seq_no = models.IntegerField(null=True, blank=True)
     # 2.x TransactionEvent seqNos already applied, so a retried event is not applied twice.
     seen_seq_nos = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ("-started_at", "-id")

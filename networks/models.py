@@ -2,15 +2,15 @@ import uuid
 
 from django.db import models
 
+from csms.models import TimestampedModel
 
-class Network(models.Model):
+
+class Network(TimestampedModel):
     """A charging network: the unit of ownership for assets and of API access restriction."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=120, unique=True)
     description = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ("name",)

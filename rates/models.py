@@ -2,10 +2,11 @@ import uuid
 
 from django.db import models
 
+from csms.models import TimestampedModel
 from networks.models import Network
 
 
-class Rate(models.Model):
+class Rate(TimestampedModel):
     """A price shown to drivers at the station and used to cost sessions."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -25,8 +26,6 @@ class Rate(models.Model):
     )
     display_text_offline = models.TextField(blank=True)
     language = models.CharField(max_length=8, default="en")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ("name",)

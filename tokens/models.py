@@ -1,5 +1,6 @@
 from django.db import models
 
+from csms.models import TimestampedModel
 from networks.models import Network
 
 
@@ -23,7 +24,7 @@ class TokenType(models.TextChoices):
     NO_AUTHORIZATION = "NoAuthorization"
 
 
-class IdToken(models.Model):
+class IdToken(TimestampedModel):
     """An id token (RFID card, app token, ...) that Authorize and transactions check."""
 
     id_token = models.CharField(max_length=255, unique=True)
@@ -42,8 +43,6 @@ class IdToken(models.Model):
         Network, null=True, blank=True, on_delete=models.CASCADE, related_name="tokens"
     )
     description = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ("id_token",)

@@ -11,6 +11,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from csms.models import TimestampedModel
 from networks.models import Network
 
 
@@ -23,7 +24,7 @@ def new_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
 
-class WebhookEndpoint(models.Model):
+class WebhookEndpoint(TimestampedModel):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     url = models.URLField(max_length=2000)
     description = models.CharField(max_length=200, blank=True)
@@ -52,8 +53,6 @@ class WebhookEndpoint(models.Model):
         on_delete=models.SET_NULL,
         related_name="webhook_endpoints",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ("created_at",)
