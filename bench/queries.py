@@ -33,11 +33,11 @@ from django.db import connection  # noqa: E402
 
 from assets.services import station_upsert  # noqa: E402
 from bench.stations import PASSWORD, now  # noqa: E402
+from ocpp_bridge import station_fanout  # noqa: E402
 from ocpp_bridge.charger.connections import connection_end, connection_open  # noqa: E402
 from ocpp_bridge.charger.handlers import StationContext  # noqa: E402
 from ocpp_bridge.charger.incoming import process_text  # noqa: E402
 from ocpp_bridge.protocol.versions import negotiate_subprotocol  # noqa: E402
-from ui import live  # noqa: E402
 
 
 def cycle(send: "Sender") -> None:
@@ -107,12 +107,13 @@ class Sender:
 
 def start_ui_flusher() -> None:
     """As in daphne: pushes to the web UI are queued, and a task on an event loop (another
-    thread) sends them in batches."""
+    thread) sends them in batches. The loop is announced as the consumer does, through the
+    station fan-out the web UI subscribes to."""
     loop = asyncio.new_event_loop()
     threading.Thread(target=loop.run_forever, daemon=True).start()
 
     async def start() -> None:
-        live.ensure_flusher()
+        station_fanout.charger_loop_serving.publish(asyncio.get_running_loop())
 
     asyncio.run_coroutine_threadsafe(start(), loop).result()
 

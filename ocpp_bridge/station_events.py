@@ -1,6 +1,7 @@
 """What happened at a station, told to whoever follows it: webhook subscribers (recorded in the
-same transaction, so an event is stored exactly when its cause is) and the live web UI (pushed
-after commit, best effort: a browser that misses a push re-reads the page).
+same transaction, so an event is stored exactly when its cause is) and the listeners of
+`ocpp_bridge.station_fanout`, such as the live web UI (published after commit, best effort: a
+browser that misses a push re-reads the page).
 
 The domain services call these; nothing here decides anything about the station itself.
 """
@@ -9,11 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
-
+from ocpp_bridge import station_fanout
 from ocpp_bridge.api.presenters import iso_precise
 from ocpp_bridge.models import ChargerConnection, Direction, OcppFrame
-from ui import live
 from webhooks.events import EventType, webhook_events_record
 
 MESSAGE_TYPE_NAMES = {
@@ -74,7 +73,7 @@ def frames_logged(frames: Sequence[OcppFrame], station: StationRef) -> None:
         asset_id=station.asset_id,
         network_id=station.network_id,
     )
-    transaction.on_commit(lambda: live.frames_logged(events))
+    station_fanout.frames_logged.publish_on_commit(events)
 
 
 def connectivity_event_data(
@@ -107,7 +106,7 @@ def station_connectivity_changed(
         asset_id=station.asset_id,
         network_id=station.network_id,
     )
-    transaction.on_commit(lambda: live.station_connectivity_changed(data))
+    station_fanout.station_connectivity_changed.publish_on_commit(data)
 
 
 def connector_status_changed(
@@ -128,4 +127,4 @@ def connector_status_changed(
         "errorCode": error_code or None,
         "at": iso_precise(at),
     }
-    transaction.on_commit(lambda: live.connector_status_changed(data))
+    station_fanout.connector_status_changed.publish_on_commit(data)

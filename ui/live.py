@@ -1,15 +1,15 @@
-"""Pushes to the live web UI: called after commit by ocpp_bridge.station_events with the
-event dicts documented there, and broadcast on the channel layer to the browsers following them.
+"""Pushes to the live web UI: subscribed to `ocpp_bridge.station_fanout` (ui/apps.py), so they
+run after commit with the event dicts documented in ocpp_bridge.station_events, and broadcast on
+the channel layer to the browsers following them.
 
 These run on a charger's path (the thread that handled its frame), so they never raise and
 never wait: in a daphne process they only append to this process's queue, and a flusher task on
 daphne's loop sends the queue every FLUSH_SECONDS as one message per group that some browser
 follows (`ui.follows`); events nobody follows cost nothing more. A process with Redis and no
 flusher yet (a Celery worker, a script) starts one on its background loop
-(csms.runtime.background_loop); without Redis (the embedded default, outside daphne) they are sent
-at
-once. The overview hears a station's traffic ("seen") at most every few seconds. A browser
-that misses a push re-reads the page's parts when its socket (re)opens.
+(csms.runtime.background_loop); without Redis (the embedded default, outside daphne) they are
+sent at once. The overview hears a station's traffic ("seen") at most every SEEN_PUSH_SECONDS.
+A browser that misses a push re-reads the page's parts when its socket (re)opens.
 """
 
 import asyncio
@@ -57,10 +57,6 @@ def frames_logged(events: list[dict[str, Any]]) -> None:
                 _push(STATIONS_GROUP, "seen", {"assetId": asset_id, "at": data.get("at")})
     except Exception:
         logger.exception("Could not push frames to the web UI")
-
-
-def frame_logged(data: dict[str, Any]) -> None:
-    frames_logged([data])
 
 
 def station_connectivity_changed(data: dict[str, Any]) -> None:

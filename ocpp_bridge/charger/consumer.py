@@ -18,6 +18,7 @@ from django.conf import settings
 
 from assets.selectors import station_authenticate
 from csms.runtime.gc_tuning import connection_closed
+from ocpp_bridge import station_fanout
 from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
 from ocpp_bridge.calls.outcomes import ocpp_call_expire
 from ocpp_bridge.charger.call_timers import CallTimers
@@ -33,7 +34,6 @@ from ocpp_bridge.charger.incoming import (
 from ocpp_bridge.charger.tls_proxy import transport_security
 from ocpp_bridge.models import ChargerConnection
 from ocpp_bridge.protocol.versions import negotiate_subprotocol
-from ui import live
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +132,8 @@ class OcppConsumer(AsyncWebsocketConsumer):
             await self.close()  # before accept: the server answers HTTP 403
             return
         await ensure_heartbeat()  # before recording the connection this process vouches for
-        live.ensure_flusher()  # this process's pushes to the web UI go out in batches
+        # Listeners that batch their work start it here (the web UI's pushes go out in batches).
+        station_fanout.charger_loop_serving.publish(asyncio.get_running_loop())
         await self.channel_layer.group_add(PROCESS_GROUP, self.channel_name)
         connection, replaced_channel = await in_thread(connection_open)(
             asset_id=asset.pk,

@@ -6,6 +6,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from csms.asgi import application
+from ocpp_bridge.station_events import connector_status_changed
 from ui import live
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -73,6 +74,22 @@ async def test_overview_socket_hears_connectivity_and_connector_status(staff) ->
     await communicator.disconnect()
 
 
+async def test_overview_socket_hears_what_the_domain_publishes_on_the_station_fanout(
+    staff,
+) -> None:
+    cookie = await sync_to_async(session_cookie)(staff)
+    communicator, connected = await socket("/ui/ws/stations/", cookie)
+    assert connected
+
+    await sync_to_async(connector_status_changed)(
+        asset_id=ASSET_ID, evse_id=1, connector_id=2, status="Faulted", error_code="", at=None
+    )
+
+    pushed = await communicator.receive_json_from(timeout=5)
+    assert pushed["event"] == "connector" and pushed["data"]["connectorId"] == 2
+    await communicator.disconnect()
+
+
 async def test_station_socket_hears_that_stations_frames_only(staff) -> None:
     cookie = await sync_to_async(session_cookie)(staff)
     communicator, connected = await socket(f"/ui/ws/stations/{ASSET_ID}/", cookie)
@@ -80,8 +97,8 @@ async def test_station_socket_hears_that_stations_frames_only(staff) -> None:
     other = ASSET_ID[:-1] + "2"
 
     frame = {"assetId": other, "direction": "toStation", "messageId": "x", "payload": {}}
-    await sync_to_async(live.frame_logged)(frame)
-    await sync_to_async(live.frame_logged)({**frame, "assetId": ASSET_ID, "messageId": "mine"})
+    await sync_to_async(live.frames_logged)([frame])
+    await sync_to_async(live.frames_logged)([{**frame, "assetId": ASSET_ID, "messageId": "mine"}])
 
     pushed = await communicator.receive_json_from(timeout=5)
     assert pushed["event"] == "frame" and pushed["data"]["messageId"] == "mine"
@@ -94,8 +111,8 @@ async def test_huge_payloads_are_not_pushed(staff) -> None:
     communicator, _ = await socket(f"/ui/ws/stations/{ASSET_ID}/", cookie)
     payload = {"data": "x" * (live.MAX_PUSHED_PAYLOAD_CHARS + 1)}
 
-    await sync_to_async(live.frame_logged)(
-        {"assetId": ASSET_ID, "direction": "fromStation", "payload": payload}
+    await sync_to_async(live.frames_logged)(
+        [{"assetId": ASSET_ID, "direction": "fromStation", "payload": payload}]
     )
 
     pushed = await communicator.receive_json_from(timeout=5)
@@ -104,6 +121,6 @@ async def test_huge_payloads_are_not_pushed(staff) -> None:
 
 
 def test_pushes_never_raise_on_the_chargers_path() -> None:
-    live.frame_logged({})
+    live.frames_logged([{}])
     live.station_connectivity_changed({"online": True})
     live.connector_status_changed({"status": "Available"})
