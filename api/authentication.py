@@ -2,7 +2,7 @@
 rebuilding an oauthlib request for each of them.
 
 django-oauth-toolkit builds a new oauthlib server for every request (its settings, every grant
-type and endpoint) only to check one bearer token: about 5 % of daphne's CPU in the
+type and endpoint) only to check one bearer token: a visible share of daphne's CPU in the
 raw-request benchmark (docs/PERFORMANCE.md, fix 18). One server per process serves all threads
 instead: the state of a check lives on oauthlib's per-request object.
 
