@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from oauth2_provider.admin import ApplicationAdmin
@@ -21,8 +23,8 @@ class ApiClientForm(forms.ModelForm):
         fields = "__all__"
         exclude = ("allowed_scopes",)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.fields["scopes"].initial = self.instance.granted_scopes() if self.instance.pk else []
 
     def save(self, commit: bool = True) -> ApiClient:

@@ -2,7 +2,7 @@
 rebuilding an oauthlib request for each of them.
 
 django-oauth-toolkit builds a new oauthlib server for every request (its settings, every grant
-type and endpoint) only to check one bearer token: about 5 % of daphne's CPU in the
+type and endpoint) only to check one bearer token: a visible share of daphne's CPU in the
 raw-request benchmark (docs/PERFORMANCE.md, fix 18). One server per process serves all threads
 instead: the state of a check lives on oauthlib's per-request object.
 
@@ -17,7 +17,7 @@ answer stays oauthlib's own.
 """
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import SuspiciousOperation
 from django.core.signals import setting_changed
@@ -25,6 +25,10 @@ from django.dispatch import receiver
 from drf_spectacular.contrib.django_oauth_toolkit import DjangoOAuthToolkitScheme
 from oauth2_provider.contrib.rest_framework import authentication as dot_authentication
 from oauth2_provider.oauth2_backends import get_oauthlib_core
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+    from oauth2_provider.models import AccessToken
 
 shared_oauthlib_core = functools.cache(get_oauthlib_core)
 
@@ -52,6 +56,11 @@ class BearerCheck:
     """What django-oauth-toolkit's `validate_bearer_token` reads from oauthlib's request (the
     URI, for a token restricted to some resources) and writes on it (the token, its client,
     user and scopes, or the error)."""
+
+    # Written by the validator when it accepts the token (the user is None for a token of the
+    # client-credentials grant).
+    user: "AbstractBaseUser | None"
+    access_token: "AccessToken"
 
     def __init__(self, request: Any) -> None:
         self._request = request
@@ -98,4 +107,6 @@ class SharedServerOAuth2Scheme(DjangoOAuthToolkitScheme):
     """The OpenAPI security scheme drf-spectacular gives django-oauth-toolkit's class (an
     operation's scopes), for this one too."""
 
-    target_class = OAuth2Authentication
+    # A dotted path, as the base class gives its own: drf-spectacular imports it when it first
+    # matches a view's authentication classes.
+    target_class = f"{__name__}.OAuth2Authentication"

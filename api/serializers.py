@@ -1,5 +1,7 @@
 """Input serializers whose fields are built once per class instead of once per request."""
 
+from typing import ClassVar
+
 from rest_framework import serializers
 from rest_framework.utils.serializer_helpers import BindingDict
 
@@ -15,8 +17,12 @@ class FieldsBuiltOnce(serializers.Serializer):
     instance's own state (its data, errors and validated data) stays its own.
     """
 
+    # Set on each class by its first instance (read through the class's own __dict__, so that a
+    # subclass never serves its parent's fields).
+    _fields_built_once: ClassVar[BindingDict]
+
     @property
-    def fields(self) -> BindingDict:  # type: ignore[override]
+    def fields(self) -> BindingDict:
         cls = type(self)
         built: BindingDict | None = cls.__dict__.get("_fields_built_once")
         if built is None:

@@ -1,7 +1,7 @@
 """Bearer tokens checked from memory.
 
-Every API request looked its bearer token up: a SELECT joined to its client and user, about
-9 % of daphne's CPU in the raw-request benchmarks (docs/PERFORMANCE.md). Each process now
+Every API request looked its bearer token up: a SELECT joined to its client and user, a visible
+share of daphne's CPU in the raw-request benchmarks (docs/PERFORMANCE.md). Each process now
 keeps the tokens it has seen, as exact as the database across processes: every saved or
 deleted token, API client or user replaces a shared version (api/apps.py) at once and again
 after the commit, and a cached token is used only under the version it was read with. A write

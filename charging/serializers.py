@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from assets.apis.schemas import shape
 from charging.models import SessionStatus
 
 
@@ -76,8 +77,9 @@ class SessionSerializer(serializers.Serializer):
     updatedAt = serializers.DateTimeField()
 
 
-class SessionAnswerSerializer(serializers.Serializer):
-    data = SessionSerializer()
+# The answers' top-level key is `data`, which a class body cannot declare without shadowing
+# Serializer.data for the type checker: these are built with shape() instead.
+SessionAnswerSerializer = shape("SessionAnswerSerializer", {"data": SessionSerializer()})
 
 
 class SessionPageDataSerializer(serializers.Serializer):
@@ -85,8 +87,7 @@ class SessionPageDataSerializer(serializers.Serializer):
     items = SessionSerializer(many=True)
 
 
-class SessionPageSerializer(serializers.Serializer):
-    data = SessionPageDataSerializer()
+SessionPageSerializer = shape("SessionPageSerializer", {"data": SessionPageDataSerializer()})
 
 
 class StopRequestSerializer(serializers.Serializer):
@@ -95,8 +96,12 @@ class StopRequestSerializer(serializers.Serializer):
     state = serializers.CharField()
 
 
-class SessionAbortAnswerSerializer(serializers.Serializer):
-    data = SessionSerializer()
-    stopRequest = StopRequestSerializer(
-        allow_null=True, help_text="The stop sent to the station; null when it is offline"
-    )
+SessionAbortAnswerSerializer = shape(
+    "SessionAbortAnswerSerializer",
+    {
+        "data": SessionSerializer(),
+        "stopRequest": StopRequestSerializer(
+            allow_null=True, help_text="The stop sent to the station; null when it is offline"
+        ),
+    },
+)

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
 
 from ocpp_bridge.models import ChargerConnection, OcppCall, OcppFrame
 
@@ -6,10 +8,10 @@ from ocpp_bridge.models import ChargerConnection, OcppCall, OcppFrame
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Logs are written by the system only."""
 
-    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 

@@ -1,8 +1,9 @@
 """The wire half of a simulated station: WebSocket, OCPP-J routing, recording, raw frames.
 
 :class:`OcppLink` sits between a station's behaviour (``station.py``) and the ``ocpp``
-package's ``ChargePoint``.  It records every CALL each way, answers CSMS actions that have
-no dedicated handler with a schema-valid generic response, and lets a test push raw frames.
+package's ``ChargePoint`` (the version's class completes it).  It records every CALL each way,
+answers CSMS actions that have no dedicated handler with a schema-valid generic response, and
+lets a test push raw frames.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, ClassVar
 
+from ocpp.charge_point import ChargePoint
 from ocpp.exceptions import NotImplementedError as OcppNotImplemented
 from ocpp.exceptions import NotSupportedError, OCPPError, UnknownCallErrorCodeError, ValidationError
 from ocpp.messages import Call, validate_payload
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.typing import Subprotocol
 
 from .answers import all_actions, csms_actions, minimal_response
 from .config import StationConfig, StationReport
@@ -49,8 +52,9 @@ def _peek(raw: str | bytes) -> tuple[int, str, str | None, Any] | None:
     return None
 
 
-class OcppLink:
-    """One station's OCPP-J connection; mixed in before an ``ocpp`` ``ChargePoint`` class.
+class OcppLink(ChargePoint):
+    """One station's OCPP-J connection; a station class puts the version's ``ChargePoint``
+    (``ocpp.v16``, ``ocpp.v201``, ``ocpp.v21``) after it, which fills in the version's messages.
 
     Attributes tests assert on:
       ``received``: CALLs from the CSMS as (action, payload);
@@ -68,7 +72,7 @@ class OcppLink:
 
     def __init__(self, config: StationConfig) -> None:
         # The connection is opened later, in connect(); ChargePoint only stores it.
-        super().__init__(  # type: ignore[call-arg]
+        super().__init__(
             config.identity, None, response_timeout=config.response_timeout, logger=LOGGER
         )
         self.config = config
@@ -93,7 +97,7 @@ class OcppLink:
         try:
             connection = await connect(
                 self.config.endpoint,
-                subprotocols=[self.config.protocol],  # type: ignore[list-item]
+                subprotocols=[Subprotocol(self.config.protocol)],
                 additional_headers=self.config.handshake_headers(),
                 open_timeout=self.config.open_timeout,
                 # A CSMS under test is local: never route it through an environment proxy.
@@ -122,7 +126,7 @@ class OcppLink:
         """Send a CALL and return the parsed answer, or None (error recorded) on failure."""
         action = type(payload).__name__
         try:
-            return await self.call(payload, suppress=False)  # type: ignore[attr-defined]
+            return await self.call(payload, suppress=False)
         except (OCPPError, ValidationError, UnknownCallErrorCodeError) as exc:
             self.record_error(f"{action}: {type(exc).__name__}: {exc}")
         except TimeoutError:
@@ -137,7 +141,7 @@ class OcppLink:
         """
         if self._connection is None:
             raise StationError("not connected")
-        async with self._call_lock:  # type: ignore[attr-defined]
+        async with self._call_lock:
             waiter: asyncio.Future[str] = asyncio.get_running_loop().create_future()
             self._raw_waiter = waiter
             try:
@@ -209,7 +213,7 @@ class OcppLink:
                 self.report.messages_answered += 1
             else:
                 self._outbound.pop(unique_id, None)
-        await super().route_message(raw_msg)  # type: ignore[misc]
+        await super().route_message(raw_msg)
 
     async def _send(self, message: str) -> None:
         frame = _peek(message)
@@ -223,15 +227,15 @@ class OcppLink:
                 self.answers.append((self._inbound.pop(unique_id, "?"), payload))
             else:
                 self.answer_errors.append((self._inbound.pop(unique_id, "?"), payload["errorCode"]))
-        await super()._send(message)  # type: ignore[misc]
+        await super()._send(message)
         followup = self._followups.pop(frame[1], None) if frame else None
         if followup is not None and frame is not None and frame[0] == _RESULT:
             self.spawn(followup())
 
     async def _handle_call(self, msg: Call) -> Any:
         """Dispatch to a handler; CSMS actions without one get a generic schema-valid answer."""
-        if msg.action in self.route_map:  # type: ignore[attr-defined]
-            return await super()._handle_call(msg)  # type: ignore[misc]
+        if msg.action in self.route_map:
+            return await super()._handle_call(msg)
         if msg.action in csms_actions(self.protocol):
             await validate_payload(msg, self._ocpp_version)
             result = msg.create_call_result(self.generic_answer(msg.action, msg.payload))

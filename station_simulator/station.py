@@ -52,6 +52,10 @@ class SimulatedStation(OcppLink):
     ) -> None:
         raise NotImplementedError
 
+    async def send_meter_values(self, connector: Connector, context: str) -> None:
+        """Send MeterValues for ``connector``, read in ``context`` (OCPP ReadingContext)."""
+        raise NotImplementedError
+
     def _heartbeat_from_config(self) -> float | None:
         """A heartbeat interval the CSMS configured after boot, if any."""
         return None

@@ -31,8 +31,6 @@ _END_TRIGGER = {
 class _Station2x(V2Handlers, SimulatedStation):
     """Behaviour shared by the 2.0.1 and 2.1 stations."""
 
-    _call_result: Any
-
     def __init__(self, config: StationConfig) -> None:
         super().__init__(config)
         self.device_model = DeviceModel(config)

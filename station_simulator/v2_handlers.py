@@ -1,31 +1,31 @@
 """Handlers for the CSMS requests of OCPP 2.0.1 and 2.1 (shared by both versions).
 
-Mixed into the 2.x stations; relies on their ``device_model``, ``display_messages``,
-``connectors`` and helper methods.  Arguments arrive snake_cased from the ``ocpp`` package.
+The base of the 2.x stations (``station_simulator.v2``), which set up the ``device_model`` and
+``display_messages`` these handlers use, and schedule triggered messages.  Arguments arrive
+snake_cased from the ``ocpp`` package.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ocpp.routing import on
 
 from .answers import utc_now
+from .device_model import DeviceModel
 from .meter import Transaction
-
-if TYPE_CHECKING:
-    from .v2 import _Station2x
-
-    _Base = _Station2x
-else:
-    _Base = object
+from .station import SimulatedStation
 
 # NotifyReport items per message, matching DeviceDataCtrlr.ItemsPerMessage[GetReport].
 _REPORT_CHUNK = 20
 
 
-class V2Handlers(_Base):
+class V2Handlers(SimulatedStation):
     """``@on`` handlers for 2.x CSMS requests; every other action gets a generic answer."""
+
+    device_model: DeviceModel
+    display_messages: dict[int, dict[str, Any]]
+    _call_result: Any
 
     @on("GetVariables")
     def on_get_variables(self, get_variable_data: list[dict[str, Any]], **_: Any) -> Any:

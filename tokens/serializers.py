@@ -5,6 +5,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from assets.apis.schemas import shape
 from ocpp_bridge.api.presenters import iso
 from tokens.models import IdToken, TokenStatus, TokenType
 
@@ -100,8 +101,9 @@ class TokenSerializer(serializers.Serializer):
     updatedAt = serializers.DateTimeField()
 
 
-class TokenAnswerSerializer(serializers.Serializer):
-    data = TokenSerializer()
+# The answers' top-level key is `data`, which a class body cannot declare without shadowing
+# Serializer.data for the type checker: these are built with shape() instead.
+TokenAnswerSerializer = shape("TokenAnswerSerializer", {"data": TokenSerializer()})
 
 
 class TokenPageDataSerializer(serializers.Serializer):
@@ -109,5 +111,4 @@ class TokenPageDataSerializer(serializers.Serializer):
     items = TokenSerializer(many=True)
 
 
-class TokenPageSerializer(serializers.Serializer):
-    data = TokenPageDataSerializer()
+TokenPageSerializer = shape("TokenPageSerializer", {"data": TokenPageDataSerializer()})

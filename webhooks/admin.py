@@ -47,7 +47,13 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     )
     actions = ("enable",)
 
-    def save_model(self, request: HttpRequest, obj: WebhookEndpoint, form, change) -> None:  # type: ignore[no-untyped-def]
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: WebhookEndpoint,
+        form: WebhookEndpointForm,
+        change: bool,
+    ) -> None:
         super().save_model(request, obj, form, change)
         if not change:  # as in the API, the secret is shown once, at creation
             self.message_user(request, f"Signing secret, shown only now: {obj.secret}")
@@ -66,7 +72,7 @@ class WebhookAttemptInline(admin.TabularInline):
     fields = ("number", "manual", "attempted_at", "duration_ms", "status_code", "error")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: WebhookDelivery | None = None) -> bool:
         return False
 
 

@@ -3,7 +3,7 @@
 The caller (the thread answering a station) only adds ids to this process's kick buffer; a
 background thread flushes it every few milliseconds as one Celery task on the `webhooks` queue
 (or, in the embedded setup where tasks run in process, to a small thread pool). So a station's
-answer never waits on the broker, and a receiver taking 30 s never waits anyone but itself.
+answer never waits on the broker, and a slow receiver never keeps anyone waiting but itself.
 The buffer is only a shortcut: a kick lost with its process delays a delivery until the
 periodic sweep, it never loses it (the deliveries are rows).
 """

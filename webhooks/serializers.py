@@ -105,7 +105,6 @@ class DeliveryFilterSerializer(serializers.Serializer):
     eventType = serializers.ChoiceField(choices=EventType.values, required=False)
 
 
-_TIME = {"allow_null": True}
 Endpoint = shape(
     "WebhookEndpoint",
     {
@@ -116,12 +115,12 @@ Endpoint = shape(
         "networkId": serializers.UUIDField(allow_null=True),
         "enabled": serializers.BooleanField(),
         "disabledReason": serializers.CharField(allow_null=True),
-        "disabledAt": serializers.DateTimeField(**_TIME),
+        "disabledAt": serializers.DateTimeField(allow_null=True),
         "failingSince": serializers.DateTimeField(
-            **_TIME, help_text="First failed attempt since the last success"
+            allow_null=True, help_text="First failed attempt since the last success"
         ),
         "consecutiveFailures": serializers.IntegerField(),
-        "lastSuccessAt": serializers.DateTimeField(**_TIME),
+        "lastSuccessAt": serializers.DateTimeField(allow_null=True),
         "createdAt": serializers.DateTimeField(),
         "updatedAt": serializers.DateTimeField(),
     },
@@ -144,11 +143,11 @@ Delivery = shape(
         "eventType": serializers.CharField(),
         "state": serializers.CharField(help_text="pending, succeeded or failed"),
         "attemptCount": serializers.IntegerField(),
-        "nextAttemptAt": serializers.DateTimeField(**_TIME),
-        "lastAttemptAt": serializers.DateTimeField(**_TIME),
+        "nextAttemptAt": serializers.DateTimeField(allow_null=True),
+        "lastAttemptAt": serializers.DateTimeField(allow_null=True),
         "lastStatusCode": serializers.IntegerField(allow_null=True),
         "lastError": serializers.CharField(allow_null=True),
-        "succeededAt": serializers.DateTimeField(**_TIME),
+        "succeededAt": serializers.DateTimeField(allow_null=True),
         "createdAt": serializers.DateTimeField(),
     },
 )

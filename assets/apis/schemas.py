@@ -6,10 +6,11 @@ from rest_framework import serializers
 Shape = type[serializers.Serializer]
 
 
-def shape(name: str, fields: dict[str, serializers.Field]) -> Shape:
-    """A serializer class named `name` (its OpenAPI component name) with `fields`; the
-    contract's camelCase names are dictionary keys here, not Python attributes."""
-    return type(name, (serializers.Serializer,), {**fields, "__module__": __name__})
+def shape(name: str, fields: dict[str, serializers.Field], *, doc: str | None = None) -> Shape:
+    """A serializer class named `name` (its OpenAPI component name) with `fields` and the
+    docstring `doc` (the component's description); the contract's camelCase names are dictionary
+    keys here, not Python attributes."""
+    return type(name, (serializers.Serializer,), {**fields, "__module__": __name__, "__doc__": doc})
 
 
 def envelopes(item: Shape) -> tuple[Shape, Shape]:

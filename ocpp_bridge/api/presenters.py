@@ -1,7 +1,7 @@
 """The API's representation of a call, in the seed's shape."""
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from ocpp_bridge.models import CallState, OcppCall
 
@@ -10,14 +10,26 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+@overload
+def iso(value: datetime) -> str: ...
+@overload
+def iso(value: datetime | None) -> str | None: ...
+
+
 # isoformat, not strftime: strftime writes years before 1000 without their leading zeros.
-def iso(value: Any) -> str | None:
+def iso(value: datetime | None) -> str | None:
     if not value:
         return None
     return _utc(value).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def iso_precise(value: Any) -> str | None:
+@overload
+def iso_precise(value: datetime) -> str: ...
+@overload
+def iso_precise(value: datetime | None) -> str | None: ...
+
+
+def iso_precise(value: datetime | None) -> str | None:
     """UTC with milliseconds, for events whose order within a second matters."""
     if not value:
         return None

@@ -3,6 +3,7 @@ from typing import Any
 from rest_framework import serializers
 
 from api.serializers import FieldsBuiltOnce
+from assets.apis.schemas import shape
 
 
 class NetworkReferenceSerializer(FieldsBuiltOnce):
@@ -60,17 +61,18 @@ class CallDataSerializer(serializers.Serializer):
     response = OcppResponseFrameSerializer(required=False)
 
 
-class RawRequestAnswerSerializer(serializers.Serializer):
-    """Documentation only: the views build this shape in ocpp_bridge.api.presenters."""
-
-    status = serializers.CharField()
-    ocppMessageId = serializers.CharField()
-    data = CallDataSerializer()
-
-    def get_fields(self) -> dict[str, Any]:
-        fields = super().get_fields()
-        fields["async"] = serializers.BooleanField()
-        return fields
+# Its keys `data` (Serializer.data) and `async` (a keyword) cannot be class attributes, so
+# shape() names them.
+RawRequestAnswerSerializer = shape(
+    "RawRequestAnswerSerializer",
+    {
+        "status": serializers.CharField(),
+        "ocppMessageId": serializers.CharField(),
+        "data": CallDataSerializer(),
+        "async": serializers.BooleanField(),
+    },
+    doc="Documentation only: the views build this shape in ocpp_bridge.api.presenters.",
+)
 
 
 # The platform's legacy endpoints.

@@ -1,10 +1,10 @@
 """The timeouts of the calls a consumer has sent on its connection.
 
 Each call handed to a consumer is timed out by it, at its own deadline, unless the station's
-answer arrives first. The timer of an answered call used to run to its end anyway: 30 s after
-every call, a thread hop and an UPDATE that found the call answered and changed nothing
-(in the benchmarks, the calls of one phase expiring in the middle of the next). The timer
-now stops when the answer arrives. If that answer then cannot be stored, the call stays sent
+answer arrives first. The timer of an answered call used to run to its end anyway: a whole
+timeout after every call, a thread hop and an UPDATE that found the call answered and changed
+nothing (in the benchmarks, the calls of one phase expiring in the middle of the next). The
+timer now stops when the answer arrives. If that answer then cannot be stored, the call stays sent
 and the calls sweep times it out after its deadline, as it does for a consumer that died.
 """
 
