@@ -136,8 +136,8 @@ def _handle_together(
 ) -> tuple[list[str | None], list[Any]]:
     """One transaction for all: each CALL's effects and each answer stored, then every frame
     in one INSERT. Returns the CALLs' replies and the stations whose calls were answered."""
-    ready: list[_ReadyCall | _ReadyAnswer] = [*calls, *answers]
-    for item in ready:
+    touched: list[_ReadyCall | _ReadyAnswer] = [*calls, *answers]
+    for item in touched:
         touch(item.station)
     groups: list[FrameGroup] = []
     replies: list[str | None] = []
