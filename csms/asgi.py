@@ -20,15 +20,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from csms.routing import websocket_urlpatterns  # noqa: E402
-from csms.runtime.daphne_tuning import daphne_form_parsing_off, daphne_twisted_access_line_off  # noqa: E402
 from csms.runtime.gc_tuning import (  # noqa: E402
     startup_objects_frozen,
     survivors_frozen_after_full_collections,
 )
 from csms.runtime.wsgi_bridge import WsgiOnThreads  # noqa: E402
-
-daphne_form_parsing_off()
-daphne_twisted_access_line_off()
 
 application = ProtocolTypeRouter(
     {
