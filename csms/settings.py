@@ -177,15 +177,6 @@ if REDIS_URL:
             },
         }
     }
-    if os.environ.get("CHANNEL_LAYER", "lists") == "pubsub":
-        # Redis pub/sub: one subscription connection per process delivers every message to its
-        # consumers, where the list-based layer above takes ~4 round trips per message, one
-        # message at a time per process (the async-call bottleneck in docs/PERFORMANCE.md). No
-        # buffering: a message to a consumer that is gone is dropped (calls time out anyway).
-        CHANNEL_LAYERS["default"] = {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "health_check_interval": 5}]},
-        }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
