@@ -2,11 +2,10 @@
 and at /ui/ws/... to the web UI's live pushes (session-authenticated there only).
 
 HTTP runs through Django's WSGI handler in a fixed pool of threads (csms/runtime/wsgi_bridge.py):
-every
-view and middleware here is synchronous, and under Django's ASGI handler each request got a new
-thread and crossed between it and the event loop once per middleware hook (about a dozen times),
-which cost more CPU than the API work itself. Here a request crosses once each way, on a reused
-thread.
+every view and middleware here is synchronous, and under Django's ASGI handler each request got
+a new thread and crossed between it and the event loop once per middleware hook, which cost more
+CPU than the API work itself (docs/PERFORMANCE.md, fixes 9 and 16). Here a request crosses once
+each way, on a reused thread.
 """
 
 import os
