@@ -2,11 +2,10 @@
 and at /ui/ws/... to the web UI's live pushes (session-authenticated there only).
 
 HTTP runs through Django's WSGI handler in a fixed pool of threads (csms/runtime/wsgi_bridge.py):
-every
-view and middleware here is synchronous, and under Django's ASGI handler each request got a new
-thread and crossed between it and the event loop once per middleware hook (about a dozen times),
-which cost more CPU than the API work itself. Here a request crosses once each way, on a reused
-thread.
+every view and middleware here is synchronous, and under Django's ASGI handler each request got
+a new thread and crossed between it and the event loop once per middleware hook, which cost more
+CPU than the API work itself (docs/PERFORMANCE.md, fixes 9 and 16). Here a request crosses once
+each way, on a reused thread.
 """
 
 import os
@@ -20,15 +19,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from csms.routing import websocket_urlpatterns  # noqa: E402
-from csms.runtime.daphne_tuning import daphne_form_parsing_off, daphne_twisted_access_line_off  # noqa: E402
 from csms.runtime.gc_tuning import (  # noqa: E402
     startup_objects_frozen,
     survivors_frozen_after_full_collections,
 )
 from csms.runtime.wsgi_bridge import WsgiOnThreads  # noqa: E402
-
-daphne_form_parsing_off()
-daphne_twisted_access_line_off()
 
 application = ProtocolTypeRouter(
     {

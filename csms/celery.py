@@ -16,4 +16,6 @@ app.autodiscover_tasks()
 
 @signals.worker_ready.connect
 def _startup_objects_frozen(**kwargs: Any) -> None:
-    startup_objects_frozen()  # as daphne's (csms/asgi.py): the worker's startup stays
+    # As daphne's (csms/asgi.py): what the worker's startup loaded stays out of the collector's
+    # walks.
+    startup_objects_frozen()

@@ -4,28 +4,18 @@ Nothing set: SQLite, an in-memory channel layer and Celery tasks run in process 
 default). `DATABASE_URL` switches to PostgreSQL (or any dj-database-url URL); `REDIS_URL` switches
 the channel layer to channels-redis and Celery to a Redis broker, so separate daphne and worker
 processes cooperate.
+
+The database lives in csms/settings_database.py, the channel layer and Celery in
+csms/settings_messaging.py; both are imported here, so every setting is read from
+`csms.settings` as before.
 """
 
 import os
-from pathlib import Path
-
-import dj_database_url
 
 from api.scope_catalogue import SCOPES as API_SCOPES
-
-BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
+from csms.settings_database import *  # noqa: F403 (DATABASES, DATABASE_POOL_SIZE, ...)
+from csms.settings_env import BASE_DIR, env_bool, env_list
+from csms.settings_messaging import *  # noqa: F403 (REDIS_URL, CHANNEL_LAYERS, CELERY_*)
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-secret-key-change-me")
@@ -70,6 +60,10 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "csms.urls"
 ASGI_APPLICATION = "csms.asgi.application"
+# Threads that run HTTP requests in each daphne process (csms/asgi.py). A synchronous
+# raw-request holds its thread while it waits for the station (its database connection goes
+# back to the pool meanwhile), so this bounds the sync calls a process waits on at once.
+HTTP_THREADS = int(os.environ.get("HTTP_THREADS", "64"))
 
 TEMPLATES = [
     {
@@ -85,129 +79,6 @@ TEMPLATES = [
         },
     },
 ]
-
-# --- Database -------------------------------------------------------------------------------
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        # Persistent connections: every station frame is handled in a pool thread, and a new
-        # PostgreSQL connection per frame would cost more than the frame's work itself.
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "600")),
-        conn_health_checks=True,
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["ENGINE"] = "csms.runtime.postgresql"  # Django's, on psycopg's C loaders
-DATABASE_POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "20"))
-# Threads that run HTTP requests in each daphne process (csms/asgi.py). A synchronous
-# raw-request holds its thread while it waits for the station (its database connection goes
-# back to the pool meanwhile), so this bounds the sync calls a process waits on at once.
-HTTP_THREADS = int(os.environ.get("HTTP_THREADS", "64"))
-if DATABASES["default"]["ENGINE"] == "csms.runtime.postgresql" and DATABASE_POOL_SIZE:
-    # A connection pool per process (psycopg_pool): HTTP requests and station frames run in
-    # many threads (Django's ASGI handler, before csms/asgi.py ran HTTP on a fixed pool, made a
-    # thread per request), and persistent per-thread connections piled up to PostgreSQL's
-    # max_connections under 20 concurrent API clients. Pooled connections go back
-    # at the end of each request, frame and task. DATABASE_POOL_SIZE=0 turns it off (e.g.
-    # behind pgbouncer), and DATABASE_CONN_MAX_AGE applies again.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": 2,
-        "max_size": DATABASE_POOL_SIZE,
-        # How long a frame or request waits for a connection: when the database is out, a
-        # station is better answered InternalError (and retries) than kept waiting.
-        "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
-        # psycopg_pool retries a lost connection with a doubling delay for up to this long,
-        # then starts over at 1 s on the next demand. Its default (5 min) let the delay grow
-        # past a minute: after a long database outage a process stayed cut off that long
-        # more, and its peers swept it as dead.
-        "reconnect_timeout": 5.0,
-    }
-if DATABASES["default"]["ENGINE"] == "csms.runtime.postgresql" and env_bool(
-    "DATABASE_PREPARED_STATEMENTS", True
-):
-    # Parameters sent apart from the statement, and a statement run five times on a
-    # connection prepared there: PostgreSQL then runs it without parsing and planning it
-    # again. PostgreSQL's CPU per charger message fell from 0.6 to 0.4 ms and the messages
-    # benchmark rose from 875 to 1,067-1,147 per second (docs/PERFORMANCE.md, fix 39).
-    # DATABASE_PREPARED_STATEMENTS=false: behind a pooler that cannot keep prepared
-    # statements (pgbouncer before 1.21 in transaction mode).
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
-    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # One writer at a time: wait for the lock instead of failing under a burst of frames.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
-    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL;"
-    # Take the write lock when a transaction starts, so row-locking sections (select_for_update
-    # is a no-op on SQLite) are serialised instead of failing on lock upgrade.
-    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
-    # A file, not memory, so that server processes started by the tests share the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test_db.sqlite3")}
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-
-# --- Channel layer and Celery ---------------------------------------------------------------
-REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            # channels-redis's list-based layer, made to wait out a Redis restart instead of
-            # dropping every station socket of the process (see csms/runtime/channel_layers.py).
-            "BACKEND": "csms.runtime.channel_layers.OutageSurvivingRedisChannelLayer",
-            "CONFIG": {
-                # redis-py 8 with channels-redis 4.3 drops consumers idle for 5 s unless the
-                # socket timeout is disabled: a station may be silent for a whole heartbeat.
-                # redis-py 8's asyncio pool raises at 100 connections in use instead of waiting:
-                # a connect or disconnect storm of stations needs more.
-                "hosts": [
-                    {
-                        "address": REDIS_URL,
-                        "socket_timeout": None,
-                        # Find a pooled connection that a Redis restart broke before using it.
-                        "health_check_interval": 5,
-                        "max_connections": int(os.environ.get("REDIS_MAX_CONNECTIONS", "2000")),
-                    }
-                ],
-                # Messages waiting for one daphne process (all its stations share one inbox):
-                # a call to every station of a process at once must fit, 10,000 stations and
-                # their UI pushes. At 1,500, 40 of 4,000 calls queued at once failed with
-                # ChannelFull (bench/run.py --only delivery, docs/PERFORMANCE.md 12-01).
-                "capacity": int(os.environ.get("CHANNEL_LAYER_CAPACITY", "20000")),
-                "expiry": 30,
-            },
-        }
-    }
-    if os.environ.get("CHANNEL_LAYER", "lists") == "pubsub":
-        # Redis pub/sub: one subscription connection per process delivers every message to its
-        # consumers, where the list-based layer above takes ~4 round trips per message, one
-        # message at a time per process (the async-call bottleneck in docs/PERFORMANCE.md). No
-        # buffering: a message to a consumer that is gone is dropped (calls time out anyway).
-        CHANNEL_LAYERS["default"] = {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "health_check_interval": 5}]},
-        }
-else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "memory://")
-CELERY_RESULT_BACKEND = None
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
-CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_TASK_ACKS_LATE = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 4
-CELERY_TASK_IGNORE_RESULT = True
-CELERY_BEAT_SCHEDULE = {
-    # Calls whose consumer died with its process never time out on their own.
-    "sweep-overdue-calls": {"task": "ocpp_bridge.tasks.sweep_overdue_calls", "schedule": 10.0},
-    # Also done by every live daphne process; beat covers the case of none being left.
-    "sweep-dead-servers": {"task": "ocpp_bridge.tasks.sweep_dead_servers", "schedule": 30.0},
-    # Retries that came due, and deliveries whose sender died mid-POST.
-    "webhook-deliveries-due": {"task": "webhooks.tasks.send_due_deliveries", "schedule": 30.0},
-    "webhook-deliveries-prune": {"task": "webhooks.tasks.prune_deliveries", "schedule": 3600.0},
-}
-# Webhook POSTs run on their own queue, so a slow receiver never holds up station calls
-# (docker-compose runs a worker for each; one worker may also take both: -Q celery,webhooks).
-CELERY_TASK_ROUTES = {"webhooks.tasks.*": {"queue": "webhooks"}}
 
 # --- REST API and OAuth2 --------------------------------------------------------------------
 OAUTH2_PROVIDER_APPLICATION_MODEL = "api.ApiClient"
@@ -293,10 +164,9 @@ OCPP_DELIVERY_LINGER_MS = float(os.environ.get("OCPP_DELIVERY_LINGER_MS", "50"))
 # Each daphne process vouches for its connections this often; silent for 3 beats = dead.
 OCPP_SERVER_BEAT_SECONDS = float(os.environ.get("OCPP_SERVER_BEAT_SECONDS", "10"))
 # How often a daphne process collects the reference cycles among the objects it froze after
-# its full collections (csms/runtime/gc_tuning.py): a closed connection's, for one. Each sweep is
-# one
-# full collection (about 0.14 s at 1,000 stations here); between sweeps such garbage waits,
-# about 23 KiB per closed connection, so a sweep also comes once this many have closed.
+# its full collections (csms/runtime/gc_tuning.py): a closed connection's, for one. Each sweep
+# is one full collection, a pause of the process (docs/PERFORMANCE.md, fix 44); between sweeps
+# such garbage waits, so a sweep also comes once this many connections have closed.
 GC_FROZEN_SWEEP_SECONDS = float(os.environ.get("GC_FROZEN_SWEEP_SECONDS", "600"))
 GC_FROZEN_SWEEP_AFTER_CLOSED = int(os.environ.get("GC_FROZEN_SWEEP_AFTER_CLOSED", "1000"))
 # Frames above this size are refused with a CALLERROR instead of being parsed.

@@ -3,23 +3,12 @@
 from celery import shared_task
 from django.conf import settings
 
-from ocpp_bridge.calls.delivery import (
-    ocpp_call_dispatch_next,
-    ocpp_calls_dispatch_next,
-    ocpp_calls_sweep,
-)
+from ocpp_bridge.calls.delivery import ocpp_calls_dispatch_next, ocpp_calls_sweep
 from ocpp_bridge.charger.presence import server_beat, servers_sweep_dead
 
 # Celery beat's sweep judges as a process does: it beats too (holding no sockets), so a sweep
 # right after a database outage gives every process its full time to beat again.
 CELERY_SWEEPER = "celery-beat-sweeper"
-
-
-@shared_task(acks_late=True, ignore_result=True)
-def deliver_station_calls(asset_id: str) -> None:
-    """Send the station's next queued call if none is outstanding. Idempotent. (Queued one
-    task per call before deliver_calls_of_stations; kept for the tasks of a rolling update.)"""
-    ocpp_call_dispatch_next(asset_id=asset_id, look_first=False)  # queued before this task
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -2,9 +2,9 @@
 layer outside any server's loop (a Celery worker above all).
 
 asgiref's `async_to_sync`, called where no event loop runs, makes a new loop for every call,
-and channels-redis a new connection pool (a new Redis connection) for every loop: 4.2 ms of CPU
-per send, measured, against 0.7 ms on a loop that lives (docs/PERFORMANCE.md). Only with Redis:
-the in-memory layer of the embedded default lives in one process and keeps `async_to_sync`.
+and channels-redis a new connection pool (a new Redis connection) for every loop: several times
+the CPU per send of a loop that lives (docs/PERFORMANCE.md, fix 6). Only with Redis: the
+in-memory layer of the embedded default lives in one process and keeps `async_to_sync`.
 """
 
 import asyncio

@@ -10,8 +10,9 @@ a restarted Redis no longer holds, are written again once it answers, and every 
 channels-redis forgets a member after `group_expiry`, and a station may stay connected for months.
 
 It also takes the process's messages from Redis in batches. channels-redis takes them one at a
-time, four round trips each on the busy event loop, and under load a process's inbox in Redis
-grew faster than it was read (calls answered 14 s late). Here one fetch takes up to
+time, several round trips each on the busy event loop, and under load a process's inbox in
+Redis grew faster than it was read, answers stored long after they were sent
+(docs/PERFORMANCE.md, fix 5). Here one fetch takes up to
 `RECEIVE_BATCH` at once into a process-level queue that the receive lock's holders hand out in
 order. The fetch runs as a task of its own that a cancelled receiver only stops waiting for, so
 a consumer cancelled mid-fetch (its station disconnected) leaves what was taken to the next one:

@@ -1,25 +1,24 @@
 """The cyclic garbage collector, kept from walking what a server process holds for long.
 
-A daphne process holds some 143,000 objects once Django, the apps and the OCPP schemas are
-loaded, and CPython's oldest-generation collection walks all of them each time it runs: 89 ms
-on the development machine, during which no frame or request of the process moves (fix 40).
+Once Django, the apps and the OCPP schemas are loaded, a daphne process holds a great many
+objects, and CPython's oldest-generation collection walks all of them each time it runs, a
+pause during which no frame or request of the process moves (docs/PERFORMANCE.md, fix 40).
 What is loaded at startup lives as long as the process, so it is moved out of the collector's
 sight once startup is done (`gc.freeze`).
 
-The stations connected later are the same story at a larger scale: about 110 tracked objects
-each (socket, protocol, consumer, tasks), so with 1,000 stations a full collection walked
-175,000 objects and stopped the process for 124-142 ms, the slowest sync requests of a lightly
-loaded run to the millisecond (docs/PERFORMANCE.md, fix 44); at 10,000 stations it walked
-1.2-1.6 M objects for 1.4-1.7 s. So a daphne process also freezes what survived each full
+The stations connected later are the same story at a larger scale: each holds a hundred or so
+tracked objects (socket, protocol, consumer, tasks), so a full collection's pause grows with the
+stations connected, and it made the slowest sync requests of a lightly loaded run
+(docs/PERFORMANCE.md, fix 44). So a daphne process also freezes what survived each full
 collection: a connection's objects are walked until they have proven to last, not at every
 full collection for as long as the station stays connected.
 
 Frozen objects are still freed when their last reference goes; only a reference cycle among
 them waits for the next `frozen_swept`, which puts everything back in the collector's sight,
 collects once, and freezes the survivors again. A closed connection leaves such cycles (its
-protocol and transport, its consumer and tasks): about 23 KiB each here, 46 MiB per 2,000
-stations reconnecting when nothing swept. So the heartbeat sweeps every so often, and sooner
-once enough connections closed (`sweep_due`).
+protocol and transport, its consumer and tasks), and a process whose stations reconnect keeps
+growing when nothing sweeps them (docs/PERFORMANCE.md, fix 44 and the churn phase). So the
+heartbeat sweeps every so often, and sooner once enough connections closed (`sweep_due`).
 """
 
 import gc

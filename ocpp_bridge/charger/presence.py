@@ -53,11 +53,6 @@ def server_beat(*, name: str = SERVER_INSTANCE, every: float | None = None) -> b
     return not swept.exists()
 
 
-def server_forget(*, name: str = SERVER_INSTANCE) -> None:
-    """A process shutting down cleanly: its consumers have closed their connections."""
-    ServerProcess.objects.filter(name=name).delete()
-
-
 def server_beat_and_sweep(*, name: str = SERVER_INSTANCE) -> bool:
     """A beat, then a sweep judged by it, on one database connection: an outage between the
     two fails the sweep instead of letting it wait the outage out and then take every silent

@@ -3,7 +3,7 @@
 Django registers its own loaders for `timestamptz` (to set the connection's time zone on
 every value) and for `jsonb`, `inet` and `cidr` (to keep them text). Being Python classes,
 they replace psycopg's C loaders: every timestamp read was parsed by a regular expression in
-Python, a quarter of the CPU of a charging session's locked read in a daphne profile of the
+Python, a large part of the CPU of a charging session's locked read in a daphne profile of the
 messages benchmark (docs/PERFORMANCE.md, fix 38). Here each one does the same through the C
 loader: the timestamp is parsed in C and then given Django's time zone, as Django's loader
 does; JSON and addresses stay text. Where psycopg has no C extension, its Python loaders
