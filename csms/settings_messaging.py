@@ -19,6 +19,7 @@ __all__ = [
     "CELERY_WORKER_PREFETCH_MULTIPLIER",
     "CHANNEL_LAYERS",
     "REDIS_URL",
+    "SERVER_SWEEP_SECONDS",
 ]
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -65,11 +66,16 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 4
 CELERY_TASK_IGNORE_RESULT = True
+# How often Celery beat sweeps dead daphne processes; it beats at that pace itself.
+SERVER_SWEEP_SECONDS = 30.0
 CELERY_BEAT_SCHEDULE = {
     # Calls whose consumer died with its process never time out on their own.
     "sweep-overdue-calls": {"task": "ocpp_bridge.tasks.sweep_overdue_calls", "schedule": 10.0},
     # Also done by every live daphne process; beat covers the case of none being left.
-    "sweep-dead-servers": {"task": "ocpp_bridge.tasks.sweep_dead_servers", "schedule": 30.0},
+    "sweep-dead-servers": {
+        "task": "ocpp_bridge.tasks.sweep_dead_servers",
+        "schedule": SERVER_SWEEP_SECONDS,
+    },
     # Retries that came due, and deliveries whose sender died mid-POST.
     "webhook-deliveries-due": {"task": "webhooks.tasks.send_due_deliveries", "schedule": 30.0},
     "webhook-deliveries-prune": {"task": "webhooks.tasks.prune_deliveries", "schedule": 3600.0},

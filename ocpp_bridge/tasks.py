@@ -27,6 +27,5 @@ def sweep_overdue_calls() -> int:
 @shared_task(ignore_result=True)
 def sweep_dead_servers() -> int:
     """Take offline the stations of daphne processes that stopped beating."""
-    every = settings.CELERY_BEAT_SCHEDULE["sweep-dead-servers"]["schedule"]
-    server_beat(name=CELERY_SWEEPER, every=every)
+    server_beat(name=CELERY_SWEEPER, every=settings.SERVER_SWEEP_SECONDS)
     return len(servers_sweep_dead(sweeper=CELERY_SWEEPER))

@@ -51,7 +51,7 @@ def _being_cancelled() -> bool:
 def with_retry(host: dict[str, Any] | str) -> dict[str, Any]:
     """redis-py's asyncio connections do not retry by default: after a restart each pooled
     connection it broke would fail one send. With this, the command runs again on a new one."""
-    config = {"address": host} if isinstance(host, str) else dict(host)
+    config: dict[str, Any] = {"address": host} if isinstance(host, str) else dict(host)
     config.setdefault("address", "redis://localhost:6379")
     # Not on timeouts: see REDIS_UNREACHABLE.
     retry = Retry(ExponentialBackoff(cap=0.5, base=0.05), 3, supported_errors=REDIS_UNREACHABLE)

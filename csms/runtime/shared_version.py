@@ -26,7 +26,9 @@ class SharedVersion:
         if not settings.REDIS_URL:
             return self.local
         value = redis_client().get(self.key)
-        return value.decode() if value is not None else None
+        if isinstance(value, bytes):
+            return value.decode()
+        return value
 
     def replace(self) -> None:
         """What the caches hold changed: every process reloads on its next read."""

@@ -15,11 +15,12 @@ request's database connection to the pool when the response is closed, in that t
 
 import asyncio
 import contextvars
+import functools
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from a2wsgi.wsgi import build_environ
 
@@ -73,12 +74,13 @@ class WsgiOnThreads:
         body = await request_body(receive)
         if body is None:
             return  # the client went away before it finished sending
-        environ = build_environ(scope, body)  # type: ignore[arg-type]
+        # a2wsgi types its scope and environ as TypedDicts of its own; Django takes a plain dict.
+        environ = cast(Environ, build_environ(scope, body))  # type: ignore[arg-type]
         loop = asyncio.get_running_loop()
         run = contextvars.copy_context().run
         try:
             response = await loop.run_in_executor(
-                self.executor, run, self._respond, environ, loop, send
+                self.executor, functools.partial(run, self._respond, environ, loop, send)
             )
         finally:
             body.close()
@@ -148,4 +150,4 @@ async def request_body(receive: Receive) -> IO[bytes] | None:
         body.write(message.get("body", b""))
         if not message.get("more_body", False):
             body.seek(0)
-            return body  # type: ignore[return-value]
+            return body

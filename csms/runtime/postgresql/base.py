@@ -27,11 +27,12 @@ def _tz_loader(template: adapt.AdaptersMap) -> type[TimestamptzLoader]:
     djangos = template.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
     parser = adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
     assert djangos is not None and parser is not None
+    parse_in_c = parser  # narrowed: the class below reads it
 
     class ParsedInC(djangos):  # type: ignore[misc, valid-type]
         def __init__(self, oid: int, context: Any = None):
             super().__init__(oid, context)
-            self._parse = parser(oid, context).load
+            self._parse = parse_in_c(oid, context).load
 
         def load(self, data: Any) -> Any:
             return self._parse(data).replace(tzinfo=self.timezone)
@@ -45,6 +46,7 @@ def _adapters(template: adapt.AdaptersMap) -> adapt.AdaptersMap:
     faster = adapt.AdaptersMap(template)
     faster.register_loader("timestamptz", _tz_loader(template))
     text = adapters.get_loader(TEXT_OID, Format.TEXT)
+    assert text is not None  # psycopg always has a text loader
     for name in ("jsonb", "inet", "cidr"):
         faster.register_loader(name, text)
     return faster
