@@ -80,15 +80,6 @@ class SessionAnswerSerializer(serializers.Serializer):
     data = SessionSerializer()
 
 
-class SessionPageDataSerializer(serializers.Serializer):
-    hasMore = serializers.BooleanField()
-    items = SessionSerializer(many=True)
-
-
-class SessionPageSerializer(serializers.Serializer):
-    data = SessionPageDataSerializer()
-
-
 class StopRequestSerializer(serializers.Serializer):
     ocppMessageId = serializers.CharField()
     action = serializers.CharField(help_text="RemoteStopTransaction or RequestStopTransaction")

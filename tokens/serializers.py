@@ -102,12 +102,3 @@ class TokenSerializer(serializers.Serializer):
 
 class TokenAnswerSerializer(serializers.Serializer):
     data = TokenSerializer()
-
-
-class TokenPageDataSerializer(serializers.Serializer):
-    hasMore = serializers.BooleanField()
-    items = TokenSerializer(many=True)
-
-
-class TokenPageSerializer(serializers.Serializer):
-    data = TokenPageDataSerializer()
