@@ -39,8 +39,13 @@ class EnvelopePagination(BasePagination):
     has_more = False
 
     def paginate_queryset(
-        self, queryset: QuerySet[Any], request: Request, view: APIView | None = None
+        self,
+        queryset: QuerySet[Any, Any] | Sequence[Any],
+        request: Request,
+        view: APIView | None = None,
     ) -> list[Any]:
+        if not isinstance(queryset, QuerySet):  # DRF's signature admits lists: a cursor needs rows
+            raise TypeError("EnvelopePagination pages a queryset.")
         limit = page_limit(request)
         ordered = queryset.order_by(self.order_field, "pk")
         cursor = request.query_params.get("startingAfter")

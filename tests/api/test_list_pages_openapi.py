@@ -4,6 +4,7 @@
 from typing import Any
 
 import pytest
+from django.test import Client
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ LISTS = {
 
 
 @pytest.fixture
-def document(client) -> dict[str, Any]:
+def document(client: Client) -> dict[str, Any]:
     response = client.get("/api/schema", {"format": "json"})
     assert response.status_code == 200
     return response.json()
