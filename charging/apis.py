@@ -8,8 +8,8 @@ from rest_framework.views import APIView
 
 from api.access import asset_visible_get, client_network_ids
 from api.errors import ApiError, not_found
-from api.openapi import PAGE_PARAMETERS, errors
-from api.pagination import one, paginated
+from api.openapi import errors
+from api.pagination import PaginatedView, one
 from charging.presenters import session_data, stop_request_data
 from charging.selectors import session_list, session_visible_get
 from charging.serializers import (
@@ -17,7 +17,7 @@ from charging.serializers import (
     SessionAbortSerializer,
     SessionAnswerSerializer,
     SessionFilterSerializer,
-    SessionPageSerializer,
+    SessionSerializer,
 )
 from charging.services import SessionNotFoundError, session_abort
 from ocpp_bridge.api.call_responses import requester
@@ -26,15 +26,15 @@ ERRORS = errors()
 TAGS = ["Charging sessions"]
 
 
-class SessionListView(APIView):
+class SessionListView(PaginatedView):
     required_scopes = ["read:session"]
 
     @extend_schema(
         operation_id="sessions_list",
         summary="List charging sessions, oldest first",
-        parameters=[SessionFilterSerializer, *PAGE_PARAMETERS],
+        parameters=[SessionFilterSerializer],
         responses={
-            200: SessionPageSerializer,
+            200: SessionSerializer(many=True),
             **ERRORS,
             404: OpenApiResponse(description="asset_not_found: the assetId filter"),
         },
@@ -54,7 +54,7 @@ class SessionListView(APIView):
             started_after=values.get("startedAfter"),
             started_before=values.get("startedBefore"),
         )
-        return paginated(request, sessions, session_data)
+        return self.page(sessions, session_data)
 
 
 class SessionDetailView(APIView):

@@ -82,14 +82,6 @@ class SessionSerializer(serializers.Serializer):
 SessionAnswerSerializer = shape("SessionAnswerSerializer", {"data": SessionSerializer()})
 
 
-class SessionPageDataSerializer(serializers.Serializer):
-    hasMore = serializers.BooleanField()
-    items = SessionSerializer(many=True)
-
-
-SessionPageSerializer = shape("SessionPageSerializer", {"data": SessionPageDataSerializer()})
-
-
 class StopRequestSerializer(serializers.Serializer):
     ocppMessageId = serializers.CharField()
     action = serializers.CharField(help_text="RemoteStopTransaction or RequestStopTransaction")

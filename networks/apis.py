@@ -8,10 +8,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.access import client_network_ids
-from api.openapi import PAGE_PARAMETERS, errors
-from api.pagination import one, paginated
+from api.openapi import errors
+from api.pagination import PaginatedView, one
 from assets.apis.references import network_restricted
-from assets.apis.schemas import NetworkEnvelope, NetworkPage
+from assets.apis.schemas import Network, NetworkEnvelope
 from assets.presenters import network_present
 from assets.selectors import network_visible_get, networks_visible
 from assets.serializers import NetworkCreateSerializer, NetworkUpdateSerializer
@@ -21,20 +21,19 @@ TAGS = ["Asset management: networks"]
 TAKEN = {409: "network_name_taken"}
 
 
-class NetworkListView(APIView):
+class NetworkListView(PaginatedView):
     permission_classes = [TokenMatchesOASRequirements]
     required_alternate_scopes = {"GET": [["read:asset"]], "POST": [["write:network"]]}
 
     @extend_schema(
         operation_id="network_list",
         summary="List networks",
-        parameters=PAGE_PARAMETERS,
-        responses={200: NetworkPage, **errors()},
+        responses={200: Network(many=True), **errors()},
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:
         networks = networks_visible(network_ids=client_network_ids(request))
-        return paginated(request, networks, network_present)
+        return self.page(networks, network_present)
 
     @extend_schema(
         operation_id="network_create",

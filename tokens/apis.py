@@ -14,14 +14,14 @@ from rest_framework.views import APIView
 
 from api.access import client_network_ids, network_choice_check
 from api.errors import ApiError, not_found
-from api.openapi import PAGE_PARAMETERS, errors
-from api.pagination import one, paginated
+from api.openapi import errors
+from api.pagination import PaginatedView, one
 from tokens.models import IdToken
 from tokens.selectors import token_list, token_visible_get
 from tokens.serializers import (
     TokenAnswerSerializer,
     TokenFilterSerializer,
-    TokenPageSerializer,
+    TokenSerializer,
     TokenWriteSerializer,
     token_data,
 )
@@ -44,15 +44,15 @@ def visible_token(request: Request, token_id: str) -> IdToken:
     return token
 
 
-class TokenListView(APIView):
+class TokenListView(PaginatedView):
     permission_classes = [TokenMatchesOASRequirements]
     required_alternate_scopes = {"GET": [["read:token"]], "POST": [["write:token"]]}
 
     @extend_schema(
         operation_id="tokens_list",
         summary="List id tokens, oldest first",
-        parameters=[TokenFilterSerializer, *PAGE_PARAMETERS],
-        responses={200: TokenPageSerializer, **ERRORS},
+        parameters=[TokenFilterSerializer],
+        responses={200: TokenSerializer(many=True), **ERRORS},
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:
@@ -66,7 +66,7 @@ class TokenListView(APIView):
             group_id=values.get("groupId"),
             id_token=values.get("idToken"),
         )
-        return paginated(request, tokens, token_data)
+        return self.page(tokens, token_data)
 
     @extend_schema(
         operation_id="tokens_create",

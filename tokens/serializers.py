@@ -101,14 +101,6 @@ class TokenSerializer(serializers.Serializer):
     updatedAt = serializers.DateTimeField()
 
 
-# The answers' top-level key is `data`, which a class body cannot declare without shadowing
-# Serializer.data for the type checker: these are built with shape() instead.
+# The answer's top-level key is `data`, which a class body cannot declare without shadowing
+# Serializer.data for the type checker: it is built with shape() instead.
 TokenAnswerSerializer = shape("TokenAnswerSerializer", {"data": TokenSerializer()})
-
-
-class TokenPageDataSerializer(serializers.Serializer):
-    hasMore = serializers.BooleanField()
-    items = TokenSerializer(many=True)
-
-
-TokenPageSerializer = shape("TokenPageSerializer", {"data": TokenPageDataSerializer()})

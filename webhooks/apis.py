@@ -13,8 +13,8 @@ from rest_framework.views import APIView
 
 from api.access import client_network_ids, network_choice_check
 from api.errors import ApiError, not_found
-from api.openapi import PAGE_PARAMETERS, errors
-from api.pagination import one, paginated
+from api.openapi import errors
+from api.pagination import PaginatedView, one
 from webhooks.models import EventType, WebhookDelivery, WebhookEndpoint
 from webhooks.selectors import (
     deliveries_of,
@@ -23,11 +23,11 @@ from webhooks.selectors import (
     endpoints_visible,
 )
 from webhooks.serializers import (
+    Delivery,
     DeliveryDetailEnvelope,
     DeliveryFilterSerializer,
-    DeliveryPage,
+    Endpoint,
     EndpointEnvelope,
-    EndpointPage,
     EndpointWithSecretEnvelope,
     EndpointWriteSerializer,
     EventTypeList,
@@ -81,20 +81,19 @@ class EventTypeListView(APIView):
         return Response({"data": {"items": items}})
 
 
-class EndpointListView(APIView):
+class EndpointListView(PaginatedView):
     permission_classes = [TokenMatchesOASRequirements]
     required_alternate_scopes = {"GET": READ, "POST": WRITE}
 
     @extend_schema(
         operation_id="webhook_endpoints_list",
         summary="List webhook endpoints, oldest first",
-        parameters=PAGE_PARAMETERS,
-        responses={200: EndpointPage, **errors()},
+        responses={200: Endpoint(many=True), **errors()},
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:
         endpoints = endpoints_visible(network_ids=client_network_ids(request))
-        return paginated(request, endpoints, endpoint_data)
+        return self.page(endpoints, endpoint_data)
 
     @extend_schema(
         operation_id="webhook_endpoints_create",
@@ -168,15 +167,15 @@ class EndpointRotateSecretView(APIView):
         return one(endpoint_data(endpoint, with_secret=True))
 
 
-class DeliveryListView(APIView):
+class DeliveryListView(PaginatedView):
     permission_classes = [TokenMatchesOASRequirements]
     required_alternate_scopes = {"GET": READ}
 
     @extend_schema(
         operation_id="webhook_deliveries_list",
         summary="List an endpoint's deliveries, oldest first",
-        parameters=[DeliveryFilterSerializer, *PAGE_PARAMETERS],
-        responses={200: DeliveryPage, **errors(ENDPOINT_NOT_FOUND)},
+        parameters=[DeliveryFilterSerializer],
+        responses={200: Delivery(many=True), **errors(ENDPOINT_NOT_FOUND)},
         tags=TAGS,
     )
     def get(self, request: Request, endpoint_id: str) -> Response:
@@ -188,7 +187,7 @@ class DeliveryListView(APIView):
             state=query.validated_data.get("state"),
             event_type=query.validated_data.get("eventType"),
         )
-        return paginated(request, deliveries, delivery_data)
+        return self.page(deliveries, delivery_data)
 
 
 class DeliveryDetailView(APIView):

@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from assets.apis.schemas import envelopes, shape
+from assets.apis.schemas import envelope, shape
 from ocpp_bridge.api.presenters import iso, iso_precise
 from webhooks.events import event_body
 from webhooks.models import DeliveryState, EventType, WebhookDelivery, WebhookEndpoint
@@ -181,10 +181,9 @@ EventTypeItem = shape(
     "WebhookEventType", {"type": serializers.CharField(), "description": serializers.CharField()}
 )
 
-EndpointEnvelope, EndpointPage = envelopes(Endpoint)
-EndpointWithSecretEnvelope, _ = envelopes(EndpointWithSecret)
-DeliveryPage = envelopes(Delivery)[1]
-DeliveryDetailEnvelope = envelopes(DeliveryDetail)[0]
+EndpointEnvelope = envelope(Endpoint)
+EndpointWithSecretEnvelope = envelope(EndpointWithSecret)
+DeliveryDetailEnvelope = envelope(DeliveryDetail)
 EventTypeList = shape(
     "WebhookEventTypeList",
     {"data": shape("WebhookEventTypeItems", {"items": EventTypeItem(many=True)})()},

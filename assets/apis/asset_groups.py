@@ -8,10 +8,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.access import client_network_ids
-from api.openapi import PAGE_PARAMETERS, errors
-from api.pagination import one, paginated
+from api.openapi import errors
+from api.pagination import PaginatedView, one
 from assets.apis.references import resolve_references
-from assets.apis.schemas import AssetGroupEnvelope, AssetGroupPage
+from assets.apis.schemas import AssetGroup, AssetGroupEnvelope
 from assets.presenters import asset_group_present
 from assets.selectors import (
     asset_group_visible_get,
@@ -30,15 +30,15 @@ TAGS = ["Asset management: asset groups"]
 GROUP_NOT_FOUND = {404: "asset_group_not_found"}
 
 
-class AssetGroupListView(APIView):
+class AssetGroupListView(PaginatedView):
     permission_classes = [TokenMatchesOASRequirements]
     required_alternate_scopes = {"GET": [["read:assetgroup"]], "POST": [["write:assetgroup"]]}
 
     @extend_schema(
         operation_id="asset_group_list",
         summary="List asset groups (locations)",
-        parameters=[AssetGroupFilterSerializer, *PAGE_PARAMETERS],
-        responses={200: AssetGroupPage, **errors()},
+        parameters=[AssetGroupFilterSerializer],
+        responses={200: AssetGroup(many=True), **errors()},
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:
@@ -46,7 +46,7 @@ class AssetGroupListView(APIView):
         filters.is_valid(raise_exception=True)
         network_ids = client_network_ids(request)
         groups = asset_groups_visible(network_ids=network_ids, **filters.validated_data)
-        return paginated(request, groups, asset_group_present)
+        return self.page(groups, asset_group_present)
 
     @extend_schema(
         operation_id="asset_group_create",

@@ -8,10 +8,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.access import asset_visible_get, assets_visible, client_network_ids
-from api.openapi import PAGE_PARAMETERS, errors
-from api.pagination import one, paginated
+from api.openapi import errors
+from api.pagination import PaginatedView, one
 from assets.apis.references import resolve_references
-from assets.apis.schemas import AssetEnvelope, AssetPage
+from assets.apis.schemas import Asset, AssetEnvelope
 from assets.presenters import asset_present
 from assets.selectors import assets_filter, assets_with_details
 from assets.serializers import AssetCreateSerializer, AssetFilterSerializer, AssetUpdateSerializer
@@ -24,15 +24,15 @@ REFERENCES = {
 }
 
 
-class AssetListView(APIView):
+class AssetListView(PaginatedView):
     permission_classes = [TokenMatchesOASRequirements]
     required_alternate_scopes = {"GET": [["read:asset"]], "POST": [["write:asset"]]}
 
     @extend_schema(
         operation_id="asset_list",
         summary="List assets",
-        parameters=[AssetFilterSerializer, *PAGE_PARAMETERS],
-        responses={200: AssetPage, **errors()},
+        parameters=[AssetFilterSerializer],
+        responses={200: Asset(many=True), **errors()},
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:
@@ -42,7 +42,7 @@ class AssetListView(APIView):
         assets = assets_filter(
             assets_with_details(assets_visible(request)), **filters.validated_data
         )
-        return paginated(request, assets, asset_present)
+        return self.page(assets, asset_present)
 
     @extend_schema(
         operation_id="asset_create",

@@ -13,13 +13,10 @@ def shape(name: str, fields: dict[str, serializers.Field], *, doc: str | None = 
     return type(name, (serializers.Serializer,), {**fields, "__module__": __name__, "__doc__": doc})
 
 
-def envelopes(item: Shape) -> tuple[Shape, Shape]:
-    """`{"data": item}` and `{"data": {"hasMore", "items": [item]}}`."""
-    name = item.__name__
-    page_data = shape(
-        f"{name}PageData", {"hasMore": serializers.BooleanField(), "items": item(many=True)}
-    )
-    return shape(f"{name}Envelope", {"data": item()}), shape(f"{name}Page", {"data": page_data()})
+def envelope(item: Shape) -> Shape:
+    """`{"data": item}`. A list's page is generated from `item(many=True)` by
+    api.pagination.EnvelopePagination."""
+    return shape(f"{item.__name__}Envelope", {"data": item()})
 
 
 def _texts(*names: str) -> dict[str, serializers.Field]:
@@ -142,7 +139,7 @@ AssetGroup = shape(
     },
 )
 
-AssetEnvelope, AssetPage = envelopes(Asset)
-AssetGroupEnvelope, AssetGroupPage = envelopes(AssetGroup)
-SitePartnerEnvelope, SitePartnerPage = envelopes(SitePartner)
-NetworkEnvelope, NetworkPage = envelopes(Network)
+AssetEnvelope = envelope(Asset)
+AssetGroupEnvelope = envelope(AssetGroup)
+SitePartnerEnvelope = envelope(SitePartner)
+NetworkEnvelope = envelope(Network)

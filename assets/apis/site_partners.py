@@ -8,10 +8,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.access import client_network_ids
-from api.openapi import PAGE_PARAMETERS, errors
-from api.pagination import one, paginated
+from api.openapi import errors
+from api.pagination import PaginatedView, one
 from assets.apis.references import network_restricted, resolve_references
-from assets.apis.schemas import SitePartnerEnvelope, SitePartnerPage
+from assets.apis.schemas import SitePartner, SitePartnerEnvelope
 from assets.presenters import site_partner_present
 from assets.selectors import site_partner_visible_get, site_partners_visible
 from assets.serializers import (
@@ -25,15 +25,15 @@ TAGS = ["Asset management: site partners"]
 RESTRICTED = "network_restricted: a client restricted to networks cannot write shared partners"
 
 
-class SitePartnerListView(APIView):
+class SitePartnerListView(PaginatedView):
     permission_classes = [TokenMatchesOASRequirements]
     required_alternate_scopes = {"GET": [["read:sitepartner"]], "POST": [["write:sitepartner"]]}
 
     @extend_schema(
         operation_id="site_partner_list",
         summary="List site partners",
-        parameters=[SitePartnerFilterSerializer, *PAGE_PARAMETERS],
-        responses={200: SitePartnerPage, **errors()},
+        parameters=[SitePartnerFilterSerializer],
+        responses={200: SitePartner(many=True), **errors()},
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:
@@ -41,7 +41,7 @@ class SitePartnerListView(APIView):
         filters.is_valid(raise_exception=True)
         network_ids = client_network_ids(request)
         partners = site_partners_visible(network_ids=network_ids, **filters.validated_data)
-        return paginated(request, partners, site_partner_present)
+        return self.page(partners, site_partner_present)
 
     @extend_schema(
         operation_id="site_partner_create",
