@@ -3,9 +3,9 @@
 The outcome writer wakes the waiter after commit; the waiter then re-reads the row, which is
 the truth. With Redis the wake-up is a per-call list: the writer LPUSHes, the waiter BLPOPs on
 a plain blocking client in its own thread. (channels-redis' `receive`, cancelled by a timeout
-every second by twenty waiters at once, strands wake-ups and left every request to its 1 s
-re-read: sync raw-request p50 ~1 s, see docs/PERFORMANCE.md.) Embedded, without Redis, the
-in-memory channel layer carries it within the one process.
+at every poll by many waiters at once, strands wake-ups and left every request to its poll's
+re-read: docs/PERFORMANCE.md, fix 2.) Embedded, without Redis, the in-memory channel layer
+carries it within the one process.
 """
 
 import asyncio
@@ -20,8 +20,8 @@ from django.db import connection
 from redis.exceptions import RedisError
 
 from csms.redis_client import redis_client
-from csms.runtime.row_sql import RowSelect
 from ocpp_bridge.models import OcppCall
+from ocpp_bridge.statements import CALL_BY_ID
 
 # A wake-up can be lost (a process died between commit and notify): re-read at least this often.
 POLL_SECONDS = 1.0
@@ -59,12 +59,6 @@ def ocpp_call_wait(call: OcppCall, *, channel: str, timeout: float) -> OcppCall:
         _wait_for_wake_up(channel, min(remaining, POLL_SECONDS))
         call = CALL_BY_ID.get(call.pk) or call  # (a call deleted meanwhile: waited out)
     return call
-
-
-# The re-read after every wake-up, built once (csms/runtime/row_sql.py) where refresh_from_db built
-# it
-# each time.
-CALL_BY_ID = RowSelect(OcppCall, ["id"])
 
 
 def _release_connection() -> None:
