@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from assets.models import RegistrationStatus
-from assets.services import asset_touch
+from assets.station_reports import asset_touch
 from csms.runtime.batched_inserts import inserts_batched
 from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next, ocpp_calls_dispatch_next
 from ocpp_bridge.calls.outcomes import (
