@@ -51,7 +51,7 @@ SESSION_OF_TRANSACTION_LOCKED = RowSelect(
     ChargingSession, ["asset", "transaction_id"], for_update=True
 )
 
-# What a reading moves, by name, of the row's thirty-odd columns, for every MeterValues of a
+# What a reading moves, by name, of the row's many columns, for every MeterValues of a
 # running session, where save() compiled it each time (docs/PERFORMANCE.md, fixes 12 and 33).
 ENERGY_FIELDS = ["meter_start_wh", "energy_wh", "meter_stop_wh", "last_seen_at", "cost_amount",
                  "updated_at"]  # fmt: skip

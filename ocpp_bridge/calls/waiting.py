@@ -62,7 +62,7 @@ def ocpp_call_wait(call: OcppCall, *, channel: str, timeout: float) -> OcppCall:
 
 
 def _release_connection() -> None:
-    """Hand the database connection back (to the pool) while asleep: twenty waiting requests
+    """Hand the database connection back (to the pool) while asleep: many waiting requests
     must not hold the connections that the stations' answers need to be stored."""
     if not connection.in_atomic_block:
         connection.close()
