@@ -23,6 +23,7 @@ from csms.runtime.row_sql import (
     RowUpdate,
     Statement,
     ValuesUpdate,
+    column_of,
     concrete_field,
     converted,
     field_converters,
@@ -49,9 +50,13 @@ class StationHead:
         return self.connection_id is not None and self.connection_closed_at is None
 
 
-def _fields() -> list[models.Field]:  # type: ignore[type-arg]
+def _fields() -> list[models.Field]:
     """The fields of a StationHead's columns, in its order."""
-    names = [(Asset, "id"), (Asset, "identity"), (Asset, "network")]
+    names: list[tuple[type[models.Model], str]] = [
+        (Asset, "id"),
+        (Asset, "identity"),
+        (Asset, "network"),
+    ]
     names += [(ChargerConnection, name) for name in ("id", "protocol", "channel_name", "closed_at")]
     names += [(OcppCall, "id")]
     return [concrete_field(model, name) for model, name in names]
@@ -65,7 +70,7 @@ def _heads_sql(connection: BaseDatabaseWrapper, count: int) -> str:
     quote = connection.ops.quote_name
 
     def column(alias: str, model: type[models.Model], name: str) -> str:
-        return f"{alias}.{quote(concrete_field(model, name).column)}"
+        return f"{alias}.{quote(column_of(concrete_field(model, name)))}"
 
     call_state = column("q", OcppCall, "state")
     head = (
@@ -133,7 +138,10 @@ class StationsWithQueued(Statement[tuple[str, Converters]]):
 
     def _build(self, connection: BaseDatabaseWrapper, count: int) -> tuple[str, Converters]:
         quote = connection.ops.quote_name
-        asset, state = quote(self.asset.column), quote(concrete_field(OcppCall, "state").column)
+        asset, state = (
+            quote(column_of(self.asset)),
+            quote(column_of(concrete_field(OcppCall, "state"))),
+        )
         sql = (
             f"SELECT DISTINCT {asset} FROM {quote(OcppCall._meta.db_table)} "
             f"WHERE {asset} IN ({', '.join(['%s'] * count)}) AND {state} = %s"

@@ -150,7 +150,8 @@ def _mark_sent(to_send: Sequence[tuple[StationHead, OcppCall]]) -> None:
 
 
 def _call_frames(station: StationHead, call: OcppCall) -> FrameGroup:
-    ref = StationRef(station.asset_id, station.identity, station.network_id, station.protocol)
+    # A station a call is sent to is connected: its connection's protocol is there.
+    ref = StationRef(station.asset_id, station.identity, station.network_id, station.protocol or "")
     draft = FrameDraft(
         direction=Direction.OUT,
         message_type=CALL,

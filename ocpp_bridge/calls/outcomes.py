@@ -1,6 +1,7 @@
 """Final states of calls. Every transition is a conditional UPDATE, so states only move
 forward even when a late answer, a timeout and a disconnect race each other."""
 
+import functools
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ def _finish(calls: Q, from_states: Iterable[str], **values: Any) -> list[OcppCal
     moved = list(OcppCall.objects.filter(calls, state=values["state"], completed_at=completed_at))
     for call in moved:
         if call.reply_channel:
-            transaction.on_commit(lambda channel=call.reply_channel: _notify(channel))
+            transaction.on_commit(functools.partial(_notify, call.reply_channel))
     return moved
 
 
@@ -116,7 +117,7 @@ def ocpp_calls_record_answers(answers: Sequence[StationAnswer]) -> list[Answered
             stored.append(None)  # timed out or failed meanwhile
             continue
         if call.reply_channel:
-            transaction.on_commit(lambda channel=call.reply_channel: _notify(channel))
+            transaction.on_commit(functools.partial(_notify, call.reply_channel))
         stored.append(AnsweredCall(call.pk, call.action))
     return stored
 

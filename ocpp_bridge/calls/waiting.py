@@ -40,7 +40,9 @@ def notify_waiter(channel: str) -> None:
     """Wake the synchronous request waiting on `channel`; it re-reads the row itself."""
     if channel.startswith(REDIS_REPLY_PREFIX):
         with redis_client().pipeline() as pipe:
-            pipe.lpush(channel, 1).expire(channel, REDIS_REPLY_TTL_SECONDS).execute()
+            pipe.lpush(channel, 1)
+            pipe.expire(channel, REDIS_REPLY_TTL_SECONDS)
+            pipe.execute()
     else:
         async_to_sync(get_channel_layer().send)(channel, {"type": "call.final"})
 

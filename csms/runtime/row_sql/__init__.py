@@ -28,6 +28,7 @@ A statement of another shape (a join, a subquery) subclasses `Statement` with th
 from csms.runtime.row_sql.base import (
     Converters,
     Statement,
+    column_of,
     concrete_field,
     converted,
     field_converters,
@@ -45,6 +46,7 @@ __all__ = [
     "RowsWhere",
     "Statement",
     "ValuesUpdate",
+    "column_of",
     "concrete_field",
     "converted",
     "field_converters",

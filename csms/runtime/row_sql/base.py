@@ -12,10 +12,16 @@ Built = TypeVar("Built")
 Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
 
 
-def concrete_field(model: type[models.Model], name: str) -> models.Field:  # type: ignore[type-arg]
+def concrete_field(model: type[models.Model], name: str) -> models.Field:
     field = model._meta.get_field(name)
     assert isinstance(field, models.Field) and field.concrete, name
     return field
+
+
+def column_of(field: models.Field) -> str:
+    """The field's column: every concrete field has one."""
+    assert field.column is not None, field
+    return field.column
 
 
 class Statement(Generic[Built]):
@@ -39,7 +45,7 @@ class Statement(Generic[Built]):
 
 
 def saved_values(
-    fields: Sequence[models.Field],  # type: ignore[type-arg]
+    fields: Sequence[models.Field],
     instance: models.Model,
     connection: BaseDatabaseWrapper,
     *,
@@ -55,7 +61,7 @@ Converters = list[tuple[int, list[Converter], Any]]
 
 
 def field_converters(
-    fields: Sequence[models.Field],  # type: ignore[type-arg]
+    fields: Sequence[models.Field],
     connection: BaseDatabaseWrapper,
 ) -> Converters:
     """The conversions the ORM applies to a row of `fields` (of any models) read from the
@@ -86,12 +92,12 @@ def fields_named(template: str, model: type[models.Model], connection: BaseDatab
     column, quoted for the database."""
     quote = connection.ops.quote_name
     return template.format(
-        **{field.name: quote(field.column) for field in model._meta.concrete_fields}
+        **{field.name: quote(column_of(field)) for field in model._meta.concrete_fields}
     )
 
 
 def compared(
-    fields: Sequence[models.Field],  # type: ignore[type-arg]
+    fields: Sequence[models.Field],
     values: Sequence[Any],
     connection: BaseDatabaseWrapper,
 ) -> list[Any]:

@@ -9,6 +9,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from csms.runtime.row_sql.base import (
     Converters,
     Statement,
+    column_of,
     compared,
     concrete_field,
     converted,
@@ -19,7 +20,7 @@ from csms.runtime.row_sql.base import (
 M = TypeVar("M", bound=models.Model)
 
 
-def _loaded_fields(model: type[models.Model], columns: Sequence[str]) -> list[models.Field]:  # type: ignore[type-arg]
+def _loaded_fields(model: type[models.Model], columns: Sequence[str]) -> list[models.Field]:
     """The fields named in `columns` and the primary key, as `only()` loads them (all
     concrete ones when none are named), in the model's order of fields: `from_db` takes the
     values of a partial row so."""
@@ -44,7 +45,7 @@ class _Select(Statement[SelectBuilt], Generic[M]):
 
     def _select_from(self, connection: BaseDatabaseWrapper) -> str:
         quote = connection.ops.quote_name
-        columns = ", ".join(quote(field.column) for field in self.fields)
+        columns = ", ".join(quote(column_of(field)) for field in self.fields)
         return f"SELECT {columns} FROM {quote(self.model._meta.db_table)}"
 
     def _instance(
@@ -85,7 +86,7 @@ class RowSelect(_Select[M]):
 
     def _build(self, connection: BaseDatabaseWrapper, shape: None) -> SelectBuilt:
         quote = connection.ops.quote_name
-        where = " AND ".join(f"{quote(field.column)} = %s" for field in self.where)
+        where = " AND ".join(f"{quote(column_of(field))} = %s" for field in self.where)
         sql = f"{self._select_from(connection)} WHERE {where}"
         if self.for_update and connection.features.has_select_for_update:
             sql += " FOR UPDATE"
@@ -99,7 +100,10 @@ class RowSelect(_Select[M]):
         if not rows:
             return None
         if len(rows) > 1:  # not the unique row the caller's `where` promised: as `get()` does
-            raise self.model.MultipleObjectsReturned(f"more than one row for {values}")
+            # (every concrete model has its own MultipleObjectsReturned; the stubs see only M)
+            raise self.model.MultipleObjectsReturned(  # type: ignore[attr-defined]
+                f"more than one row for {values}"
+            )
         return self._instance(rows[0], converters, connection)
 
 
@@ -123,8 +127,10 @@ class RowsIn(_Select[M]):
     def _build(self, connection: BaseDatabaseWrapper, count: int) -> SelectBuilt:
         quote = connection.ops.quote_name
         keys = ", ".join(["%s"] * count)
-        where = "".join(f" AND {quote(field.column)} = %s" for field in self.where)
-        sql = f"{self._select_from(connection)} WHERE {quote(self.key.column)} IN ({keys}){where}"
+        where = "".join(f" AND {quote(column_of(field))} = %s" for field in self.where)
+        sql = (
+            f"{self._select_from(connection)} WHERE {quote(column_of(self.key))} IN ({keys}){where}"
+        )
         return sql, field_converters(self.fields, connection)
 
     def rows(self, keys: Sequence[Any], *values: Any) -> list[M]:

@@ -8,6 +8,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 from csms.runtime.row_sql.base import (
     Statement,
+    column_of,
     compared,
     concrete_field,
     fields_named,
@@ -26,8 +27,8 @@ class RowUpdate(Statement[str]):
 
     def _build(self, connection: BaseDatabaseWrapper, shape: None) -> str:
         quote = connection.ops.quote_name
-        assignments = ", ".join(f"{quote(field.column)} = %s" for field in self.fields)
-        key = quote(self.model._meta.pk.column)
+        assignments = ", ".join(f"{quote(column_of(field))} = %s" for field in self.fields)
+        key = quote(column_of(self.model._meta.pk))
         return f"UPDATE {quote(self.model._meta.db_table)} SET {assignments} WHERE {key} = %s"
 
     def run(self, instance: models.Model) -> int:
@@ -77,8 +78,8 @@ class ValuesUpdate(Statement[str]):
 
     def _build(self, connection: BaseDatabaseWrapper, shape: None) -> str:
         quote = connection.ops.quote_name
-        assignments = ", ".join(f"{quote(field.column)} = %s" for field in self.fields)
-        where = [f"{quote(field.column)} = %s" for field in self.equal]
+        assignments = ", ".join(f"{quote(column_of(field))} = %s" for field in self.fields)
+        where = [f"{quote(column_of(field))} = %s" for field in self.equal]
         if self.condition:
             where.append(f"({fields_named(self.condition, self.model, connection)})")
         table = quote(self.model._meta.db_table)
@@ -114,12 +115,12 @@ class RowInsert(Statement[str]):
 
     def _build(self, connection: BaseDatabaseWrapper, count: int) -> str:
         quote = connection.ops.quote_name
-        columns = ", ".join(quote(field.column) for field in self.fields)
+        columns = ", ".join(quote(column_of(field)) for field in self.fields)
         row = f"({', '.join(['%s'] * len(self.fields))})"
         rows = ", ".join([row] * count)
         sql = f"INSERT INTO {quote(self.model._meta.db_table)} ({columns}) VALUES {rows}"
         if self.generated_pk and connection.features.can_return_columns_from_insert:
-            sql += f" RETURNING {quote(self.generated_pk.column)}"
+            sql += f" RETURNING {quote(column_of(self.generated_pk))}"
         return sql
 
     def run(self, instance: models.Model) -> None:
@@ -131,7 +132,7 @@ class RowInsert(Statement[str]):
                 if connection.features.can_return_columns_from_insert:
                     instance.pk = cursor.fetchone()[0]
                 else:
-                    table, column = self.model._meta.db_table, self.generated_pk.column
+                    table, column = self.model._meta.db_table, column_of(self.generated_pk)
                     instance.pk = connection.ops.last_insert_id(cursor, table, column)
         _stored(instance, connection)
 
