@@ -9,9 +9,10 @@ from typing import Any, TypeVar
 from django.contrib.auth.hashers import check_password
 from django.db.models import Model, Q, QuerySet
 
-from api.access import is_uuid
 from api.errors import not_found
+from api.identifiers import is_uuid
 from assets.models import Asset, AssetGroup, SecurityProfile, SitePartner
+from assets.statements import asset_columns_by
 from networks.models import Network
 from ocpp_bridge.charger.handshake_guard import HandshakeGuard, handshake_guard
 from ocpp_bridge.charger.tls_proxy import PLAIN, TransportSecurity
@@ -100,9 +101,11 @@ def basic_auth_refusal(asset: Asset, identity: str, authorization: bytes | None)
     return None
 
 
-# --- The asset-management API's reads -------------------------------------------------------
-# `network_ids` is the set of networks a client is restricted to, or None for no restriction
-# (api.access.client_network_ids); outside it a row is treated as if it did not exist.
+# --- What an API client may see --------------------------------------------------------------
+# The one reader of what a client restricted to networks may see, whichever API asks (the
+# request's side is api.access). `network_ids` is the set of networks a client is restricted
+# to, or None for no restriction (api.access.client_network_ids); outside it a row is treated
+# as if it did not exist.
 
 NetworkIds = set[Any] | None
 
@@ -117,6 +120,11 @@ def within_networks(
     if shared:
         return queryset.filter(Q(network__isnull=True) | Q(network_id__in=network_ids))
     return queryset.filter(network_id__in=network_ids)
+
+
+def in_networks(network_id: Any, network_ids: NetworkIds) -> bool:
+    """`within_networks` for one row already read: whether its `network_id` is the client's."""
+    return network_ids is None or network_id in network_ids
 
 
 def visible_get(queryset: QuerySet[M], pk: str, what: str) -> M:
@@ -175,6 +183,73 @@ def site_partners_visible(
 def site_partner_visible_get(*, partner_id: str, network_ids: NetworkIds) -> SitePartner:
     partners = site_partners_visible(network_ids=network_ids)
     return visible_get(partners, partner_id, "site_partner")
+
+
+SHOWN_WITH_ASSET = ("network", "current_connection")
+
+
+def assets_visible(
+    *, network_ids: NetworkIds, related: tuple[str, ...] = SHOWN_WITH_ASSET
+) -> QuerySet[Asset]:
+    """The assets the client may see, with `related` joined."""
+    # `select_related()` with no names follows every foreign key: only name the ones wanted.
+    assets = Asset.objects.select_related(*related) if related else Asset.objects.all()
+    return within_networks(assets, network_ids)
+
+
+def asset_visible_get(
+    *,
+    asset_id: str,
+    network_ids: NetworkIds,
+    network_id: str | None = None,
+    related: tuple[str, ...] = SHOWN_WITH_ASSET,
+) -> Asset:
+    """The asset, if the client may see it (and it belongs to `network_id` when given);
+    otherwise 404, with no hint that an asset of another network exists."""
+    assets = assets_visible(network_ids=network_ids, related=related)
+    if network_id is not None:
+        assets = assets.filter(network_id=network_id) if is_uuid(network_id) else assets.none()
+    # An asset is addressed by its id or, as stations know themselves, by its OCPP identity.
+    asset = _unique(assets, pk=asset_id) if is_uuid(asset_id) else None
+    if asset is None:
+        asset = _unique(assets, identity=asset_id)
+    if asset is None:
+        raise not_found("asset", asset_id)
+    return asset
+
+
+def asset_visible_columns(
+    *, asset_id: str, network_ids: NetworkIds, network_id: str | None, fields: tuple[str, ...]
+) -> Asset:
+    """`asset_visible_get` for a command: only the columns in `fields`, no joins, and the
+    client's networks checked on the row read (a hand-built statement: a raw request does this
+    on every call, assets.statements)."""
+    fields = tuple(dict.fromkeys((*fields, "network_id")))
+    if network_id is not None and not is_uuid(network_id):
+        raise not_found("asset", asset_id)  # no network has such an id: no asset is in it
+    wanted_network = uuid.UUID(str(network_id)) if network_id is not None else None
+
+    def visible(asset: Asset) -> bool:
+        if not in_networks(asset.network_id, network_ids):
+            return False
+        return wanted_network is None or asset.network_id == wanted_network
+
+    # By its id or, as stations know themselves, by its OCPP identity (as asset_visible_get).
+    lookups = ("id", "identity") if is_uuid(asset_id) else ("identity",)
+    for lookup in lookups:
+        asset = asset_columns_by(lookup, fields).get(asset_id)
+        if asset is not None and visible(asset):
+            return asset
+    raise not_found("asset", asset_id)
+
+
+def _unique(assets: QuerySet[Asset], **lookup: Any) -> Asset | None:
+    """The asset of a unique lookup: `get` leaves out the ORDER BY that `first` adds, on every
+    command sent through the API (docs/PERFORMANCE.md, fix 13)."""
+    try:
+        return assets.get(**lookup)
+    except Asset.DoesNotExist:
+        return None
 
 
 def assets_with_details(assets: QuerySet[Asset]) -> QuerySet[Asset]:

@@ -2,8 +2,9 @@
 current, the station's stop applied once, and the CSMS closing sessions the station cannot
 (stale after a reboot, aborted by an operator).
 
-Every function takes a session row the caller has locked (select_for_update inside a
-transaction) and leaves saving it to the caller unless it says otherwise.
+Every function takes a session row the caller has locked inside a transaction (a locked read
+of charging.statements, or select_for_update) and leaves saving it to the caller unless it
+says otherwise.
 """
 
 from datetime import UTC, datetime
@@ -12,21 +13,13 @@ from typing import Any
 
 from django.utils import timezone
 
-from assets.models import Asset
 from charging.costs import Prices, idle_seconds, sequence_complete, session_cost
 from charging.models import ChargingSession, SessionStatus
-from csms.runtime.row_sql import RowSelect, RowsWhere
-from rates.models import Rate
+from charging.statements import ACTIVE_ON_EVSE_LOCKED, ASSET_RATE, RATE_BY_ID
 
 # A new transaction on a connector means the station lost the old one, typically by rebooting.
 STALE_STOP_REASON = "Reboot"
 ABORTED_STOP_REASON = "Aborted"
-
-
-# Every transaction start reads them: statements built once (csms/runtime/row_sql.py); of the asset
-# only its rate (not its 35 columns).
-ASSET_RATE = RowSelect(Asset, ["id"], columns=("id", "rate"))
-RATE_BY_ID = RowSelect(Rate, ["id"])
 
 
 def rate_snapshot(session: ChargingSession, *, asset_id: Any) -> None:
@@ -134,16 +127,6 @@ def station_stop_apply(
     seen_running(session, at)
     energy_update(session)
     session_reprice(session)
-
-
-# Every transaction start runs it: a statement built once (csms/runtime/row_sql.py). Latest started
-# first, a session without a start last.
-ACTIVE_ON_EVSE_LOCKED = RowsWhere(
-    ChargingSession,
-    ("{asset} = %s AND {evse_id} = %s AND {status} = %s", ["asset", "evse_id", "status"]),
-    order_by="{started_at} IS NULL, {started_at} DESC, {id} DESC",
-    for_update=True,
-)
 
 
 def sessions_close_stale(*, asset_id: Any, evse_id: int) -> None:

@@ -6,8 +6,10 @@ charging.transaction_events.
 
 Transactions here are `atomic(savepoint=False)`: called from a station's frame, they run inside
 its transaction, and a failure rolls the whole frame back (ocpp_bridge.charger.incoming); a
-savepoint
-would only add two round trips per message.
+savepoint would only add round trips to every message.
+
+A session row is locked by one of charging.statements' locked reads, whoever asks: a
+station's message or an operator's abort.
 """
 
 import logging
@@ -17,7 +19,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from assets.models import Asset
@@ -32,7 +33,14 @@ from charging.lifecycle import (
 )
 from charging.meter_values import Sample, meter_samples_store, parse_meter_values
 from charging.models import ChargingSession, SessionStatus
-from csms.runtime.row_sql import RowInsert, RowSelect, RowsWhere, RowUpdate
+from charging.statements import (
+    ACTIVE_ON_EVSE_LOCKED,
+    ENERGY_UPDATE,
+    SAME_START,
+    SESSION_INSERT,
+    SESSION_OF_TRANSACTION_LOCKED,
+    TRANSACTION_ID_UPDATE,
+)
 from ocpp_bridge.calls.create import CallRefusedError, station_version
 from ocpp_bridge.calls.send import ocpp_call_send
 from ocpp_bridge.models import OcppCall
@@ -58,19 +66,6 @@ def _token_id(id_token: str) -> Any:
         return None
     return IdToken.objects.filter(id_token=id_token).values_list("pk", flat=True).first()
 
-
-# Every 1.6 transaction start writes them: statements built once (csms/runtime/row_sql.py).
-SESSION_INSERT = RowInsert(ChargingSession)
-SAME_START = RowsWhere(
-    ChargingSession,
-    (
-        "{asset} = %s AND {evse_id} = %s AND {id_token} = %s AND {started_at} = %s",
-        ["asset", "evse_id", "id_token", "started_at"],
-    ),
-    order_by="{id} DESC",
-    limit=1,
-)
-TRANSACTION_ID_UPDATE = RowUpdate(ChargingSession, ["transaction_id"])
 
 # `token_id` not given: the session's token is looked up by its id tag.
 LOOK_UP: Any = object()
@@ -145,12 +140,6 @@ def session_stop_v16(
     return session
 
 
-# Every MeterValues of a running session reads it: a statement built once (csms/runtime/row_sql.py).
-SESSION_OF_TRANSACTION_LOCKED = RowSelect(
-    ChargingSession, ["asset", "transaction_id"], for_update=True
-)
-
-
 def _session_locked(asset_id: Any, transaction_id: str) -> ChargingSession | None:
     """The session of a station's transaction (a unique pair), row-locked."""
     return SESSION_OF_TRANSACTION_LOCKED.get(asset_id, transaction_id)
@@ -180,13 +169,6 @@ def meter_values_record(
             _extend_energy(session, samples)
 
 
-ENERGY_FIELDS = ["meter_start_wh", "energy_wh", "meter_stop_wh", "last_seen_at", "cost_amount",
-                 "updated_at"]  # fmt: skip
-# What a reading moves, by name: the row has some thirty columns, and this runs for every
-# MeterValues of a running session (a statement built once, csms/runtime/row_sql.py).
-ENERGY_UPDATE = RowUpdate(ChargingSession, ENERGY_FIELDS)
-
-
 def _extend_energy(session: ChargingSession, samples: list[Sample]) -> None:
     """Keep a 1.6 session's energy and cost current from its highest register reading
     (registers only grow, so a late, older reading changes nothing)."""
@@ -210,15 +192,12 @@ def session_abort(*, asset: Asset, evse_id: int, requested_by: Any = None) -> Ab
     station to stop it when it is connected (delivered after this transaction commits).
 
     Raises SessionNotFoundError when no session is active there. The station's own stop, when
-    it comes, adds the meter stop, energy and cost but leaves the session aborted.
+    it comes, adds the meter stop, energy and cost but leaves the session aborted. The EVSE's
+    active sessions are locked as a transaction start locks them, in the same order: the
+    latest started is the one aborted.
     """
     with transaction.atomic(savepoint=False):
-        session = (
-            ChargingSession.objects.select_for_update()
-            .filter(asset=asset, evse_id=evse_id, status=SessionStatus.ACTIVE)
-            .order_by(F("started_at").desc(nulls_last=True), "-pk")
-            .first()
-        )
+        session = ACTIVE_ON_EVSE_LOCKED.first(asset.pk, evse_id, SessionStatus.ACTIVE)
         if session is None:
             raise SessionNotFoundError(f"No active session on {asset.identity} EVSE {evse_id}.")
         call = _stop_request(asset, session, requested_by=requested_by)

@@ -6,8 +6,7 @@ state changes are ordered by their own timestamps, not by arrival.
 
 Transactions here are `atomic(savepoint=False)`: called from a station's frame, they run inside
 its transaction, and a failure rolls the whole frame back (ocpp_bridge.charger.incoming); a
-savepoint
-would only add two round trips per message.
+savepoint would only add round trips to every message.
 """
 
 from dataclasses import dataclass

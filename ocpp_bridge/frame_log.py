@@ -6,16 +6,12 @@ from typing import Any
 
 from django.db import transaction
 
-from csms.runtime.row_sql import RowInsert
 from ocpp_bridge.models import Direction, OcppFrame
+from ocpp_bridge.statements import FRAME_INSERT
 from ocpp_bridge.station_events import StationRef, frames_logged
 from webhooks.subscriptions import subscriptions_held
 
 MAX_RAW_CHARS = 65_536
-
-# Every frame in or out is logged: one INSERT for a group of them, built once (bulk_create
-# compiled it anew each time: 1.2 ms of CPU for one row, docs/PERFORMANCE.md, fix 35).
-FRAME_INSERT = RowInsert(OcppFrame)
 
 
 @dataclass(frozen=True)

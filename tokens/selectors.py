@@ -8,9 +8,9 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from charging.models import ChargingSession, SessionStatus
-from csms.runtime.row_sql import RowSelect, RowsWhere
+from charging.models import SessionStatus
 from tokens.models import IdToken, TokenStatus
+from tokens.statements import ACTIVE_ELSEWHERE, TOKEN_BY_ID_TOKEN
 
 UNKNOWN = "Unknown"
 CONCURRENT_TX = "ConcurrentTx"
@@ -34,22 +34,6 @@ class Authorization:
     def status_for_v16(self) -> str:
         """1.6 has no Unknown: a token the CSMS does not know is Invalid there."""
         return TokenStatus.INVALID if self.status == UNKNOWN else self.status
-
-
-# Every Authorize and transaction start reads one: a statement built once (csms/runtime/row_sql.py).
-TOKEN_BY_ID_TOKEN = RowSelect(IdToken, ["id_token"])
-# Every accepted 1.6 start looks for one: its token's active session on another EVSE (one
-# without an EVSE counts as elsewhere).
-ACTIVE_ELSEWHERE = RowsWhere(
-    ChargingSession,
-    (
-        "{id_token} = %s AND {status} = %s "
-        "AND NOT ({asset} = %s AND {evse_id} IS NOT NULL AND {evse_id} = %s)",
-        ["id_token", "status", "asset", "evse_id"],
-    ),
-    limit=1,
-    columns=["id"],
-)
 
 
 def token_authorize(*, id_token: str, network_id: object | None = None) -> Authorization:

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
-from api.access import is_uuid
+from api.identifiers import is_uuid
 from assets.models import Asset
 from charging.models import ChargingSession, SessionStatus
 from networks.models import Network

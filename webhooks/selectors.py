@@ -4,7 +4,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from api.access import is_uuid
+from api.identifiers import is_uuid
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 

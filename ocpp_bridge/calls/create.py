@@ -7,13 +7,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from assets.models import Asset
-from csms.runtime.row_sql import RowInsert
 from ocpp_bridge.calls.delivery_requests import delivery_request
 from ocpp_bridge.models import OcppCall
 from ocpp_bridge.protocol.errors import OcppError
 from ocpp_bridge.protocol.framing import MAX_MESSAGE_ID_LENGTH
 from ocpp_bridge.protocol.validation import validate_payload
 from ocpp_bridge.protocol.versions import OcppVersion, csms_initiated
+from ocpp_bridge.statements import CALL_INSERT
 
 # The columns of a station that queueing a call reads (a caller may load only these).
 CALL_ASSET_FIELDS = ("id", "identity", "network_id", "protocol", "current_connection_id")
@@ -84,10 +84,6 @@ def duplicate_message_id(asset: Asset, message_id: str) -> CallRefusedError:
         f"requestId {message_id!r} was already used for station {asset.identity}.",
         {"field": "requestId"},
     )
-
-
-# Every call the API queues is one INSERT: a statement built once (csms/runtime/row_sql.py).
-CALL_INSERT = RowInsert(OcppCall)
 
 
 def _insert(call: OcppCall) -> None:

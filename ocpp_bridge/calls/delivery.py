@@ -15,16 +15,16 @@ from django.utils import timezone
 
 from csms.runtime.background_loop import channel_layer_send_many
 from ocpp_bridge.calls.outcomes import ocpp_call_fail, ocpp_calls_expire_overdue
-from ocpp_bridge.calls.statements import (
+from ocpp_bridge.frame_log import FrameDraft, FrameGroup, frames_record_many
+from ocpp_bridge.models import CallState, Direction, OcppCall
+from ocpp_bridge.protocol.framing import CALL, encode_call
+from ocpp_bridge.statements import (
     MARK_SENT,
     QUEUED_CALLS,
     STATION_HEADS,
     STATIONS_WITH_QUEUED,
     StationHead,
 )
-from ocpp_bridge.frame_log import FrameDraft, FrameGroup, frames_record_many
-from ocpp_bridge.models import CallState, Direction, OcppCall
-from ocpp_bridge.protocol.framing import CALL, encode_call
 from ocpp_bridge.station_events import StationRef
 
 logger = logging.getLogger(__name__)
@@ -73,7 +73,8 @@ def ocpp_calls_dispatch_next(*, asset_ids: Sequence[Any], look_first: bool = Tru
     to the one-station path, which fails its queued calls one by one.
 
     One claim for many stations costs a handful of statements where a claim per station cost
-    five each: the claim was 70 % of the worker's CPU in the async benchmark (fix 23).
+    several each, and the per-station claim was most of the worker's CPU
+    (docs/PERFORMANCE.md, fix 23).
     """
     asset_ids = list(dict.fromkeys(asset_ids))
     if look_first:
@@ -149,7 +150,8 @@ def _mark_sent(to_send: Sequence[tuple[StationHead, OcppCall]]) -> None:
 
 
 def _call_frames(station: StationHead, call: OcppCall) -> FrameGroup:
-    ref = StationRef(station.asset_id, station.identity, station.network_id, station.protocol)
+    # A station a call is sent to is connected: its connection's protocol is there.
+    ref = StationRef(station.asset_id, station.identity, station.network_id, station.protocol or "")
     draft = FrameDraft(
         direction=Direction.OUT,
         message_type=CALL,

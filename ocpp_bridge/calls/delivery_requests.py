@@ -1,11 +1,12 @@
 """Ask the Celery workers to deliver the calls just queued, many stations per task.
 
-Every queued call needs a delivery task (ocpp_bridge.tasks). One publish per call was ~18 % of
-daphne's CPU in the async benchmark (kombu's publish path), and the worker spent as much again
-receiving, acknowledging and tracing one task per call (docs/PERFORMANCE.md, fix 19). Here
+Every queued call needs a delivery task (ocpp_bridge.tasks). One publish per call was a large
+share of daphne's CPU in the async benchmark (kombu's publish path), and the worker spent as
+much again receiving, acknowledging and tracing one task per call (docs/PERFORMANCE.md,
+fix 19). Here
 each process gathers the stations whose calls were committed while its previous publish was
 under way, and publishes them as one task. An async call's request also lingers up to
-OCPP_DELIVERY_LINGER_MS (50) for others to join it: calls arriving one HTTP request at a time
+OCPP_DELIVERY_LINGER_MS for others to join it: calls arriving one HTTP request at a time
 otherwise made tasks of one or two stations, each costing the worker a whole task (fix 27).
 A synchronous call, whose caller waits, is published at once with whatever is gathered.
 
@@ -26,10 +27,9 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 # Upper bound on the stations of one task. A task claims its stations' calls in one
-# transaction and hands them over together, so more per task costs the worker less per call:
-# 10 -> 50 took the CPU per delivered call from 3.0-4.0 to 2.7-3.3 ms in all processes
+# transaction and hands them over together, so more per task costs the worker less per call
 # (docs/PERFORMANCE.md, fix 41). But one task's stations all wait for its claim, which holds
-# their rows locked, and tasks of 100 were slower again (487/s against 549-587/s with 50).
+# their rows locked, and much larger tasks were slower again (same fix).
 MAX_STATIONS_PER_TASK = 50
 
 Publish = Callable[[list[str]], None]

@@ -12,9 +12,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from csms.runtime.row_sql import RowsIn, ValuesUpdate
 from ocpp_bridge.calls.waiting import notify_waiter
 from ocpp_bridge.models import CallState, OcppCall
+from ocpp_bridge.statements import OUTSTANDING_CALLS, answer_store
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +25,8 @@ def _finish(calls: Q, from_states: Iterable[str], **values: Any) -> list[OcppCal
     One conditional UPDATE does the move: PostgreSQL re-checks the state of a row that another
     transaction changed meanwhile, so of two finishers racing for a call exactly one moves it.
     The moved calls are then read back by the completion time this UPDATE wrote (final states
-    never change again). Two statements, where locking the rows first took four.
+    never change again): fewer statements than locking the rows first (docs/PERFORMANCE.md,
+    fix 13).
     """
     completed_at = timezone.now()
     moved_count = OcppCall.objects.filter(calls, state__in=list(from_states)).update(
@@ -36,7 +37,7 @@ def _finish(calls: Q, from_states: Iterable[str], **values: Any) -> list[OcppCal
     moved = list(OcppCall.objects.filter(calls, state=values["state"], completed_at=completed_at))
     for call in moved:
         if call.reply_channel:
-            transaction.on_commit(lambda channel=call.reply_channel: _notify(channel))
+            transaction.on_commit(functools.partial(_notify, call.reply_channel))
     return moved
 
 
@@ -94,8 +95,8 @@ def ocpp_calls_record_answers(answers: Sequence[StationAnswer]) -> list[Answered
     One read finds the outstanding calls of all the stations (a station has at most one), then
     one conditional UPDATE each moves a call still `sent`: of an answer, a timeout and a
     disconnect racing for a call exactly one moves it, with no row locked beforehand. Reading
-    the calls back after a bulk UPDATE, as `_finish` does, cost daphne 11 % of its CPU in the
-    async benchmark (docs/PERFORMANCE.md, fix 22).
+    the calls back after a bulk UPDATE, as `_finish` does, was a measured share of daphne's CPU
+    in the async benchmark (docs/PERFORMANCE.md, fix 22).
     """
     if not answers:
         return []
@@ -116,29 +117,15 @@ def ocpp_calls_record_answers(answers: Sequence[StationAnswer]) -> list[Answered
             stored.append(None)  # timed out or failed meanwhile
             continue
         if call.reply_channel:
-            transaction.on_commit(lambda channel=call.reply_channel: _notify(channel))
+            transaction.on_commit(functools.partial(_notify, call.reply_channel))
         stored.append(AnsweredCall(call.pk, call.action))
     return stored
-
-
-# An answer's statements, built once (csms/runtime/row_sql.py): with the look for a next call and
-# the
-# frame log also built once, storing an answer went from 5.9 to 2.5 ms of CPU
-# (bench/call_path.py, docs/PERFORMANCE.md, fix 36).
-OUTSTANDING_CALLS = RowsIn(
-    OcppCall, "asset", where=["state"], columns=["asset", "message_id", "action", "reply_channel"]
-)
-
-
-@functools.cache  # one statement per kind of answer: result, error
-def _answer_store(columns: tuple[str, ...]) -> ValuesUpdate:
-    return ValuesUpdate(OcppCall, columns, where=["id", "state"])
 
 
 def _store_answer(call_id: Any, outcome: dict[str, Any], completed_at: datetime) -> bool:
     """Move the call from sent to the answer's final state with the answer's fields; False
     if it is no longer sent (one conditional UPDATE: see ocpp_calls_record_answers)."""
-    store = _answer_store((*outcome, "completed_at"))
+    store = answer_store((*outcome, "completed_at"))
     return bool(store.run([*outcome.values(), completed_at], call_id, CallState.SENT))
 
 

@@ -3,9 +3,9 @@
 The outcome writer wakes the waiter after commit; the waiter then re-reads the row, which is
 the truth. With Redis the wake-up is a per-call list: the writer LPUSHes, the waiter BLPOPs on
 a plain blocking client in its own thread. (channels-redis' `receive`, cancelled by a timeout
-every second by twenty waiters at once, strands wake-ups and left every request to its 1 s
-re-read: sync raw-request p50 ~1 s, see docs/PERFORMANCE.md.) Embedded, without Redis, the
-in-memory channel layer carries it within the one process.
+at every poll by many waiters at once, strands wake-ups and left every request to its poll's
+re-read: docs/PERFORMANCE.md, fix 2.) Embedded, without Redis, the in-memory channel layer
+carries it within the one process.
 """
 
 import asyncio
@@ -20,8 +20,8 @@ from django.db import connection
 from redis.exceptions import RedisError
 
 from csms.redis_client import redis_client
-from csms.runtime.row_sql import RowSelect
 from ocpp_bridge.models import OcppCall
+from ocpp_bridge.statements import CALL_BY_ID
 
 # A wake-up can be lost (a process died between commit and notify): re-read at least this often.
 POLL_SECONDS = 1.0
@@ -40,7 +40,9 @@ def notify_waiter(channel: str) -> None:
     """Wake the synchronous request waiting on `channel`; it re-reads the row itself."""
     if channel.startswith(REDIS_REPLY_PREFIX):
         with redis_client().pipeline() as pipe:
-            pipe.lpush(channel, 1).expire(channel, REDIS_REPLY_TTL_SECONDS).execute()
+            pipe.lpush(channel, 1)
+            pipe.expire(channel, REDIS_REPLY_TTL_SECONDS)
+            pipe.execute()
     else:
         async_to_sync(get_channel_layer().send)(channel, {"type": "call.final"})
 
@@ -61,14 +63,8 @@ def ocpp_call_wait(call: OcppCall, *, channel: str, timeout: float) -> OcppCall:
     return call
 
 
-# The re-read after every wake-up, built once (csms/runtime/row_sql.py) where refresh_from_db built
-# it
-# each time.
-CALL_BY_ID = RowSelect(OcppCall, ["id"])
-
-
 def _release_connection() -> None:
-    """Hand the database connection back (to the pool) while asleep: twenty waiting requests
+    """Hand the database connection back (to the pool) while asleep: many waiting requests
     must not hold the connections that the stations' answers need to be stored."""
     if not connection.in_atomic_block:
         connection.close()

@@ -3,7 +3,7 @@
 import pytest
 
 from assets.models import Asset, AssetGroup
-from assets.services import asset_record_boot
+from assets.station_reports import asset_record_boot
 from tests.api.conftest import client_with  # noqa: F401 (the fixture, shared with tests/api)
 from tests.api_clients import Api
 

@@ -8,7 +8,7 @@ import requests
 
 from assets.models import Asset, AssetGroup, Connector
 from assets.selectors import station_authenticate
-from assets.services import asset_record_boot, connector_record_status
+from assets.station_reports import asset_record_boot, connector_record_status
 from networks.models import Network
 from networks.services import network_get_or_create
 from rates.models import Rate

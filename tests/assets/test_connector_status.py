@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from assets.models import Connector
-from assets.services import connector_record_status
+from assets.station_reports import connector_record_status
 
 T1 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 T2 = T1 + timedelta(minutes=5)

@@ -1,8 +1,9 @@
-"""Statements built once (csms/runtime/row_sql.py) read and write rows exactly as the ORM does, on
+"""Statements built once (csms/runtime/row_sql/) read and write rows exactly as the ORM does, on
 whichever database the suite runs (SQLite embedded, PostgreSQL in CI)."""
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -241,3 +242,30 @@ def test_a_values_update_condition_takes_its_values_converted_as_its_fields(make
     assert later_than.run([Decimal("1")], session.pk, before) == 0
     assert later_than.run([Decimal("2")], session.pk, after) == 1
     assert ChargingSession.objects.get(pk=session.pk).energy_wh == Decimal("2.000")
+
+
+PRODUCT_PACKAGES = ("api", "assets", "charging", "csms", "networks", "ocpp_bridge", "rates",
+                    "tokens", "ui", "webhooks")  # fmt: skip
+
+
+@pytest.mark.django_db(databases=[])
+def test_hand_built_statements_live_only_in_each_apps_statements_module() -> None:
+    root = Path(__file__).resolve().parent.parent
+    importers = {
+        str(path.relative_to(root))
+        for package in PRODUCT_PACKAGES
+        for path in (root / package).rglob("*.py")
+        if "csms.runtime.row_sql" in path.read_text()
+    }
+    outside = {
+        path
+        for path in importers
+        if not path.endswith("/statements.py") and not path.startswith("csms/runtime/")
+    }
+    assert outside == set()
+    assert {path for path in importers if path.endswith("/statements.py")} == {
+        "assets/statements.py",
+        "charging/statements.py",
+        "ocpp_bridge/statements.py",
+        "tokens/statements.py",
+    }

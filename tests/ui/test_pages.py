@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
-from assets.services import asset_record_boot, connector_record_status
+from assets.station_reports import asset_record_boot, connector_record_status
 from charging.services import session_start_v16
 from ocpp_bridge.frame_log import frame_record
 from ocpp_bridge.models import Direction, OcppCall

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from assets.models import Asset, RegistrationStatus
-from assets.services import asset_record_boot, station_event_record
+from assets.station_reports import asset_record_boot, station_event_record
 from ocpp_bridge.api.presenters import iso
 from ocpp_bridge.charger.handlers import V2, Payload, StationContext, handles
 from ocpp_bridge.protocol.versions import OcppVersion

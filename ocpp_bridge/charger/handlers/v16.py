@@ -1,6 +1,6 @@
 """OCPP 1.6 charger-initiated actions."""
 
-from assets.services import (
+from assets.station_reports import (
     asset_record_diagnostics_status,
     asset_record_firmware_status,
     asset_record_station_status,

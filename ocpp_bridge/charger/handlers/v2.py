@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from assets.services import (
+from assets.station_reports import (
     asset_record_diagnostics_status,
     asset_record_firmware_status,
     connector_record_status,

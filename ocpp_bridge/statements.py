@@ -1,15 +1,11 @@
-"""The statements of a claim (ocpp_bridge.calls.delivery), built once per process.
-
-Through the ORM, a claim for one station cost 10.6 ms of CPU on the 2-core development machine,
-nearly all of it Django building the SQL of its four querysets (a locked read of the stations
-with a subquery for their heads, the heads' rows, an UPDATE with a subquery, the frames'
-INSERT): most of the worker's CPU for a synchronous call, and daphne's too whenever a
-station's answer lets its next call go (docs/PERFORMANCE.md, fix 35); built once, 3.2 ms.
-Built from the models' `_meta` as csms/runtime/row_sql.py builds its statements, and read through
-the
-fields' own conversions.
+"""The ocpp_bridge app's hand-built statements, built once per process: each runs on a measured
+hot path of a CSMS-initiated call (its claim, its answer, the synchronous wait for it) or of
+the frame log, where Django building the SQL of a queryset cost more than running it. Built
+from the models' `_meta` with csms.runtime.row_sql, and read through the fields' own
+conversions. Everything else in the app uses the ORM.
 """
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,14 +17,18 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from assets.models import Asset
 from csms.runtime.row_sql import (
     Converters,
+    RowInsert,
+    RowSelect,
     RowsIn,
     RowUpdate,
     Statement,
+    ValuesUpdate,
+    column_of,
     concrete_field,
     converted,
     field_converters,
 )
-from ocpp_bridge.models import CallState, ChargerConnection, OcppCall
+from ocpp_bridge.models import CallState, ChargerConnection, OcppCall, OcppFrame
 
 
 @dataclass(frozen=True)
@@ -50,9 +50,13 @@ class StationHead:
         return self.connection_id is not None and self.connection_closed_at is None
 
 
-def _fields() -> list[models.Field]:  # type: ignore[type-arg]
+def _fields() -> list[models.Field]:
     """The fields of a StationHead's columns, in its order."""
-    names = [(Asset, "id"), (Asset, "identity"), (Asset, "network")]
+    names: list[tuple[type[models.Model], str]] = [
+        (Asset, "id"),
+        (Asset, "identity"),
+        (Asset, "network"),
+    ]
     names += [(ChargerConnection, name) for name in ("id", "protocol", "channel_name", "closed_at")]
     names += [(OcppCall, "id")]
     return [concrete_field(model, name) for model, name in names]
@@ -66,7 +70,7 @@ def _heads_sql(connection: BaseDatabaseWrapper, count: int) -> str:
     quote = connection.ops.quote_name
 
     def column(alias: str, model: type[models.Model], name: str) -> str:
-        return f"{alias}.{quote(concrete_field(model, name).column)}"
+        return f"{alias}.{quote(column_of(concrete_field(model, name)))}"
 
     call_state = column("q", OcppCall, "state")
     head = (
@@ -95,6 +99,8 @@ def _heads_sql(connection: BaseDatabaseWrapper, count: int) -> str:
     return sql
 
 
+# The claim's locked read of its stations with their heads: the ORM compiled a join and a
+# subquery per claim (docs/PERFORMANCE.md, fix 35).
 class StationHeads(Statement[tuple[str, Converters]]):
     """The locked read of a claim's stations (`locked`), built per connection and number of
     stations; run it inside the claim's transaction."""
@@ -121,6 +127,7 @@ class StationHeads(Statement[tuple[str, Converters]]):
 STATION_HEADS = StationHeads()
 
 
+# The look for queued calls before a claim, after every answer (docs/PERFORMANCE.md, fix 36).
 class StationsWithQueued(Statement[tuple[str, Converters]]):
     """Which of the given stations have a call queued (`among`): the look before a claim,
     after every answer. Built per connection and number of stations."""
@@ -131,7 +138,10 @@ class StationsWithQueued(Statement[tuple[str, Converters]]):
 
     def _build(self, connection: BaseDatabaseWrapper, count: int) -> tuple[str, Converters]:
         quote = connection.ops.quote_name
-        asset, state = quote(self.asset.column), quote(concrete_field(OcppCall, "state").column)
+        asset, state = (
+            quote(column_of(self.asset)),
+            quote(column_of(concrete_field(OcppCall, "state"))),
+        )
         sql = (
             f"SELECT DISTINCT {asset} FROM {quote(OcppCall._meta.db_table)} "
             f"WHERE {asset} IN ({', '.join(['%s'] * count)}) AND {state} = %s"
@@ -153,7 +163,8 @@ class StationsWithQueued(Statement[tuple[str, Converters]]):
 
 STATIONS_WITH_QUEUED = StationsWithQueued()
 
-# What a claim reads of a head call: enough to send it, mark it sent and log its frame.
+# What a claim reads of its head calls (enough to send each, mark it sent and log its frame):
+# a queryset compiled per claim (docs/PERFORMANCE.md, fix 35).
 QUEUED_CALLS = RowsIn(
     OcppCall,
     "id",
@@ -172,4 +183,36 @@ QUEUED_CALLS = RowsIn(
     ],
 )
 
+# The claim's UPDATE marking its calls sent, one per call in one round trip, where the ORM
+# compiled an UPDATE with a subquery per claim (docs/PERFORMANCE.md, fix 35).
 MARK_SENT = RowUpdate(OcppCall, ["state", "sent_at", "deadline_at", "connection"])
+
+
+# --- The answer to a call, and the synchronous request waiting for it ----------------------
+
+# An answer's read of its stations' outstanding calls (docs/PERFORMANCE.md, fix 36).
+OUTSTANDING_CALLS = RowsIn(
+    OcppCall, "asset", where=["state"], columns=["asset", "message_id", "action", "reply_channel"]
+)
+
+
+# An answer's conditional UPDATE, only while the call is still sent, one per kind of answer
+# (result, error): the ORM compiled it per answer (docs/PERFORMANCE.md, fix 36).
+@functools.cache
+def answer_store(columns: tuple[str, ...]) -> ValuesUpdate:
+    return ValuesUpdate(OcppCall, columns, where=["id", "state"])
+
+
+# A synchronous request's re-read of its call after every wake-up, where refresh_from_db
+# compiled it each time (docs/PERFORMANCE.md, fix 36).
+CALL_BY_ID = RowSelect(OcppCall, ["id"])
+
+# Every call the API queues is one INSERT, where save() compiled it each time
+# (docs/PERFORMANCE.md, fix 33).
+CALL_INSERT = RowInsert(OcppCall)
+
+# --- The frame log -------------------------------------------------------------------------
+
+# Every frame in or out is logged, one INSERT for a group of them, where bulk_create compiled
+# it each time (docs/PERFORMANCE.md, fix 35).
+FRAME_INSERT = RowInsert(OcppFrame)

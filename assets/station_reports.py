@@ -1,0 +1,108 @@
+"""What stations report about themselves: boot, presence, firmware and diagnostics status,
+connector status, events and variables. Written from their messages (ocpp_bridge.charger.handlers),
+inside the message's transaction."""
+
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from assets.models import Asset, Connector, StationEvent, StationVariable
+from assets.statements import CONNECTOR_STATUS_COLUMNS, CONNECTOR_STATUS_UPDATE, LAST_SEEN_UPDATE
+from ocpp_bridge.station_events import connector_status_changed
+
+
+def asset_record_boot(*, asset_id: Any, info: dict[str, str], reason: str = "") -> Asset:
+    """Store what a BootNotification told about the station; returns the refreshed asset."""
+    fields = {name: (value or "")[:50] for name, value in info.items()}
+    Asset.objects.filter(pk=asset_id).update(
+        **fields, boot_reason=reason, last_boot_at=timezone.now(), last_seen_at=timezone.now()
+    )
+    return Asset.objects.get(pk=asset_id)
+
+
+def asset_touch(*, asset_id: Any) -> None:
+    """Record that the station was heard from just now."""
+    LAST_SEEN_UPDATE.run([timezone.now()], asset_id)
+
+
+def asset_record_firmware_status(*, asset_id: Any, status: str) -> None:
+    Asset.objects.filter(pk=asset_id).update(
+        firmware_status=status, firmware_status_at=timezone.now()
+    )
+
+
+def asset_record_diagnostics_status(*, asset_id: Any, status: str) -> None:
+    Asset.objects.filter(pk=asset_id).update(
+        diagnostics_status=status, diagnostics_status_at=timezone.now()
+    )
+
+
+def asset_record_station_status(*, asset_id: Any, status: str) -> None:
+    Asset.objects.filter(pk=asset_id).update(station_status=status)
+
+
+def connector_record_status(
+    *,
+    asset_id: Any,
+    evse_id: int,
+    connector_id: int,
+    status: str,
+    at: datetime | None,
+    error_code: str = "",
+    info: str = "",
+    vendor_error_code: str = "",
+) -> None:
+    """Create or update a connector's status. A report older than the stored one is ignored:
+    stations may deliver queued StatusNotifications out of order after an outage. The usual
+    case (the connector is known, the report is newer) is one conditional UPDATE, which also
+    keeps two reports handled at once from storing the older one last."""
+    at = at or timezone.now()
+    fields = {
+        "status": status,
+        "status_at": at,
+        "error_code": error_code,
+        "info": info,
+        "vendor_error_code": vendor_error_code,
+    }
+    values = [fields[name] for name in CONNECTOR_STATUS_COLUMNS]
+    key = (asset_id, evse_id, connector_id)
+    if not CONNECTOR_STATUS_UPDATE.run(values, *key, at):
+        _, created = Connector.objects.get_or_create(
+            asset_id=asset_id, evse_id=evse_id, connector_id=connector_id, defaults=fields
+        )
+        # Not created: it exists and holds a newer report, or it was created meanwhile.
+        if not created and not CONNECTOR_STATUS_UPDATE.run(values, *key, at):
+            return
+    connector_status_changed(
+        asset_id=asset_id,
+        evse_id=evse_id,
+        connector_id=connector_id,
+        status=status,
+        error_code=error_code,
+        at=at,
+    )
+
+
+def station_event_record(
+    *,
+    asset_id: Any,
+    kind: str,
+    event_type: str,
+    occurred_at: datetime,
+    tech_info: str = "",
+    details: dict[str, Any] | None = None,
+) -> StationEvent:
+    return StationEvent.objects.create(
+        asset_id=asset_id,
+        kind=kind,
+        event_type=event_type[:50],
+        occurred_at=occurred_at,
+        tech_info=tech_info,
+        details=details or {},
+    )
+
+
+def station_variable_upsert(*, asset_id: Any, key: dict[str, Any], values: dict[str, Any]) -> None:
+    """Store a reported variable, keyed by component / EVSE / connector / variable / attribute."""
+    StationVariable.objects.update_or_create(asset_id=asset_id, **key, defaults=values)
