@@ -46,7 +46,7 @@ def insert(model: type[models.Model], objects: Iterable[models.Model]) -> None:
 
 
 def _insert_now(model: type[models.Model], objects: list[models.Model]) -> None:
-    """One INSERT for all the rows, built once per model (csms/runtime/row_sql.py): `bulk_create`
+    """One INSERT for all the rows, built once per model (csms/runtime/row_sql/): `bulk_create`
     compiled it anew every time (docs/PERFORMANCE.md, fix 35). No signals, as bulk_create."""
     _insert_statement(model).run_many(objects)
 

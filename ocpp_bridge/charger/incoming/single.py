@@ -5,7 +5,7 @@ import time
 
 from django.db import transaction
 
-from assets.services import asset_touch
+from assets.station_reports import asset_touch
 from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
 from ocpp_bridge.charger.handlers import Handler, StationContext
 from ocpp_bridge.charger.incoming.answers import take_answer
