@@ -250,7 +250,7 @@ PRODUCT_PACKAGES = ("api", "assets", "charging", "csms", "networks", "ocpp_bridg
 
 @pytest.mark.django_db(databases=[])
 def test_hand_built_statements_live_only_in_each_apps_statements_module() -> None:
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]  # the project, above tests/runtime/
     importers = {
         str(path.relative_to(root))
         for package in PRODUCT_PACKAGES
