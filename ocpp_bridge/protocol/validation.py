@@ -36,6 +36,8 @@ def _validator(version: OcppVersion, action: str, response: bool) -> tuple[Valid
     if action not in all_actions(version):
         raise UnknownActionError(action)
     path = version.schema_path(action, response=response)
+    if not path.exists():  # a 2.1 SEND has no response
+        raise UnknownActionError(f"{action}Response")
     # 1.6 schemas use multipleOf 0.1, which binary floats fail (21.4 → 21.399999...): schema and
     # payload are both read with Decimal for those.
     text = path.read_text(encoding="utf-8-sig")

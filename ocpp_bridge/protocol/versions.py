@@ -23,7 +23,9 @@ class OcppVersion(StrEnum):
         """The official JSON schema of the action's request (or response)."""
         suffix = "Response" if response else ("" if self.is_v16 else "Request")
         path = self.schema_dir / f"{action}{suffix}.json"
-        if not path.exists():  # 2.1's SEND-only NotifyPeriodicEventStream has no "Request"
+        if not response and not path.exists():
+            # 2.1's SEND-only NotifyPeriodicEventStream has no "Request" suffix, and no
+            # response at all: its request schema must never stand in for one.
             path = self.schema_dir / f"{action}.json"
         return path
 

@@ -55,10 +55,12 @@ def handler_or_none(station: StationContext, call: Call) -> Handler | None:
 
 def run_handler(station: StationContext, call: Call, handler: Handler) -> Payload:
     """The handler's response, valid against the action's response schema; InternalError
-    (as OcppError) when the handler fails or answers outside the schema."""
+    (as OcppError) when the handler fails or answers outside the schema. A SEND (2.1) is
+    never answered, so it has no response schema to check against."""
     try:
         response = handler(station, call.payload)
-        validate_payload(station.version, call.action, response, response=True)
+        if is_answerable(call):
+            validate_payload(station.version, call.action, response, response=True)
     except Exception:
         logger.exception("Handling %s from %s failed", call.action, station.identity)
         raise OcppError(

@@ -88,3 +88,9 @@ def test_action_directions_cover_every_schema(version: OcppVersion) -> None:
 def test_the_2_1_send_message_has_a_schema() -> None:
     error = violation(OcppVersion.V21, "NotifyPeriodicEventStream", {})
     assert error.code is ErrorCode.OCCURRENCE_CONSTRAINT_VIOLATION
+
+
+def test_the_2_1_send_message_has_no_response_schema() -> None:
+    # Its request schema once stood in for a response, failing every SEND's (empty) answer.
+    with pytest.raises(UnknownActionError):
+        validate_payload(OcppVersion.V21, "NotifyPeriodicEventStream", {}, response=True)
