@@ -16,7 +16,8 @@ MAX_RAW_CHARS = 65_536
 
 @dataclass(frozen=True)
 class FrameDraft:
-    """One frame to log; `raw` is the text, kept only for frames that could not be parsed."""
+    """One frame to log; `raw` is the text, kept only for frames that could not be parsed;
+    `invalid_response` what was wrong with an answer outside its response schema."""
 
     direction: Direction
     message_type: int | None
@@ -24,6 +25,7 @@ class FrameDraft:
     action: str = ""
     payload: Any = None
     raw: str = ""
+    invalid_response: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ def _frame(group: FrameGroup, draft: FrameDraft) -> OcppFrame:
         action=draft.action[:64],
         payload=draft.payload,
         raw=storable_text(draft.raw[:MAX_RAW_CHARS]),
+        invalid_response=draft.invalid_response,
     )
 
 

@@ -54,6 +54,9 @@ class OcppFrame(models.Model):
     payload = models.JSONField(null=True, blank=True)
     # The text as received, kept only when it could not be parsed into a frame.
     raw = models.TextField(blank=True)
+    # An answer to one of our calls that broke its action's response schema: what the schema
+    # said ({errorCode, message, field}); the payload is kept as the station sent it.
+    invalid_response = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ("-id",)
@@ -67,16 +70,25 @@ class CallState(models.TextChoices):
     ERROR = "error"
     TIMED_OUT = "timed_out"
     FAILED = "failed"
+    # Answered with a CALLRESULT outside the action's official response schema.
+    INVALID_RESPONSE = "invalid_response"
 
 
 FINAL_CALL_STATES = frozenset(
-    {CallState.ANSWERED, CallState.ERROR, CallState.TIMED_OUT, CallState.FAILED}
+    {
+        CallState.ANSWERED,
+        CallState.ERROR,
+        CallState.TIMED_OUT,
+        CallState.FAILED,
+        CallState.INVALID_RESPONSE,
+    }
 )
 
 
 class OcppCall(models.Model):
     """A CSMS-initiated CALL to a station. Its state only moves forward:
-    queued → sent → answered / error / timed_out, or → failed from queued or sent."""
+    queued → sent → answered / invalid_response / error / timed_out, or → failed from queued
+    or sent."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="calls")
@@ -87,7 +99,7 @@ class OcppCall(models.Model):
     message_id = models.CharField(max_length=36)
     action = models.CharField(max_length=64)
     payload = models.JSONField(default=dict)
-    state = models.CharField(max_length=10, choices=CallState.choices, default=CallState.QUEUED)
+    state = models.CharField(max_length=20, choices=CallState.choices, default=CallState.QUEUED)
     is_async = models.BooleanField(default=True)
     source = models.CharField(max_length=20, default="api")
     requested_by = models.ForeignKey(
@@ -99,6 +111,8 @@ class OcppCall(models.Model):
     )
     timeout_seconds = models.FloatField(default=30.0)
     response_payload = models.JSONField(null=True, blank=True)
+    # The station's CALLERROR; for invalid_response, the CSMS's verdict on its CALLRESULT (the
+    # code a 2.1 CALLRESULTERROR carries, the schema's message, {field, keyword}).
     error_code = models.CharField(max_length=50, blank=True)
     error_description = models.TextField(blank=True)
     error_details = models.JSONField(null=True, blank=True)

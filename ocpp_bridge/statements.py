@@ -192,12 +192,17 @@ MARK_SENT = RowUpdate(OcppCall, ["state", "sent_at", "deadline_at", "connection"
 
 # An answer's read of its stations' outstanding calls (docs/PERFORMANCE.md, fix 36).
 OUTSTANDING_CALLS = RowsIn(
-    OcppCall, "asset", where=["state"], columns=["asset", "message_id", "action", "reply_channel"]
+    OcppCall,
+    "asset",
+    where=["state"],
+    # The protocol and action name the response schema the answer is checked against.
+    columns=["asset", "message_id", "action", "protocol", "reply_channel"],
 )
 
 
 # An answer's conditional UPDATE, only while the call is still sent, one per kind of answer
-# (result, error): the ORM compiled it per answer (docs/PERFORMANCE.md, fix 36).
+# (result, invalid result, error): the ORM compiled it per answer (docs/PERFORMANCE.md,
+# fix 36).
 @functools.cache
 def answer_store(columns: tuple[str, ...]) -> ValuesUpdate:
     return ValuesUpdate(OcppCall, columns, where=["id", "state"])

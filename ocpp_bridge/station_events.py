@@ -61,6 +61,8 @@ def frame_event_data(frame: OcppFrame, station: StationRef) -> dict[str, Any]:
     )
     if frame.raw:
         data["raw"] = frame.raw
+    if frame.invalid_response:  # the call it answers ended invalid_response
+        data["invalidResponse"] = frame.invalid_response
     return data
 
 

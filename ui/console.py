@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assets.models import Asset
-from ocpp_bridge.api.presenters import call_response, iso
+from ocpp_bridge.api.presenters import call_response, invalid_response, iso
 from ocpp_bridge.calls.create import CallRefusedError
 from ocpp_bridge.calls.send import ocpp_call_send
 from ocpp_bridge.models import OcppCall
@@ -72,4 +72,5 @@ def console_call_state(call: OcppCall) -> dict[str, Any]:
         "createdAt": iso(call.created_at),
         "completedAt": iso(call.completed_at),
         "response": call_response(call),
+        "invalidResponse": invalid_response(call),
     }

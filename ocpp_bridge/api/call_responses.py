@@ -34,7 +34,11 @@ ERRORS_DOC = {
         description="asset_not_found (also for assets outside the client's networks)"
     ),
     409: OpenApiResponse(description="station_not_connected / duplicate_request_id"),
-    502: OpenApiResponse(description="station_disconnected: the station dropped mid-call"),
+    502: OpenApiResponse(
+        description="station_disconnected: the station dropped mid-call / invalid_response: "
+        "the station answered outside the action's official response schema (details.message "
+        "says which field and what is wrong; details.data.response holds what it sent)"
+    ),
     504: OpenApiResponse(description="station_timeout: no answer within the call timeout"),
 }
 
@@ -44,7 +48,8 @@ def refused(error: CallRefusedError) -> ApiError:
 
 
 def unsuccessful(call: OcppCall) -> ApiError | None:
-    """The API error for a synchronous call that ended without an answer, if it did."""
+    """The API error for a synchronous call that ended without an answer, or with one
+    outside the action's response schema, if it did."""
     details = {"ocppMessageId": call.message_id, "state": call.state, "data": call_data(call)}
     if call.state == CallState.TIMED_OUT:
         return ApiError(
@@ -52,6 +57,14 @@ def unsuccessful(call: OcppCall) -> ApiError | None:
             "station_timeout",
             f"The station did not answer {call.action} within {call.timeout_seconds:g} s.",
             details,
+        )
+    if call.state == CallState.INVALID_RESPONSE:
+        message = f"The station answered {call.action} outside its schema: {call.error_description}"
+        return ApiError(
+            status.HTTP_502_BAD_GATEWAY,
+            "invalid_response",
+            message,
+            {**details, "message": call.error_description},
         )
     if call.state == CallState.FAILED:
         return ApiError(

@@ -37,8 +37,9 @@ def iso_precise(value: datetime | None) -> str | None:
 
 
 def call_response(call: OcppCall) -> dict[str, Any] | None:
-    """`data.response`: the station's CALL_RESULT or CALL_ERROR, once it answered."""
-    if call.state == CallState.ANSWERED:
+    """`data.response`: the station's CALL_RESULT or CALL_ERROR, once it answered (a
+    CALL_RESULT outside the action's schema too: the operator reads what the station sent)."""
+    if call.state in (CallState.ANSWERED, CallState.INVALID_RESPONSE):
         return {
             "messageType": "CALL_RESULT",
             "messageId": call.message_id,
@@ -53,6 +54,19 @@ def call_response(call: OcppCall) -> dict[str, Any] | None:
             "errorDetails": call.error_details or {},
         }
     return None
+
+
+def invalid_response(call: OcppCall) -> dict[str, Any] | None:
+    """`data.invalidResponse`: what was wrong with a CALL_RESULT outside the action's official
+    response schema (the code a 2.1 CALLRESULTERROR carries, the schema's message, the
+    field), in the shape of the `ocpp.message` webhook's."""
+    if call.state != CallState.INVALID_RESPONSE:
+        return None
+    return {
+        "errorCode": call.error_code,
+        "message": call.error_description,
+        "field": (call.error_details or {}).get("field"),
+    }
 
 
 def call_data(call: OcppCall) -> dict[str, Any]:
@@ -72,6 +86,9 @@ def call_data(call: OcppCall) -> dict[str, Any]:
     response = call_response(call)
     if response is not None:
         data["response"] = response
+    invalid = invalid_response(call)
+    if invalid is not None:
+        data["invalidResponse"] = invalid
     return data
 
 

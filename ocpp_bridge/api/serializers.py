@@ -54,11 +54,24 @@ class OcppResponseFrameSerializer(serializers.Serializer):
     errorDetails = serializers.DictField(required=False)
 
 
+class InvalidResponseSerializer(serializers.Serializer):
+    errorCode = serializers.CharField(
+        help_text="The OCPP error code of the violation (what a 2.1 CALLRESULTERROR carries)"
+    )
+    message = serializers.CharField(help_text="The schema's message: which field, what is wrong")
+    field = serializers.CharField(allow_null=True, help_text="The offending field's JSON path")
+
+
 class CallDataSerializer(serializers.Serializer):
     ocppMessageId = serializers.CharField()
     connection = ConnectionSerializer()
     request = OcppRequestFrameSerializer()
     response = OcppResponseFrameSerializer(required=False)
+    invalidResponse = InvalidResponseSerializer(
+        required=False,
+        help_text="Only for a call in state invalid_response: the station's CALL_RESULT (in "
+        "`response`) broke the action's official response schema",
+    )
 
 
 # Its keys `data` (Serializer.data) and `async` (a keyword) cannot be class attributes, so

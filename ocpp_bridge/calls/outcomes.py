@@ -14,6 +14,9 @@ from django.utils import timezone
 
 from ocpp_bridge.calls.waiting import notify_waiter
 from ocpp_bridge.models import CallState, OcppCall
+from ocpp_bridge.protocol.errors import OcppError
+from ocpp_bridge.protocol.validation import UnknownActionError, validate_payload
+from ocpp_bridge.protocol.versions import OcppVersion
 from ocpp_bridge.statements import OUTSTANDING_CALLS, answer_store
 
 logger = logging.getLogger(__name__)
@@ -60,10 +63,12 @@ class StationAnswer:
 
 @dataclass(frozen=True)
 class AnsweredCall:
-    """The call an answer was stored for."""
+    """The call an answer was stored for; `invalid` says what was wrong with a CALLRESULT
+    outside the action's response schema (the call is then `invalid_response`)."""
 
     id: Any
     action: str
+    invalid: OcppError | None = None
 
 
 def result_answer(*, asset_id: Any, message_id: str, payload: dict[str, Any]) -> StationAnswer:
@@ -113,13 +118,44 @@ def ocpp_calls_record_answers(answers: Sequence[StationAnswer]) -> list[Answered
         if call is None:
             stored.append(None)
             continue
-        if not _store_answer(call.pk, answer.outcome, completed_at):
+        invalid = _response_violation(call, answer.outcome)
+        outcome = answer.outcome if invalid is None else _invalid_outcome(answer.outcome, invalid)
+        if not _store_answer(call.pk, outcome, completed_at):
             stored.append(None)  # timed out or failed meanwhile
             continue
         if call.reply_channel:
             transaction.on_commit(functools.partial(_notify, call.reply_channel))
-        stored.append(AnsweredCall(call.pk, call.action))
+        stored.append(AnsweredCall(call.pk, call.action, invalid))
     return stored
+
+
+def _response_violation(call: OcppCall, outcome: dict[str, Any]) -> OcppError | None:
+    """What is wrong with a CALLRESULT's payload by the official response schema of the
+    call's action and protocol (one schema check, as for a station's requests); None if
+    nothing is, or if the answer is a CALLERROR."""
+    if outcome["state"] != CallState.ANSWERED:
+        return None
+    try:
+        validate_payload(
+            OcppVersion(call.protocol), call.action, outcome["response_payload"], response=True
+        )
+    except OcppError as error:
+        return error
+    except (UnknownActionError, ValueError):
+        return None  # no schema to check against (the call was checked when created)
+    return None
+
+
+def _invalid_outcome(outcome: dict[str, Any], invalid: OcppError) -> dict[str, Any]:
+    """The fields of a call answered outside the schema: the station's payload kept for the
+    operator, the schema's verdict in the error fields."""
+    return {
+        "state": CallState.INVALID_RESPONSE,
+        "response_payload": outcome["response_payload"],
+        "error_code": invalid.code.value,
+        "error_description": invalid.description,
+        "error_details": invalid.details,
+    }
 
 
 def _store_answer(call_id: Any, outcome: dict[str, Any], completed_at: datetime) -> bool:

@@ -216,6 +216,13 @@ def encode_call_error(
     return _dumps([CALLERROR, message_id, code.spelled_for(version), description, details])
 
 
+def encode_call_result_error(
+    message_id: str, code: ErrorCode, description: str, details: dict[str, Any]
+) -> str:
+    """2.1's answer to a CALLRESULT the receiver could not accept (Part 4 §4.2.4)."""
+    return _dumps([CALLRESULTERROR, message_id, code.value, description, details])
+
+
 def answered_message_id(text: str) -> str | None:
     """The message id a frame answers, if it is a CALLRESULT, CALLERROR or (2.1)
     CALLRESULTERROR; None for anything else, including text that is not JSON. A quick look,

@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from ocpp_bridge.calls.outcomes import (
     AnsweredCall,
@@ -11,7 +12,11 @@ from ocpp_bridge.calls.outcomes import (
     result_answer,
 )
 from ocpp_bridge.charger.handlers import StationContext
+from ocpp_bridge.charger.incoming.frames import draft_in, result_error_reply
+from ocpp_bridge.frame_log import FrameDraft
+from ocpp_bridge.protocol.errors import OcppError
 from ocpp_bridge.protocol.framing import CALLERROR, CallError, CallResult
+from ocpp_bridge.protocol.versions import OcppVersion
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +40,45 @@ def take_answers(
     calls: list[AnsweredCall | None] = [None] * len(answers)
     for (position, answer), call in zip(storable, stored, strict=True):
         calls[position] = call
+        station = answers[position][0]
         if call is None:
-            station = answers[position][0]
             logger.info("%s answered %s, which no call awaits", station.identity, answer.message_id)
+        elif call.invalid is not None:
+            logger.info(
+                "%s answered %s %s outside its response schema: %s",
+                station.identity,
+                call.action,
+                answer.message_id,
+                call.invalid.description,
+            )
     return calls
+
+
+def answer_frames(
+    station: StationContext, frame: CallResult | CallError, call: AnsweredCall | None
+) -> tuple[str | None, list[FrameDraft]]:
+    """What the CSMS sends back for a station's answer (nothing, or in 2.1 a CALLRESULTERROR
+    for a CALLRESULT outside its response schema: 1.6 and 2.0.1 define no such frame), and
+    the frame log's entries: the answer, logged with the action it answers so the log (and
+    its followers) need no lookup, and with what was wrong with it."""
+    action = call.action if call else ""
+    invalid = call.invalid if call else None
+    drafts = [draft_in(frame, action=action, invalid_response=verdict(invalid))]
+    if invalid is None or station.version is not OcppVersion.V21:
+        return None, drafts
+    reply, draft = result_error_reply(frame.message_id, invalid, action=action)
+    return reply, [*drafts, draft]
+
+
+def verdict(invalid: OcppError | None) -> dict[str, Any] | None:
+    """What the frame log and its followers show of an answer outside its schema."""
+    if invalid is None:
+        return None
+    return {
+        "errorCode": invalid.code.value,
+        "message": invalid.description,
+        "field": invalid.details.get("field"),
+    }
 
 
 def _station_answer(station: StationContext, frame: CallResult | CallError) -> StationAnswer | None:

@@ -1,10 +1,20 @@
 """The frame log's entries for what a station sent and what the CSMS answered it."""
 
+from typing import Any
+
 from ocpp_bridge.charger.handlers import Payload, StationContext
 from ocpp_bridge.frame_log import FrameDraft, frames_record
 from ocpp_bridge.models import Direction
 from ocpp_bridge.protocol.errors import OcppError
-from ocpp_bridge.protocol.framing import Call, CallError, CallResult, Frame, encode_call_error
+from ocpp_bridge.protocol.framing import (
+    CALLRESULTERROR,
+    Call,
+    CallError,
+    CallResult,
+    Frame,
+    encode_call_error,
+    encode_call_result_error,
+)
 
 
 def error_reply(
@@ -28,6 +38,23 @@ def error_reply(
     return reply, draft
 
 
+def result_error_reply(message_id: str, error: OcppError, *, action: str) -> tuple[str, FrameDraft]:
+    """The 2.1 CALLRESULTERROR for a CALLRESULT the CSMS could not accept, and its entry in
+    the frame log."""
+    draft = FrameDraft(
+        direction=Direction.OUT,
+        message_type=CALLRESULTERROR,
+        message_id=message_id,
+        action=action,
+        payload={
+            "errorCode": error.code.value,
+            "errorDescription": error.description,
+            "errorDetails": error.details,
+        },
+    )
+    return encode_call_result_error(message_id, error.code, error.description, error.details), draft
+
+
 def draft_out(message_type: int, call: Call, payload: Payload) -> FrameDraft:
     return FrameDraft(
         direction=Direction.OUT,
@@ -38,7 +65,13 @@ def draft_out(message_type: int, call: Call, payload: Payload) -> FrameDraft:
     )
 
 
-def draft_in(frame: Frame | None, *, raw: str = "", action: str = "") -> FrameDraft:
+def draft_in(
+    frame: Frame | None,
+    *,
+    raw: str = "",
+    action: str = "",
+    invalid_response: dict[str, Any] | None = None,
+) -> FrameDraft:
     payload = None
     if isinstance(frame, (Call, CallResult)):
         payload = frame.payload
@@ -55,6 +88,7 @@ def draft_in(frame: Frame | None, *, raw: str = "", action: str = "") -> FrameDr
         action=frame.action if isinstance(frame, Call) else action,
         payload=payload,
         raw=raw,
+        invalid_response=invalid_response,
     )
 
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from csms.runtime.batched_inserts import inserts_batched
 from ocpp_bridge.calls.delivery import ocpp_calls_dispatch_next
 from ocpp_bridge.charger.handlers import Handler, StationContext
-from ocpp_bridge.charger.incoming.answers import take_answers
+from ocpp_bridge.charger.incoming.answers import answer_frames, take_answers
 from ocpp_bridge.charger.incoming.checks import (
     handler_or_none,
     is_answerable,
@@ -81,20 +81,19 @@ def process_texts(
         for ready in answers:
             replies[ready.position] = _process_alone(ready.station, ready.text, max_bytes=max_bytes)
         return replies
+    together: list[_ReadyCall | _ReadyAnswer] = [*calls, *answers]
     try:
         answered, answered_stations = _handle_together(calls, answers)
     except Exception:
-        logger.warning(
-            "A group of %d messages failed together; handling each alone",
-            len(calls) + len(answers),
-        )
+        logger.warning("A group of %d messages failed together; handling each alone", len(together))
         answered = [_answer_alone(item) for item in calls]
-        for ready in answers:
-            _process_alone(ready.station, ready.text, max_bytes=max_bytes)
+        answered += [
+            _process_alone(ready.station, ready.text, max_bytes=max_bytes) for ready in answers
+        ]
     else:
         _dispatch_next_guarded(answered_stations)
-    for item, reply in zip(calls, answered, strict=True):
-        replies[item.position] = reply
+    for message, reply in zip(together, answered, strict=True):
+        replies[message.position] = reply
     return replies
 
 
@@ -135,7 +134,8 @@ def _handle_together(
     calls: Sequence[_ReadyCall], answers: Sequence[_ReadyAnswer]
 ) -> tuple[list[str | None], list[Any]]:
     """One transaction for all: each CALL's effects and each answer stored, then every frame
-    in one INSERT. Returns the CALLs' replies and the stations whose calls were answered."""
+    in one INSERT. Returns the replies (the CALLs', then the answers': a 2.1 CALLRESULTERROR
+    or nothing) and the stations whose calls were answered."""
     touched: list[_ReadyCall | _ReadyAnswer] = [*calls, *answers]
     for item in touched:
         touch(item.station)
@@ -155,7 +155,8 @@ def _handle_together(
         for ready, call in zip(answers, taken, strict=True):
             if call is not None:
                 answered_stations.append(ready.station.asset_id)
-            drafts = [draft_in(ready.answer, action=call.action if call else "")]
+            reply, drafts = answer_frames(ready.station, ready.answer, call)
+            replies.append(reply)
             groups.append(FrameGroup(ready.station.ref, ready.station.connection_id, drafts))
         frames_record_many(groups)
     return replies, answered_stations

@@ -8,7 +8,7 @@ from django.db import transaction
 from assets.station_reports import asset_touch
 from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
 from ocpp_bridge.charger.handlers import Handler, StationContext
-from ocpp_bridge.charger.incoming.answers import take_answer
+from ocpp_bridge.charger.incoming.answers import answer_frames, take_answer
 from ocpp_bridge.charger.incoming.checks import answerable_call, checked_handler, run_handler
 from ocpp_bridge.charger.incoming.frames import draft_in, draft_out, error_reply, log
 from ocpp_bridge.protocol.errors import ErrorCode, OcppError
@@ -44,11 +44,11 @@ def process_text(station: StationContext, text: str, *, max_bytes: int) -> str |
     # Answers are stored outside any transaction: the next call is handed to the consumer
     # right after, and its answer must find the call committed as sent.
     call = take_answer(station, frame)
-    # Logged with the action it answers, so the log (and its followers) need no lookup.
-    log(station, [draft_in(frame, action=call.action if call else "")])
+    answer_reply, drafts = answer_frames(station, frame, call)
+    log(station, drafts)
     if call is not None:
         ocpp_call_dispatch_next(asset_id=station.asset_id)
-    return None
+    return answer_reply
 
 
 def process_binary(station: StationContext, data: bytes) -> str:

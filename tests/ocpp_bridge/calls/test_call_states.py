@@ -43,15 +43,17 @@ def state(call: OcppCall) -> str:
 
 
 def test_an_answer_is_stored_once(sent_call: OcppCall) -> None:
-    assert ocpp_call_record_result(asset_id=sent_call.asset_id, message_id="m1", payload={"a": 1})
+    accepted = {"status": "Accepted"}  # (was {"a": 1}, which a Reset's answer may not be)
+    assert ocpp_call_record_result(asset_id=sent_call.asset_id, message_id="m1", payload=accepted)
     assert not ocpp_call_record_result(asset_id=sent_call.asset_id, message_id="m1", payload={})
     sent_call.refresh_from_db()
-    assert sent_call.state == CallState.ANSWERED and sent_call.response_payload == {"a": 1}
+    assert sent_call.state == CallState.ANSWERED and sent_call.response_payload == accepted
     assert sent_call.completed_at is not None
 
 
 def test_nothing_moves_an_answered_call(sent_call: OcppCall) -> None:
-    ocpp_call_record_result(asset_id=sent_call.asset_id, message_id="m1", payload={})
+    accepted = {"status": "Accepted"}  # (was {}, which a Reset's answer may not be)
+    ocpp_call_record_result(asset_id=sent_call.asset_id, message_id="m1", payload=accepted)
     OcppCall.objects.filter(pk=sent_call.pk).update(deadline_at=timezone.now())
     assert not ocpp_call_expire(call_id=sent_call.pk)
     assert not ocpp_call_fail(call_id=sent_call.pk, reason="station_disconnected")
@@ -115,3 +117,29 @@ def test_the_database_refuses_a_second_outstanding_call(sent_call: OcppCall) -> 
             action="Reset",
             state=CallState.SENT,
         )
+
+
+def test_an_answer_outside_the_response_schema_ends_the_call_invalid_response(
+    sent_call: OcppCall,
+) -> None:
+    answered = ocpp_call_record_result(
+        asset_id=sent_call.asset_id, message_id="m1", payload={"status": "Maybe"}
+    )
+    assert answered is not None and answered.invalid is not None
+    sent_call.refresh_from_db()
+    assert sent_call.state == CallState.INVALID_RESPONSE and sent_call.is_final
+    assert sent_call.response_payload == {"status": "Maybe"}  # kept for the operator
+    assert sent_call.error_code == "PropertyConstraintViolation"
+    assert sent_call.error_details == {"field": "status", "keyword": "enum"}
+    assert sent_call.error_description.startswith("status: 'Maybe' is not one of")
+
+
+def test_nothing_moves_an_invalid_response_call(sent_call: OcppCall) -> None:
+    ocpp_call_record_result(asset_id=sent_call.asset_id, message_id="m1", payload={})
+    OcppCall.objects.filter(pk=sent_call.pk).update(deadline_at=timezone.now())
+    assert not ocpp_call_expire(call_id=sent_call.pk)
+    assert not ocpp_call_fail(call_id=sent_call.pk, reason="station_disconnected")
+    assert not ocpp_call_record_result(
+        asset_id=sent_call.asset_id, message_id="m1", payload={"status": "Accepted"}
+    )
+    assert state(sent_call) == CallState.INVALID_RESPONSE

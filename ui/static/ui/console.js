@@ -39,8 +39,12 @@
       }
     }
 
-    function showAnswer(messageId, response) {
-      if (response.messageType === "CALL_RESULT") {
+    function showAnswer(messageId, response, invalid) {
+      if (invalid) {
+        // The station's CALL_RESULT broke the action's official response schema.
+        show("invalid_response", "Invalid answer:", "the station's CALL_RESULT to " + messageId +
+          " breaks the response schema: " + invalid.message, response.payload);
+      } else if (response.messageType === "CALL_RESULT") {
         show("answered", "Answered:", "the station's CALL_RESULT to " + messageId, response.payload);
       } else {
         show("error", "The station answered with an error:",
@@ -50,7 +54,7 @@
     }
 
     function showCall(call) {
-      if (call.response) return showAnswer(call.messageId, call.response);
+      if (call.response) return showAnswer(call.messageId, call.response, call.invalidResponse);
       if (call.state === "timed_out") {
         return show("timed_out", "No answer:", "the station did not answer " + call.action + " within " + call.timeoutSeconds + " s.");
       }
@@ -134,7 +138,8 @@
         if (!waitingFor || !answered || data.messageId !== waitingFor) return;
         // A CALL_ERROR's code and description come with the call, read by the next poll.
         if (data.messageType !== "CALL_RESULT") return;
-        showAnswer(waitingFor, { messageType: "CALL_RESULT", payload: data.payload });
+        showAnswer(waitingFor, { messageType: "CALL_RESULT", payload: data.payload },
+          data.invalidResponse);
         finish();
       },
       online: function (online) {
