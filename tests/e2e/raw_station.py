@@ -40,6 +40,8 @@ class RawStation:
     policy: Policy = accept_all
     answer_delay: float = 0.0
     calls: list[ReceivedCall] = field(default_factory=list)
+    # 2.1 CALLRESULTERRORs received: the CSMS refusing one of this station's answers.
+    result_errors: list[list[Any]] = field(default_factory=list)
     max_in_flight: int = 0
     _in_flight: int = 0
     _ws: ClientConnection | None = None
@@ -76,6 +78,12 @@ class RawStation:
             await asyncio.sleep(0.02)
         return self.calls
 
+    async def wait_for_result_errors(self, count: int, timeout: float = 20) -> list[list[Any]]:
+        deadline = time.monotonic() + timeout
+        while len(self.result_errors) < count and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        return self.result_errors
+
     async def _read(self) -> None:
         assert self._ws is not None
         with contextlib.suppress(ConnectionClosed):  # e.g. its server was killed by the test
@@ -88,6 +96,8 @@ class RawStation:
             awaited = self._awaited.pop(frame[1], None) if frame[0] in (3, 4) else None
             if awaited is not None and not awaited.done():  # not given up on by its caller
                 awaited.set_result(frame)
+            if frame[0] == 5:
+                self.result_errors.append(frame)
             if frame[0] == 2:
                 call = ReceivedCall(frame[1], frame[2], frame[3], time.monotonic())
                 self.calls.append(call)

@@ -14,7 +14,7 @@ from tests.e2e.raw_station import RawStation
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-RESET = {"1.6": {"type": "Soft"}, "2.0.1": {"type": "Immediate"}}
+RESET = {"1.6": {"type": "Soft"}, "2.0.1": {"type": "Immediate"}, "2.1": {"type": "Immediate"}}
 
 
 @pytest.fixture
@@ -160,3 +160,38 @@ async def test_a_station_that_is_not_connected_is_refused(cluster: Cluster, api:
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "station_not_connected"
     assert await OcppCall.objects.acount() == 0
+
+
+def answer_maybe(action: str, payload: dict) -> dict | None:
+    return {"status": "Maybe"}  # not a Reset status in any version
+
+
+@pytest.mark.parametrize("version", ["1.6", "2.0.1", "2.1"])
+async def test_an_answer_outside_the_response_schema_is_an_invalid_response(
+    cluster: Cluster, api: Api, version: str
+) -> None:
+    async with RawStation(
+        cluster.daphne_a, "CP-A", f"ocpp{version}", policy=answer_maybe
+    ) as station:
+        response = await asyncio.to_thread(raw_request, api, sync=True, version=version)
+        result_errors = await station.wait_for_result_errors(1 if version == "2.1" else 0)
+    assert response.status_code == 502, response.text
+    error = response.json()["error"]
+    assert error["code"] == "invalid_response"
+    details = error["details"]
+    assert details["state"] == "invalid_response"
+    assert details["message"].startswith("status: 'Maybe' is not one of")
+    assert details["data"]["response"]["payload"] == {"status": "Maybe"}
+    message_id = details["ocppMessageId"]
+    read = await asyncio.to_thread(api.get, f"/ocpp/v2/requests/{message_id}")
+    assert read.status_code == 200
+    assert read.json()["status"] == "invalid_response"
+    assert read.json()["data"]["state"] == "invalid_response"
+    assert read.json()["data"]["invalidResponse"]["message"] == details["message"]
+    if version == "2.1":
+        assert result_errors == [
+            [5, message_id, "PropertyConstraintViolation", details["message"],
+             {"field": "status", "keyword": "enum"}]
+        ]  # fmt: skip
+    else:  # 1.6 and 2.0.1 define no such frame
+        assert result_errors == []
