@@ -2,16 +2,14 @@
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.access import asset_visible_get, assets_visible
-from api.errors import not_found
+from api.access import asset_visible_get
 from assets.models import Asset
-from charging.models import ChargingSession
 from ocpp_bridge.api.call_responses import (
     ERRORS_DOC,
     command_station,
@@ -25,6 +23,7 @@ from ocpp_bridge.api.serializers import (
     RemoteStopSerializer,
     ResetSerializer,
 )
+from ocpp_bridge.api.stop_target import stop_target_session
 from ocpp_bridge.calls.create import station_version
 from ocpp_bridge.calls.station_reset import station_reset
 from ocpp_bridge.protocol.command_messages import (
@@ -49,13 +48,25 @@ def send(request: Request, asset: Asset, message: Message, request_id: str | Non
     return Response(raw_request_answer(call))
 
 
-def legacy_schema(operation_id: str, body: type[serializers.Serializer]) -> Any:
+def legacy_schema(
+    operation_id: str,
+    body: type[serializers.Serializer],
+    errors: dict[int, OpenApiResponse] | None = None,
+) -> Any:
     return extend_schema(
         operation_id=operation_id,
         request=body,
-        responses={200: RawRequestAnswerSerializer, **ERRORS_DOC},
+        responses={200: RawRequestAnswerSerializer, **ERRORS_DOC, **(errors or {})},
         tags=["OCPP (legacy)"],
     )
+
+
+# The remote stop's own 409 beside the shared ones.
+REMOTE_STOP_CONFLICT = OpenApiResponse(
+    description="ambiguous_transaction: the ocppTransactionId names sessions of several stations "
+    "(details.stations says how many); nothing is sent: give chargingStationId or sessionId / "
+    "station_not_connected / duplicate_request_id"
+)
 
 
 class RemoteStartView(APIView):
@@ -79,22 +90,19 @@ class RemoteStartView(APIView):
 class RemoteStopView(APIView):
     required_scopes = ["write:ocpp"]
 
-    @legacy_schema("ocpp_remote_stop_transaction", RemoteStopSerializer)
+    @legacy_schema(
+        "ocpp_remote_stop_transaction", RemoteStopSerializer, {409: REMOTE_STOP_CONFLICT}
+    )
     def post(self, request: Request) -> Response:
         body = RemoteStopSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         values = body.validated_data
-        sessions = ChargingSession.objects.filter(asset__in=assets_visible(request))
-        if values.get("sessionId"):
-            session = (
-                sessions.filter(pk=values["sessionId"]).first()
-                if values["sessionId"].isdigit()
-                else None
-            )
-        else:
-            session = sessions.filter(transaction_id=values["ocppTransactionId"]).first()
-        if session is None:
-            raise not_found("session", values.get("sessionId") or values["ocppTransactionId"])
+        session = stop_target_session(
+            request,
+            transaction_id=values.get("ocppTransactionId"),
+            session_id=values.get("sessionId"),
+            station=values.get("chargingStationId"),
+        )
         asset = asset_visible_get(request, str(session.asset_id))
         message = remote_stop_message(version_of(asset), transaction_id=session.transaction_id)
         return send(request, asset, message, values.get("requestId"))

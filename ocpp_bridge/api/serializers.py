@@ -100,8 +100,20 @@ class RemoteStartSerializer(serializers.Serializer):
 
 class RemoteStopSerializer(serializers.Serializer):
     requestId = serializers.CharField(required=False, max_length=36)
-    ocppTransactionId = serializers.CharField(required=False)
-    sessionId = serializers.CharField(required=False)
+    ocppTransactionId = serializers.CharField(
+        required=False,
+        help_text="The station's transaction id. 2.x stations choose their own and repeat each "
+        "other's: when it names sessions of several stations the answer is 409 "
+        "ambiguous_transaction and nothing is sent; give chargingStationId or sessionId too.",
+    )
+    sessionId = serializers.CharField(
+        required=False, help_text="The CSMS's session id (GET /sessions): names one session."
+    )
+    chargingStationId = serializers.CharField(
+        required=False,
+        help_text="The station (asset id or OCPP identity, within the client's networks) "
+        "holding the transaction: picks it when ocppTransactionId repeats across stations.",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("ocppTransactionId") and not attrs.get("sessionId"):
