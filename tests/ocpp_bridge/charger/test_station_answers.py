@@ -17,6 +17,7 @@ from ocpp_bridge.charger.handlers import StationContext
 from ocpp_bridge.charger.incoming import process_texts
 from ocpp_bridge.models import CallState, Direction, OcppCall, OcppFrame
 from ocpp_bridge.protocol.versions import OcppVersion
+from ocpp_bridge.tasks import deliver_calls_of_stations
 from tests.ocpp_bridge.stations import FakeStation
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -36,7 +37,11 @@ def protocol(request: pytest.FixtureRequest, make_station) -> str:
 
 def reset_sent(protocol: str) -> OcppCall:
     asset = Asset.objects.get(identity="CP-A")
-    return ocpp_call_send(asset=asset, action="Reset", payload=RESET[protocol], wait=False)
+    call = ocpp_call_send(asset=asset, action="Reset", payload=RESET[protocol], wait=False)
+    # What the worker runs (with a broker no worker runs here; embedded it already ran, and
+    # it is idempotent).
+    deliver_calls_of_stations([str(asset.pk)])
+    return call
 
 
 async def answered(protocol: str, answer: dict[str, Any]) -> tuple[OcppCall, list[Any]]:
