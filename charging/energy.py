@@ -53,7 +53,7 @@ def meter_stop_count(session: ChargingSession, *, at: datetime | None, meter_sto
 def _step(session: ChargingSession, at: datetime | None, wh: Decimal) -> None:
     last = session.meter_last_wh if session.meter_last_wh is not None else session.meter_start_wh
     if last is None:  # a 2.x session's first reading
-        session.meter_start_wh = wh
+        session.meter_start_wh, session.energy_wh = wh, Decimal(0)
     elif wh > last:
         session.energy_wh = (session.energy_wh or Decimal(0)) + wh - last
     elif wh < last:
