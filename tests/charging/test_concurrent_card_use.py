@@ -24,8 +24,9 @@ def stations(make_station) -> list[Asset]:
     return [make_station("CP-A"), make_station("CP-B")]
 
 
-def allow_concurrent_use(asset: Asset) -> None:
-    Network.objects.filter(pk=asset.network_id).update(concurrent_card_use=ConcurrentCardUse.ALLOW)
+async def allow_concurrent_use(asset: Asset) -> None:
+    allow = {"concurrent_card_use": ConcurrentCardUse.ALLOW}
+    await Network.objects.filter(pk=asset.network_id).aupdate(**allow)
 
 
 async def start_with_card(identity: str, protocol: str, transaction_id: str) -> str:
