@@ -10,6 +10,7 @@ from asgiref.sync import sync_to_async
 
 from assets.models import Asset
 from charging.models import ChargingSession, SessionStatus
+from ocpp_bridge.calls.delivery import ocpp_calls_dispatch_next
 from ocpp_bridge.calls.send import ocpp_call_send
 from tests.charging.messages import id_token, meter_201, send_all, tx_event
 from tests.ocpp_bridge.stations import FakeStation
@@ -35,6 +36,8 @@ async def remote_start(client: FakeStation, asset: Asset, token: str, remote_sta
     await sync_to_async(ocpp_call_send)(
         asset=connected, action="RequestStartTransaction", payload=payload, wait=False
     )
+    # What a Celery worker does with Redis (embedded, the task ran already: nothing left).
+    await sync_to_async(ocpp_calls_dispatch_next)(asset_ids=[asset.pk])
     frame = json.loads(await client.communicator.receive_from(timeout=5))
     assert (frame[0], frame[2], frame[3]) == (2, "RequestStartTransaction", payload)
     await client.communicator.send_to(text_data=json.dumps([3, frame[1], {"status": "Accepted"}]))
