@@ -16,6 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 T0 = "2025-03-01T10:00:00Z"
 T1 = "2025-03-01T10:10:00Z"
 V2X = ["ocpp2.0.1", "ocpp2.1"]
+NETWORKS = "/asset-management/v1/networks"
 
 
 @pytest.fixture
@@ -89,3 +90,14 @@ async def test_2x_the_sessions_own_events_are_not_concurrent_with_it(
     answers = [reply["idTokenInfo"]["status"] for reply in (*replies, again)]
     assert answers == ["Accepted"] * 3
     assert await statuses() == {"TX-A": SessionStatus.ACTIVE}
+
+
+def test_the_network_api_reads_and_sets_the_concurrent_card_rule(client_with) -> None:
+    api = client_with("read:asset write:network")
+    created = api.post(NETWORKS, {"name": "west"}).json()["data"]
+    assert created["concurrentCardUse"] == "refuse"  # the default
+    changed = api.patch(f"{NETWORKS}/{created['id']}", {"concurrentCardUse": "allow"})
+    assert changed.status_code == 200 and changed.json()["data"]["concurrentCardUse"] == "allow"
+    assert Network.objects.get(name="west").concurrent_card_use == ConcurrentCardUse.ALLOW
+    wrong = api.patch(f"{NETWORKS}/{created['id']}", {"concurrentCardUse": "sometimes"})
+    assert wrong.status_code == 400
