@@ -39,6 +39,7 @@ def network_present(network: Network) -> dict[str, Any]:
         "id": str(network.pk),
         "name": network.name,
         "description": network.description,
+        "concurrentCardUse": network.concurrent_card_use,
         **_times(network),
     }
 

@@ -21,6 +21,7 @@ from assets.models import (
     day_of_week,
     validate_timezone,
 )
+from networks.models import ConcurrentCardUse
 
 # Integer columns are 32-bit on PostgreSQL: larger values would fail in the database, not here.
 INT_MAX = 2**31 - 1
@@ -294,6 +295,9 @@ class SitePartnerCreateSerializer(SitePartnerFieldsSerializer):
 class NetworkCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     description = serializers.CharField(required=False, allow_blank=True)
+    concurrentCardUse = serializers.ChoiceField(
+        choices=ConcurrentCardUse.values, required=False, source="concurrent_card_use"
+    )
 
 
 class NetworkUpdateSerializer(NetworkCreateSerializer):

@@ -27,7 +27,7 @@ class ChargingSessionAdmin(admin.ModelAdmin):
         "cost_amount",
         "currency",
     )
-    list_filter = ("status", "stop_reason", "currency")
+    list_filter = ("status", "stop_reason", "meter_anomaly", "currency")
     search_fields = ("transaction_id", "asset__identity", "id_token")
     date_hierarchy = "started_at"
     list_select_related = ("asset",)

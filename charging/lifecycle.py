@@ -14,12 +14,15 @@ from typing import Any
 from django.utils import timezone
 
 from charging.costs import Prices, idle_seconds, sequence_complete, session_cost
+from charging.energy import meter_stop_count
 from charging.models import ChargingSession, SessionStatus
 from charging.statements import ACTIVE_ON_EVSE_LOCKED, ASSET_RATE, RATE_BY_ID
 
 # A new transaction on a connector means the station lost the old one, typically by rebooting.
 STALE_STOP_REASON = "Reboot"
 ABORTED_STOP_REASON = "Aborted"
+# Sessions the CSMS closed while the station had not stopped them (yet).
+CLOSED_BY_CSMS = frozenset({SessionStatus.COMPLETED, SessionStatus.ABORTED})
 
 
 def rate_snapshot(session: ChargingSession, *, asset_id: Any) -> None:
@@ -43,16 +46,10 @@ def seen_running(session: ChargingSession, at: datetime) -> None:
 
 def last_known_reading(session: ChargingSession) -> Decimal | None:
     """The latest meter register value the session has seen, in Wh."""
-    if session.meter_stop_wh is not None:
-        return session.meter_stop_wh
-    if session.meter_start_wh is None:
-        return None
-    return session.meter_start_wh + (session.energy_wh or 0)
-
-
-def energy_update(session: ChargingSession) -> None:
-    if session.meter_start_wh is not None and session.meter_stop_wh is not None:
-        session.energy_wh = max(session.meter_stop_wh - session.meter_start_wh, Decimal(0))
+    for reading in (session.meter_last_wh, session.meter_stop_wh, session.meter_start_wh):
+        if reading is not None:
+            return reading
+    return None
 
 
 def charging_state_record(session: ChargingSession, *, at: datetime, state: str) -> None:
@@ -103,7 +100,6 @@ def session_close(session: ChargingSession, *, at: datetime, reason: str, status
     session.stopped_at = max(at, session.started_at) if session.started_at else at
     session.stop_reason = reason[:30]
     session.meter_stop_wh = last_known_reading(session)
-    energy_update(session)
     session_reprice(session)
     session.save()
 
@@ -113,27 +109,34 @@ def station_stop_apply(
 ) -> None:
     """Apply the station's own report that the transaction ended, once.
 
-    An active session is completed. One the CSMS closed as stale takes the station's time and
-    reason (it knows better than our guess); an aborted one keeps the operator's. Either way the
-    meter stop, energy and cost are the station's.
+    An active session is completed. One the CSMS closed as abandoned takes the station's time
+    and reason (it knows better than our guess); an aborted one keeps the operator's, a refused
+    one stays refused. Either way the meter stop, energy and cost are the station's.
     """
     session.station_stopped = True
     if meter_stop is not None:
-        session.meter_stop_wh = meter_stop
+        meter_stop_count(session, at=at, meter_stop=meter_stop)
     if session.status != SessionStatus.ABORTED:
-        session.status = SessionStatus.COMPLETED
+        if session.status != SessionStatus.REFUSED:
+            session.status = SessionStatus.COMPLETED
         session.stopped_at = at
         session.stop_reason = reason[:30]
     seen_running(session, at)
-    energy_update(session)
     session_reprice(session)
 
 
-def sessions_close_stale(*, asset_id: Any, evse_id: int) -> None:
+def sessions_close_stale(
+    *, asset_id: Any, evse_id: int, refused_start: datetime | None = None
+) -> None:
     """An EVSE (a 1.6 connector) runs one transaction at a time: of its active sessions only the
-    latest started stays open; the older ones are closed at their last sign of life."""
+    latest started stays open; the older ones are closed at their last sign of life. A refused
+    start (`refused_start`: its time) runs instead of every active one started until then."""
     active = ACTIVE_ON_EVSE_LOCKED.rows(asset_id, evse_id, SessionStatus.ACTIVE)
-    for stale in active[1:]:
+    if refused_start is None:
+        stale_ones = active[1:]
+    else:
+        stale_ones = [s for s in active if s.started_at is None or s.started_at <= refused_start]
+    for stale in stale_ones:
         session_close(
             stale,
             at=stale.last_seen_at or stale.started_at or timezone.now(),

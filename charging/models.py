@@ -9,6 +9,9 @@ class SessionStatus(models.TextChoices):
     ACTIVE = "active"
     COMPLETED = "completed"
     ABORTED = "aborted"
+    # The station started it but the CSMS refused its token (1.6 idTagInfo, 2.x idTokenInfo not
+    # Accepted): kept for the operator, never counted as charging.
+    REFUSED = "refused"
 
 
 class ChargingSession(TimestampedModel):
@@ -34,6 +37,13 @@ class ChargingSession(TimestampedModel):
     meter_start_wh = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
     meter_stop_wh = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
     energy_wh = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
+    # The latest energy register reading in time order, and its time: the next reading's step
+    # counts from it (charging.energy).
+    meter_last_wh = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
+    meter_last_at = models.DateTimeField(null=True, blank=True)
+    # The register went backwards between two readings (a reset, a replaced meter, a bad
+    # reading): that step counted nothing, and an operator should look.
+    meter_anomaly = models.BooleanField(default=False)
     stop_reason = models.CharField(max_length=30, blank=True)
     # Whether the station's own stop (StopTransaction / TransactionEvent Ended) was applied. A
     # session the CSMS closed (aborted, or stale after a reboot) still takes the station's late

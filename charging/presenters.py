@@ -31,6 +31,7 @@ def session_data(session: ChargingSession) -> dict[str, Any]:
         "meterStartWh": number(session.meter_start_wh),
         "meterStopWh": number(session.meter_stop_wh),
         "energyWh": number(session.energy_wh),
+        "meterAnomaly": session.meter_anomaly,
         "stopReason": session.stop_reason or None,
         "rate": rate_data(session),
         "cost": cost_data(session),

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from assets.models import Asset
 from charging.models import ChargingSession
+from ocpp_bridge.models import CallState, OcppCall
 
 
 def sessions_visible(*, network_ids: Collection[Any] | None) -> QuerySet[ChargingSession]:
@@ -63,3 +64,21 @@ def session_duration_seconds(
         return None
     end = session.stopped_at or now or timezone.now()
     return max(int((end - session.started_at).total_seconds()), 0)
+
+
+def remote_start_token(*, asset_id: Any, remote_start_id: int) -> str:
+    """The idToken of the latest RequestStartTransaction the CSMS sent the station with that
+    remoteStartId ("": none). A queued one counts: the station may answer and start before
+    the delivery's state is committed."""
+    call = (
+        OcppCall.objects.filter(
+            asset_id=asset_id,
+            action="RequestStartTransaction",
+            payload__remoteStartId=remote_start_id,
+        )
+        .exclude(state=CallState.FAILED)  # never reached the station
+        .order_by("-created_at")
+        .values_list("payload", flat=True)
+        .first()
+    )
+    return str((call or {}).get("idToken", {}).get("idToken", ""))

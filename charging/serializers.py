@@ -58,7 +58,10 @@ class SessionSerializer(serializers.Serializer):
     evseId = serializers.IntegerField(allow_null=True)
     connectorId = serializers.IntegerField(allow_null=True)
     idToken = serializers.CharField(allow_null=True)
-    status = serializers.ChoiceField(choices=SessionStatus.values)
+    status = serializers.ChoiceField(
+        choices=SessionStatus.values,
+        help_text="refused: the station started it but its token was refused; never charging",
+    )
     startedAt = serializers.DateTimeField(allow_null=True)
     stoppedAt = serializers.DateTimeField(allow_null=True)
     durationSeconds = serializers.IntegerField(
@@ -66,7 +69,12 @@ class SessionSerializer(serializers.Serializer):
     )
     meterStartWh = serializers.FloatField(allow_null=True)
     meterStopWh = serializers.FloatField(allow_null=True)
-    energyWh = serializers.FloatField(allow_null=True)
+    energyWh = serializers.FloatField(
+        allow_null=True, help_text="Only forward movement of the energy register counts"
+    )
+    meterAnomaly = serializers.BooleanField(
+        help_text="The register went backwards between two readings (reset, replaced meter)"
+    )
     stopReason = serializers.CharField(allow_null=True)
     rate = SessionRateSerializer(
         allow_null=True, help_text="The asset's rate when the session started"

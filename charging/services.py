@@ -22,8 +22,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from assets.models import Asset
+from charging.energy import readings_count, register_readings
 from charging.lifecycle import (
     ABORTED_STOP_REASON,
+    CLOSED_BY_CSMS,
+    last_known_reading,
     rate_snapshot,
     seen_running,
     session_close,
@@ -80,12 +83,15 @@ def session_start_v16(
     timestamp: datetime,
     reservation_id: int | None = None,
     token_id: Any = LOOK_UP,
+    refused: bool = False,
 ) -> ChargingSession:
-    """Open a 1.6 session; a repeated StartTransaction (same connector, tag and time) returns the
-    session the first one opened, so the station gets the same transactionId again. A session
-    still open on the connector is closed: the station lost it (typically in a reboot).
+    """Open a 1.6 session, `refused` when its tag was not Accepted. A repeated StartTransaction
+    (same connector, tag, time and meterStart, not yet stopped by the station) returns the
+    session the first one opened, so the station gets the same transactionId again; a station
+    whose clock is stuck still gets a new one for each transaction. A session still open on
+    the connector is closed: the station lost it (typically in a reboot).
     `token_id`: the stored token of `id_tag` (None: none), when the caller has read it."""
-    existing = SAME_START.first(asset_id, connector_id, id_tag, timestamp)
+    existing = SAME_START.first(asset_id, connector_id, id_tag, timestamp, meter_start, False)
     if existing is not None:
         return existing
     with transaction.atomic(savepoint=False):
@@ -96,9 +102,12 @@ def session_start_v16(
             connector_id=1,
             id_token=id_tag,
             token_id=_token_id(id_tag) if token_id is LOOK_UP else token_id,
+            status=SessionStatus.REFUSED if refused else SessionStatus.ACTIVE,
             started_at=timestamp,
             last_seen_at=timestamp,
             meter_start_wh=Decimal(meter_start),
+            meter_last_wh=Decimal(meter_start),
+            meter_last_at=timestamp,
             energy_wh=Decimal(0),
             reservation_id=reservation_id,
         )
@@ -108,7 +117,9 @@ def session_start_v16(
         # 1.6 transaction ids are integers assigned by the CSMS: the row's own key.
         session.transaction_id = str(session.pk)
         TRANSACTION_ID_UPDATE.run(session)
-        sessions_close_stale(asset_id=asset_id, evse_id=connector_id)
+        sessions_close_stale(
+            asset_id=asset_id, evse_id=connector_id, refused_start=timestamp if refused else None
+        )
     return session
 
 
@@ -133,6 +144,7 @@ def session_stop_v16(
         meter_samples_store(
             asset_id=asset_id, session_id=session.pk, evse_id=session.evse_id, samples=samples
         )
+        readings_count(session, register_readings(samples), v16=True)
         station_stop_apply(
             session, at=timestamp, reason=reason or "Local", meter_stop=Decimal(meter_stop)
         )
@@ -170,19 +182,14 @@ def meter_values_record(
 
 
 def _extend_energy(session: ChargingSession, samples: list[Sample]) -> None:
-    """Keep a 1.6 session's energy and cost current from its highest register reading
-    (registers only grow, so a late, older reading changes nothing)."""
-    readings = [(s.sampled_at, s.energy_wh) for s in samples if s.energy_wh is not None]
+    """Keep a 1.6 session's energy and cost current from its new register readings."""
+    readings = register_readings(samples)
     if not readings:
         return
-    highest = max(wh for _, wh in readings)
-    if session.meter_start_wh is None:
-        session.meter_start_wh = min(wh for _, wh in readings)
-    energy = max(highest - session.meter_start_wh, session.energy_wh or Decimal(0))
-    session.energy_wh = max(energy, Decimal(0))
-    seen_running(session, max(at for at, _ in readings))
-    if session.status != SessionStatus.ACTIVE:  # closed by the CSMS: its reading so far
-        session.meter_stop_wh = session.meter_start_wh + session.energy_wh
+    readings_count(session, readings, v16=True)
+    seen_running(session, readings[-1][0])
+    if session.status in CLOSED_BY_CSMS:  # its reading so far
+        session.meter_stop_wh = last_known_reading(session)
     session_reprice(session)
     ENERGY_UPDATE.run(session)
 

@@ -11,13 +11,14 @@ from rates.models import Rate
 
 # --- A 1.6 transaction's start ----------------------------------------------------------------
 
-# The repeat check of every start (same connector, tag and start time): a queryset compiled per
-# message (docs/PERFORMANCE.md, fix 37).
+# The repeat check of every start (same connector, tag, start time and meterStart, not stopped
+# by the station yet): a queryset compiled per message (docs/PERFORMANCE.md, fix 37).
 SAME_START = RowsWhere(
     ChargingSession,
     (
-        "{asset} = %s AND {evse_id} = %s AND {id_token} = %s AND {started_at} = %s",
-        ["asset", "evse_id", "id_token", "started_at"],
+        "{asset} = %s AND {evse_id} = %s AND {id_token} = %s AND {started_at} = %s "
+        "AND {meter_start_wh} = %s AND {station_stopped} = %s",
+        ["asset", "evse_id", "id_token", "started_at", "meter_start_wh", "station_stopped"],
     ),
     order_by="{id} DESC",
     limit=1,
@@ -54,5 +55,5 @@ SESSION_OF_TRANSACTION_LOCKED = RowSelect(
 # What a reading moves, by name, of the row's many columns, for every MeterValues of a
 # running session, where save() compiled it each time (docs/PERFORMANCE.md, fixes 12 and 33).
 ENERGY_FIELDS = ["meter_start_wh", "energy_wh", "meter_stop_wh", "last_seen_at", "cost_amount",
-                 "updated_at"]  # fmt: skip
+                 "meter_last_wh", "meter_last_at", "meter_anomaly", "updated_at"]  # fmt: skip
 ENERGY_UPDATE = RowUpdate(ChargingSession, ENERGY_FIELDS)

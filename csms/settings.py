@@ -169,6 +169,9 @@ OCPP_SERVER_BEAT_SECONDS = float(os.environ.get("OCPP_SERVER_BEAT_SECONDS", "10"
 # such garbage waits, so a sweep also comes once this many connections have closed.
 GC_FROZEN_SWEEP_SECONDS = float(os.environ.get("GC_FROZEN_SWEEP_SECONDS", "600"))
 GC_FROZEN_SWEEP_AFTER_CLOSED = int(os.environ.get("GC_FROZEN_SWEEP_AFTER_CLOSED", "1000"))
+# An active session nothing has reached the CSMS about for this long is closed as "Silent"
+# (charging/abandonment.py, run by Celery beat): the station abandoned it without a sign.
+SESSION_SILENCE_HOURS = float(os.environ.get("SESSION_SILENCE_HOURS", "24"))
 # Frames above this size are refused with a CALLERROR instead of being parsed.
 OCPP_MAX_FRAME_BYTES = int(os.environ.get("OCPP_MAX_FRAME_BYTES", str(256 * 1024)))
 # Group commit of station messages (ocpp_bridge/charger/group_commit.py): at most this many messages

@@ -79,6 +79,8 @@ CELERY_BEAT_SCHEDULE = {
     # Retries that came due, and deliveries whose sender died mid-POST.
     "webhook-deliveries-due": {"task": "webhooks.tasks.send_due_deliveries", "schedule": 30.0},
     "webhook-deliveries-prune": {"task": "webhooks.tasks.prune_deliveries", "schedule": 3600.0},
+    # Sessions their station abandoned without a sign (SESSION_SILENCE_HOURS).
+    "close-silent-sessions": {"task": "charging.tasks.close_silent_sessions", "schedule": 900.0},
 }
 # Webhook POSTs run on their own queue, so a slow receiver never holds up station calls
 # (docker-compose runs a worker for each; one worker may also take both: -Q celery,webhooks).

@@ -2,7 +2,7 @@ from django.db import IntegrityError, transaction
 from rest_framework import status
 
 from api.errors import ApiError
-from networks.models import Network
+from networks.models import ConcurrentCardUse, Network
 
 DEFAULT_NETWORK_NAME = "default"
 
@@ -13,18 +13,28 @@ def network_get_or_create(*, name: str | None) -> Network:
     return network
 
 
-def network_create(*, name: str, description: str = "") -> Network:
+def network_create(
+    *, name: str, description: str = "", concurrent_card_use: str = ConcurrentCardUse.REFUSE
+) -> Network:
     """Create a network. Raises ApiError 409 network_name_taken."""
-    network = Network(name=name, description=description)
+    network = Network(name=name, description=description, concurrent_card_use=concurrent_card_use)
     _save_unique_name(network, update_fields=None)
     return network
 
 
 def network_update(
-    *, network: Network, name: str | None = None, description: str | None = None
+    *,
+    network: Network,
+    name: str | None = None,
+    description: str | None = None,
+    concurrent_card_use: str | None = None,
 ) -> Network:
-    """Rename or redescribe a network. Raises ApiError 409 network_name_taken."""
+    """Rename, redescribe or set the concurrent card rule of a network. Raises ApiError 409
+    network_name_taken."""
     changed: list[str] = []
+    if concurrent_card_use is not None:
+        network.concurrent_card_use = concurrent_card_use
+        changed.append("concurrent_card_use")
     if name is not None:
         network.name = name
         changed.append("name")

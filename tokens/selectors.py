@@ -8,7 +8,8 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from charging.models import SessionStatus
+from charging.models import ChargingSession, SessionStatus
+from networks.models import ConcurrentCardUse, Network
 from tokens.models import IdToken, TokenStatus
 from tokens.statements import ACTIVE_ELSEWHERE, TOKEN_BY_ID_TOKEN
 
@@ -57,7 +58,8 @@ def token_authorize_start(
     asset_id: Any,
     evse_id: int,
 ) -> Authorization:
-    """token_authorize, and ConcurrentTx when the token already has an active session elsewhere.
+    """token_authorize, and ConcurrentTx when the token already has an active session elsewhere
+    and the station's network refuses concurrent use (the default).
 
     A session of the token on the EVSE starting now (`asset_id`, `evse_id`) does not count: a
     repeated StartTransaction must get the first answer again, and a session the station lost
@@ -66,11 +68,37 @@ def token_authorize_start(
     authorization = token_authorize(id_token=id_token, network_id=network_id)
     if not authorization.accepted:
         return authorization
-    if ACTIVE_ELSEWHERE.first(id_token, SessionStatus.ACTIVE, asset_id, evse_id) is not None:
-        return Authorization(
-            CONCURRENT_TX, authorization.group_id, authorization.expires_at, authorization.token_id
-        )
-    return authorization
+    if ACTIVE_ELSEWHERE.first(id_token, SessionStatus.ACTIVE, asset_id, evse_id) is None:
+        return authorization
+    return _concurrent_use_decided(authorization, network_id=network_id)
+
+
+def token_authorize_transaction(
+    *, id_token: str, network_id: object | None = None, session: ChargingSession
+) -> Authorization:
+    """token_authorize_start for the token of a running 2.x transaction (`session`): another
+    active session of the token counts unless it is this one or on the same EVSE."""
+    authorization = token_authorize(id_token=id_token, network_id=network_id)
+    if not authorization.accepted:
+        return authorization
+    others = ChargingSession.objects.filter(id_token=id_token, status=SessionStatus.ACTIVE)
+    others = others.exclude(pk=session.pk)
+    if session.evse_id is not None:
+        others = others.exclude(asset_id=session.asset_id, evse_id=session.evse_id)
+    if not others.exists():
+        return authorization
+    return _concurrent_use_decided(authorization, network_id=network_id)
+
+
+def _concurrent_use_decided(authorization: Authorization, *, network_id: Any) -> Authorization:
+    """The answer for a token charging elsewhere, as the network says (read only then: the
+    usual start pays nothing for it)."""
+    policy = Network.objects.filter(pk=network_id).values_list("concurrent_card_use", flat=True)
+    if policy.first() == ConcurrentCardUse.ALLOW:
+        return authorization
+    return Authorization(
+        CONCURRENT_TX, authorization.group_id, authorization.expires_at, authorization.token_id
+    )
 
 
 def tokens_visible(*, network_ids: Collection[Any] | None) -> QuerySet[IdToken]:

@@ -3,6 +3,8 @@ build these shapes in assets.presenters."""
 
 from rest_framework import serializers
 
+from networks.models import ConcurrentCardUse
+
 Shape = type[serializers.Serializer]
 
 
@@ -35,6 +37,10 @@ Network = shape(
         "id": serializers.UUIDField(),
         "name": serializers.CharField(),
         "description": serializers.CharField(),
+        "concurrentCardUse": serializers.ChoiceField(
+            choices=ConcurrentCardUse.values,
+            help_text="A start with a token charging elsewhere: refused (ConcurrentTx) or allowed",
+        ),
         **_times(),
     },
 )

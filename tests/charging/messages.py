@@ -67,3 +67,27 @@ async def send_all(station: FakeStation, calls: list[tuple[str, dict[str, Any]]]
         assert reply[0] == 3, reply
         replies.append(reply[2])
     return replies
+
+
+def start_16(connector: int, tag: str, meter_start: int, at: str) -> dict[str, Any]:
+    return {"connectorId": connector, "idTag": tag, "meterStart": meter_start, "timestamp": at}
+
+
+def stop_16(tx_id: int, meter_stop: int, at: str, reason: str = "Local") -> dict[str, Any]:
+    return {"transactionId": tx_id, "meterStop": meter_stop, "timestamp": at, "reason": reason}
+
+
+def readings_16(tx_id: int, at: str, wh: int, connector: int = 1) -> dict[str, Any]:
+    return {"connectorId": connector, "transactionId": tx_id, "meterValue": meter_16(at, wh)}
+
+
+def status_16(connector: int, status: str, at: str) -> dict[str, Any]:
+    return {"connectorId": connector, "errorCode": "NoError", "status": status, "timestamp": at}
+
+
+def status_2x(evse: int, status: str, at: str, connector: int = 1) -> dict[str, Any]:
+    return {"timestamp": at, "connectorStatus": status, "evseId": evse, "connectorId": connector}
+
+
+def id_token(token: str) -> dict[str, str]:
+    return {"idToken": token, "type": "ISO14443"}

@@ -9,6 +9,7 @@ from charging.models import ChargingSession, SessionStatus
 from rates.models import Rate
 from tests.charging.messages import meter_16, meter_201, send_all, tx_event
 from tests.ocpp_bridge.stations import FakeStation
+from tokens.models import IdToken
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,6 +34,7 @@ def rate() -> Rate:
 
 @pytest.fixture
 def station(make_station, rate: Rate) -> Asset:
+    IdToken.objects.create(id_token="ANY")  # a start with an unknown tag is refused
     return make_station("CP-C", rate=rate)
 
 

@@ -73,6 +73,7 @@ def test_a_session_reads_with_numbers_rate_and_cost(client_with, completed) -> N
         "meterStartWh": 1000,
         "meterStopWh": 8500,
         "energyWh": 7500,
+        "meterAnomaly": False,
         "stopReason": "EVDisconnected",
         "rate": {
             "id": str(completed.rate_id),

@@ -19,6 +19,7 @@ from assets.models import Asset, Connector
 from charging.models import ChargingSession, MeterSample, SessionStatus
 from ocpp_bridge.models import ChargerConnection, OcppFrame
 from tests.conftest import STATION_PASSWORD
+from tokens.models import IdToken
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -129,6 +130,7 @@ def test_station_of_each_version_is_persisted(
     daphne_server: str, make_station, protocol, charge_point_class, script, energy_wh
 ) -> None:
     station = make_station("E2E-1")
+    IdToken.objects.create(id_token="TAG")  # a start with an unknown tag is refused
     asyncio.run(run_station(daphne_server, "E2E-1", protocol, charge_point_class, script))
 
     asset = Asset.objects.get(pk=station.pk)

@@ -6,6 +6,7 @@ from assets.station_reports import (
     asset_record_station_status,
     connector_record_status,
 )
+from charging.abandonment import sessions_end_on_connector_status, sessions_end_on_reboot
 from charging.services import meter_values_record, session_start_v16, session_stop_v16
 from ocpp_bridge.api.presenters import iso
 from ocpp_bridge.charger.handlers import Payload, StationContext, handles
@@ -38,6 +39,7 @@ def boot_notification(station: StationContext, payload: Payload) -> Payload:
         "meter_type": payload.get("meterType"),
         "meter_serial_number": payload.get("meterSerialNumber"),
     }
+    sessions_end_on_reboot(asset_id=station.asset_id)
     return boot_record(station, info, reason="")
 
 
@@ -47,15 +49,23 @@ def status_notification(station: StationContext, payload: Payload) -> Payload:
     if connector_id == 0:
         asset_record_station_status(asset_id=station.asset_id, status=payload["status"])
         return {}
+    at = parse_time(payload.get("timestamp"))
     connector_record_status(
         asset_id=station.asset_id,
         evse_id=connector_id,
         connector_id=1,
         status=payload["status"],
-        at=parse_time(payload.get("timestamp")),
+        at=at,
         error_code="" if payload["errorCode"] == "NoError" else payload["errorCode"],
         info=payload.get("info", ""),
         vendor_error_code=payload.get("vendorErrorCode", ""),
+    )
+    sessions_end_on_connector_status(
+        asset_id=station.asset_id,
+        evse_id=connector_id,
+        connector_id=1,
+        status=payload["status"],
+        at=at,
     )
     return {}
 
@@ -76,6 +86,7 @@ def start_transaction(station: StationContext, payload: Payload) -> Payload:
     )
     # The session is recorded whatever the token's status: the station may already be charging
     # (offline start), and it will stop the transaction itself when told the tag is not Accepted.
+    # Refused, it never counts as charging.
     session = session_start_v16(
         asset_id=station.asset_id,
         connector_id=payload["connectorId"],
@@ -84,6 +95,7 @@ def start_transaction(station: StationContext, payload: Payload) -> Payload:
         timestamp=parse_time(payload["timestamp"]),
         reservation_id=payload.get("reservationId"),
         token_id=authorization.token_id,  # read by the authorization just now
+        refused=not authorization.accepted,
     )
     return {"transactionId": int(session.transaction_id), "idTagInfo": id_tag_info(authorization)}
 

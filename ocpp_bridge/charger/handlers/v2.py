@@ -9,8 +9,9 @@ from assets.station_reports import (
     station_event_record,
     station_variable_upsert,
 )
+from charging.abandonment import sessions_end_on_connector_status
 from charging.services import meter_values_record
-from charging.transaction_events import TransactionEvent, transaction_event_apply
+from charging.transaction_events import TransactionEvent, transaction_event_record
 from ocpp_bridge.api.presenters import iso
 from ocpp_bridge.charger.handlers import V2, Payload, StationContext, handles
 from ocpp_bridge.charger.handlers.common import boot_record, parse_time
@@ -43,13 +44,15 @@ def boot_notification(station: StationContext, payload: Payload) -> Payload:
 
 @handles("StatusNotification", *V2)
 def status_notification(station: StationContext, payload: Payload) -> Payload:
-    connector_record_status(
-        asset_id=station.asset_id,
-        evse_id=payload["evseId"],
-        connector_id=payload["connectorId"],
-        status=payload["connectorStatus"],
-        at=parse_time(payload["timestamp"]),
-    )
+    report = {
+        "asset_id": station.asset_id,
+        "evse_id": payload["evseId"],
+        "connector_id": payload["connectorId"],
+        "status": payload["connectorStatus"],
+        "at": parse_time(payload["timestamp"]),
+    }
+    connector_record_status(**report)
+    sessions_end_on_connector_status(**report)
     return {}
 
 
@@ -80,13 +83,15 @@ def transaction_event(station: StationContext, payload: Payload) -> Payload:
         remote_start_id=info.get("remoteStartId"),
         reservation_id=payload.get("reservationId"),
     )
-    transaction_event_apply(
-        asset_id=station.asset_id, event=event, meter_values=payload.get("meterValue", [])
+    outcome = transaction_event_record(
+        asset_id=station.asset_id,
+        event=event,
+        meter_values=payload.get("meterValue", []),
+        network_id=station.network_id,
     )
-    if not id_token:
+    if outcome.authorization is None:
         return {}
-    authorization = token_authorize(id_token=id_token, network_id=station.network_id)
-    return {"idTokenInfo": id_token_info(authorization)}
+    return {"idTokenInfo": id_token_info(outcome.authorization)}
 
 
 @handles("MeterValues", *V2)
