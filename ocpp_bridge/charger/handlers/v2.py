@@ -9,6 +9,7 @@ from assets.station_reports import (
     station_event_record,
     station_variable_upsert,
 )
+from charging.cost_to_station import total_cost_answer
 from charging.services import meter_values_record
 from charging.transaction_events import TransactionEvent, transaction_event_apply
 from ocpp_bridge.api.presenters import iso
@@ -80,13 +81,19 @@ def transaction_event(station: StationContext, payload: Payload) -> Payload:
         remote_start_id=info.get("remoteStartId"),
         reservation_id=payload.get("reservationId"),
     )
-    transaction_event_apply(
+    session = transaction_event_apply(
         asset_id=station.asset_id, event=event, meter_values=payload.get("meterValue", [])
     )
+    cost = total_cost_answer(
+        session=session,
+        version=station.version,
+        event_type=event.event_type,
+        offline=payload.get("offline", False),
+    )
     if not id_token:
-        return {}
+        return cost
     authorization = token_authorize(id_token=id_token, network_id=station.network_id)
-    return {"idTokenInfo": id_token_info(authorization)}
+    return {"idTokenInfo": id_token_info(authorization), **cost}
 
 
 @handles("MeterValues", *V2)
