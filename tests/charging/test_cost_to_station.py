@@ -10,6 +10,7 @@ from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from charging.models import ChargingSession
+from csms.celery import app as celery_app
 from ocpp_bridge.models import OcppCall
 from rates.models import Rate
 from tests.charging.cost_station import AnsweringStation
@@ -34,9 +35,13 @@ def rate() -> Rate:
 
 
 @pytest.fixture
-def every_event(settings) -> None:
-    """No pause between running costs: every due moment is a message of the test."""
+def every_event(settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No pause between running costs: every due moment is a message of the test. The calls
+    are delivered in this process, as in the embedded default, also on Redis: this station is
+    in process, and the cluster's tests have their own (test_cost_to_station_over_sockets)."""
     settings.SESSION_COST_UPDATE_SECONDS = 0
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
 
 
 def cost(rate: Rate, *, kwh: str, hours: str) -> float:
