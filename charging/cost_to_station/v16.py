@@ -17,8 +17,8 @@ from charging.cost_to_station.pace import (
     running_cost_due,
     running_cost_told,
 )
-from charging.cost_to_station.statements import SESSION_OF_TRANSACTION
 from charging.models import ChargingSession
+from charging.statements import SESSION_OF_TRANSACTION_LOCKED
 from ocpp_bridge.models import CallState, OcppCall
 
 # How many of the station's latest GetConfiguration answers are searched for the key: an
@@ -83,4 +83,6 @@ def station_shows_cost_v16(*, asset_id: Any) -> bool | None:
 def _session(asset_id: Any, transaction_id: int | None) -> ChargingSession | None:
     if transaction_id is None:
         return None
-    return SESSION_OF_TRANSACTION.get(asset_id, str(transaction_id))
+    # The message's own transaction holds this row's lock already (charging.services took it to
+    # apply the message): taking it again costs nothing and reads what was just written.
+    return SESSION_OF_TRANSACTION_LOCKED.get(asset_id, str(transaction_id))
