@@ -67,6 +67,11 @@ class ChargingSession(TimestampedModel):
         max_digits=10, decimal_places=4, null=True, blank=True
     )
     cost_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    # When the station was last told the running cost, and told the final cost (CSMS clock):
+    # the running cost goes at most every SESSION_COST_UPDATE_SECONDS, the final cost once
+    # (charging.cost_to_station).
+    cost_told_at = models.DateTimeField(null=True, blank=True)
+    final_cost_told_at = models.DateTimeField(null=True, blank=True)
     remote_start_id = models.IntegerField(null=True, blank=True)
     reservation_id = models.IntegerField(null=True, blank=True)
     last_seq_no = models.IntegerField(null=True, blank=True)

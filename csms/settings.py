@@ -155,6 +155,8 @@ STORAGES = {
 # --- OCPP -----------------------------------------------------------------------------------
 OCPP_HEARTBEAT_INTERVAL = int(os.environ.get("OCPP_HEARTBEAT_INTERVAL", "300"))
 OCPP_CALL_TIMEOUT = float(os.environ.get("OCPP_CALL_TIMEOUT", "30"))
+# At most this often a station hears a running session's cost (2.x, 1.6 California pricing).
+SESSION_COST_UPDATE_SECONDS = int(os.environ.get("SESSION_COST_UPDATE_SECONDS", "60"))
 # How long a synchronous raw request may wait for its turn (other calls to the same station
 # go first) on top of the call's own timeout, before answering 504 with the call still pending.
 OCPP_SYNC_QUEUE_WAIT = float(os.environ.get("OCPP_SYNC_QUEUE_WAIT", "30"))

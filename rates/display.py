@@ -50,6 +50,17 @@ def _number(value: Decimal | None) -> float:
     return float(value) if value is not None else 0.0
 
 
+def charging_price(
+    *, per_kwh: Decimal | None, per_hour: Decimal | None, flat_fee: Decimal | None
+) -> dict[str, float]:
+    """The California pricing `chargingPrice` object (1.6 DefaultPrice, RunningCost)."""
+    return {
+        "kWhPrice": _number(per_kwh),
+        "hourPrice": _number(per_hour),
+        "flatFee": _number(flat_fee),
+    }
+
+
 def rate_messages(rate: Rate, version: OcppVersion) -> RateMessages:
     if version is OcppVersion.V16:
         return _v16(rate)
@@ -62,11 +73,9 @@ def _v16(rate: Rate) -> RateMessages:
     default_price = {
         "priceText": price_text(rate),
         "priceTextOffline": rate.display_text_offline or price_text(rate),
-        "chargingPrice": {
-            "kWhPrice": _number(rate.price_per_kwh),
-            "hourPrice": _number(rate.price_per_hour),
-            "flatFee": _number(rate.flat_fee),
-        },
+        "chargingPrice": charging_price(
+            per_kwh=rate.price_per_kwh, per_hour=rate.price_per_hour, flat_fee=rate.flat_fee
+        ),
     }
     value = json.dumps(default_price, separators=(",", ":"))
     return RateMessages("ChangeConfiguration", {"key": DEFAULT_PRICE_KEY, "value": value[:500]})

@@ -7,6 +7,7 @@ from assets.station_reports import (
     connector_record_status,
 )
 from charging.abandonment import sessions_end_on_connector_status, sessions_end_on_reboot
+from charging.cost_to_station import final_cost_tell_v16, running_cost_tell_v16
 from charging.services import meter_values_record, session_start_v16, session_stop_v16
 from ocpp_bridge.api.presenters import iso
 from ocpp_bridge.charger.handlers import Payload, StationContext, handles
@@ -111,6 +112,7 @@ def stop_transaction(station: StationContext, payload: Payload) -> Payload:
         id_tag=payload.get("idTag", ""),
         transaction_data=payload.get("transactionData"),
     )
+    final_cost_tell_v16(asset_id=station.asset_id, transaction_id=payload["transactionId"])
     if "idTag" not in payload:
         return {}
     authorization = token_authorize(id_token=payload["idTag"], network_id=station.network_id)
@@ -127,6 +129,7 @@ def meter_values(station: StationContext, payload: Payload) -> Payload:
         meter_values=payload["meterValue"],
         v16=True,
     )
+    running_cost_tell_v16(asset_id=station.asset_id, transaction_id=transaction_id)
     return {}
 
 

@@ -10,6 +10,7 @@ from assets.station_reports import (
     station_variable_upsert,
 )
 from charging.abandonment import sessions_end_on_connector_status
+from charging.cost_to_station import total_cost_answer
 from charging.services import meter_values_record
 from charging.transaction_events import TransactionEvent, transaction_event_record
 from ocpp_bridge.api.presenters import iso
@@ -89,9 +90,15 @@ def transaction_event(station: StationContext, payload: Payload) -> Payload:
         meter_values=payload.get("meterValue", []),
         network_id=station.network_id,
     )
+    cost = total_cost_answer(
+        session=outcome.session,
+        version=station.version,
+        event_type=event.event_type,
+        offline=payload.get("offline", False),
+    )
     if outcome.authorization is None:
-        return {}
-    return {"idTokenInfo": id_token_info(outcome.authorization)}
+        return cost
+    return {"idTokenInfo": id_token_info(outcome.authorization), **cost}
 
 
 @handles("MeterValues", *V2)
