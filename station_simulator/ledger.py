@@ -6,6 +6,7 @@ for each record exactly one session with its energy and token.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -61,7 +62,7 @@ class TransactionRecord:
     @property
     def meter_reset(self) -> bool:
         """True when the register went backwards during the transaction."""
-        return any(b < a for a, b in zip(self.readings, self.readings[1:], strict=False))
+        return any(b < a for a, b in itertools.pairwise(self.readings))
 
     def end(self, reason: str, stopped: bool) -> None:
         """Note the end of the transaction (``stopped``: the station sent its stop)."""
