@@ -160,9 +160,6 @@ class Reconciliation:
     def add(self, kind: str, text: str) -> None:
         self.mismatches[kind].append(text)
 
-    def counts(self) -> dict[str, int]:
-        return {kind: len(items) for kind, items in sorted(self.mismatches.items()) if items}
-
 
 def reconcile(ledger: Sequence[TransactionRecord], identities: Iterable[str]) -> Reconciliation:
     """Hold the CSMS's sessions of ``identities`` against the ledger (see the module)."""
