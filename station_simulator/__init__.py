@@ -13,7 +13,9 @@ from .answers import (
     minimal_response,
 )
 from .config import PROTOCOL_DIGITS, StationConfig, StationReport, station_identity
-from .runner import RunProgress, create_station, run_stations
+from .ledger import TransactionRecord, forward_energy
+from .quirks import QUIRKS, parse_quirks
+from .runner import RunProgress, create_station, fleet_ledger, run_stations
 from .station import SimulatedStation, StationError
 from .v2 import Station21, Station201
 from .v16 import Station16
@@ -23,6 +25,7 @@ __all__ = [
     "CHARGER_INITIATED_ACTIONS",
     "PROTOCOLS",
     "PROTOCOL_DIGITS",
+    "QUIRKS",
     "RunProgress",
     "SimulatedStation",
     "Station16",
@@ -31,10 +34,14 @@ __all__ = [
     "StationConfig",
     "StationError",
     "StationReport",
+    "TransactionRecord",
     "build_minimal_response",
     "create_station",
     "csms_actions",
+    "fleet_ledger",
+    "forward_energy",
     "minimal_response",
+    "parse_quirks",
     "run_stations",
     "station_identity",
 ]

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from .answers import PROTOCOLS
+from .ledger import TransactionRecord
+from .quirks import parse_quirks
 
 # "ocpp2.0.1" -> "201": used in generated identities such as SIM-201-0001.
 PROTOCOL_DIGITS: dict[str, str] = {"ocpp1.6": "16", "ocpp2.0.1": "201", "ocpp2.1": "21"}
@@ -44,8 +46,15 @@ class StationConfig:
     # Extra seconds stop() grants ongoing transactions to send their final messages.
     stop_grace: float = 5.0
     extra_headers: dict[str, str] = field(default_factory=dict)
+    # Quirks of real stations to play (station_simulator.quirks); those of other versions are
+    # ignored.
+    quirks: frozenset[str] = frozenset()
+    # The timestamp a station with the stuck-clock quirk puts on everything (default: the time
+    # the station was created).
+    stuck_clock_at: str | None = None
 
     def __post_init__(self) -> None:
+        self.quirks = parse_quirks(self.quirks)
         if self.protocol not in PROTOCOLS:
             raise ValueError(f"unknown protocol {self.protocol!r}, expected one of {PROTOCOLS}")
         if self.connectors < 1:
@@ -86,6 +95,8 @@ class StationReport:
     transactions_started: int = 0
     transactions_completed: int = 0
     errors: list[str] = field(default_factory=list)
+    # Every transaction the station ran (its truth), in the order they started.
+    ledger: list[TransactionRecord] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

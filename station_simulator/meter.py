@@ -8,6 +8,8 @@ import random
 import time
 from dataclasses import dataclass, field
 
+from .ledger import TransactionRecord
+
 ENERGY = "Energy.Active.Import.Register"
 POWER = "Power.Active.Import"
 
@@ -50,11 +52,20 @@ class Meter:
             # Real cars wobble a few percent around their charging power.
             self.power_w = self._target_w * self._rng.uniform(0.95, 1.0)
 
-    def reading(self) -> tuple[float, float]:
-        """Advance and return (energy register in Wh, power in W), both to 0.1 resolution."""
+    def reset(self) -> None:
+        """The register goes back to 0 (a meter replaced or wrapped around mid-transaction)."""
+        self.advance()
+        self.energy_wh = 0.0
+
+    def reading(self) -> tuple[int, float]:
+        """Advance and return (energy register in whole Wh, power in W to 0.1).
+
+        Whole Wh, as 1.6's meterStart / meterStop are integers: a register read to 0.1 Wh in
+        MeterValues and truncated in meterStop would seem to run backwards at the stop.
+        """
         self.advance()
         # Round down so that the register never appears to run backwards.
-        return math.floor(self.energy_wh * 10) / 10, round(self.power_w, 1)
+        return math.floor(self.energy_wh), round(self.power_w, 1)
 
 
 @dataclass
@@ -69,6 +80,14 @@ class Transaction:
     seq_no: int = 0
     stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
     stop_reason: str = "Local"
+    # The ledger entry, once the start was sent (None while the connector is only reserved).
+    record: TransactionRecord | None = None
+    meter_was_reset: bool = False
+
+    def reported(self, energy_wh: float) -> None:
+        """Note an energy reading the station sent for this transaction."""
+        if self.record is not None:
+            self.record.readings.append(energy_wh)
 
     def next_seq(self) -> int:
         """Return the next 2.0.1 TransactionEvent sequence number (0 for Started)."""

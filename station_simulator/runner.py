@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .config import StationConfig, StationReport
+from .ledger import TransactionRecord
 from .station import SimulatedStation
 from .v2 import Station21, Station201
 from .v16 import Station16
@@ -70,7 +71,8 @@ async def run_stations(
     Connections are spread ``stagger`` seconds apart (capped to a quarter of the
     duration) so that a large fleet does not hit the server in one burst.  A station
     that fails (refused handshake, lost connection, ...) does not disturb the others:
-    its error ends up in its report.  Reports come back in the order of ``configs``.
+    its error ends up in its report.  Reports come back in the order of ``configs``; each holds
+    the station's ledger (see :func:`fleet_ledger`).
     """
     stations = [create_station(config) for config in configs]
     started = time.monotonic()
@@ -97,6 +99,11 @@ async def run_stations(
     if on_progress is not None:
         on_progress(snapshot(stations, started, finished=True))
     return [station.report for station in stations]
+
+
+def fleet_ledger(reports: Sequence[StationReport]) -> list[TransactionRecord]:
+    """Every transaction the stations of a run ran (their truth), station by station."""
+    return [record for report in reports for record in report.ledger]
 
 
 async def _run_one(station: SimulatedStation, delay: float) -> None:

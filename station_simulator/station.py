@@ -15,15 +15,19 @@ from typing import Any
 
 from websockets.exceptions import ConnectionClosed
 
+from .answers import utc_now
 from .config import StationConfig, StationReport
-from .link import OcppLink, StationError, cancel_tasks
+from .ledger import TransactionRecord
+from .link import StationError, cancel_tasks
 from .meter import Connector, Meter, Transaction
+from .pipelining import PipelinedLink
 
 __all__ = ["SimulatedStation", "StationError"]
 
 
-class SimulatedStation(OcppLink):
-    """A charging station that speaks OCPP-J over a real WebSocket (see :class:`OcppLink`)."""
+class SimulatedStation(PipelinedLink):
+    """A charging station that speaks OCPP-J over a real WebSocket (see :class:`OcppLink`),
+    with the quirks its config names (``station_simulator.quirks``)."""
 
     def __init__(self, config: StationConfig) -> None:
         super().__init__(config)
@@ -36,6 +40,7 @@ class SimulatedStation(OcppLink):
         self.boot_interval: float = 0.0
         self._tx_tasks: set[asyncio.Task[Any]] = set()
         self._stopped = asyncio.Event()
+        self._stuck_at = config.stuck_clock_at or utc_now()
 
     # ---- version-specific steps, implemented by the subclasses -------------------------
 
@@ -153,7 +158,28 @@ class SimulatedStation(OcppLink):
             await asyncio.sleep(self.heartbeat_interval())
             await self.send_call(self._call.Heartbeat())
 
+    def clock(self) -> str:
+        """The timestamp the station puts on a message (always the same with stuck-clock)."""
+        return self._stuck_at if self.has("stuck-clock") else utc_now()
+
     # ---- transactions -------------------------------------------------------------------
+
+    def open_record(self, tx: Transaction) -> TransactionRecord:
+        """Enter ``tx`` in the ledger (when its start is sent)."""
+        tx.record = TransactionRecord(
+            identity=self.config.identity,
+            protocol=self.config.protocol,
+            connector_id=tx.connector_id,
+            id_token=tx.id_token,
+            transaction_id=tx.transaction_id,
+            remote_start_id=tx.remote_start_id,
+        )
+        self.report.ledger.append(tx.record)
+        return tx.record
+
+    def asks_authorize(self, authorize: bool) -> bool:
+        """Whether a start is preceded by Authorize (start-without-authorize skips it)."""
+        return authorize and not self.has("start-without-authorize")
 
     def _free_connector(self, preferred: int | None = None) -> Connector | None:
         order = sorted(self.connectors.values(), key=lambda c: c.connector_id != preferred)
@@ -204,6 +230,19 @@ class SimulatedStation(OcppLink):
             except TimeoutError:
                 if loop.time() < deadline:
                     await send_sample()
+                    if self.has("meter-reset") and deadline - loop.time() <= duration / 2:
+                        await self._reset_meter(tx, send_sample)
+
+    async def _reset_meter(
+        self, tx: Transaction, send_sample: Callable[[], Coroutine[Any, Any, Any]]
+    ) -> None:
+        """The meter-reset quirk, once per transaction: the register goes back to 0 right after
+        a reading (just sent), and a reading of 0 follows at once."""
+        if tx.meter_was_reset:
+            return
+        tx.meter_was_reset = True
+        self.connectors[tx.connector_id].meter.reset()
+        await send_sample()
 
     def authorization_refused(self, tx: Transaction, status: str | None) -> None:
         """Note that a transaction was skipped because its token was not accepted."""

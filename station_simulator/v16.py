@@ -7,13 +7,12 @@ from typing import Any
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call, call_result
 
-from .answers import utc_now
 from .config import StationConfig
-from .meter import ENERGY, POWER, Connector, Transaction
-from .station import SimulatedStation
+from .meter import ENERGY, POWER, Transaction
+from .v16_transaction import V16Transactions
 
 
-class Station16(SimulatedStation, ChargePoint):
+class Station16(V16Transactions, ChargePoint):
     """An OCPP 1.6 charge point with a handful of connectors."""
 
     protocol = "ocpp1.6"
@@ -36,108 +35,9 @@ class Station16(SimulatedStation, ChargePoint):
             "DefaultPrice": ("", False),
         }
 
-    # ---- outgoing messages --------------------------------------------------------------
-
-    def boot_payload(self) -> call.BootNotification:
-        """BootNotification with the configured vendor, model, serial and firmware."""
-        cfg = self.config
-        return call.BootNotification(
-            charge_point_model=cfg.model,
-            charge_point_vendor=cfg.vendor,
-            charge_point_serial_number=cfg.serial_number,
-            firmware_version=cfg.firmware_version,
-        )
-
-    async def send_status(self, connector_id: int, status: str) -> None:
-        """Send a 1.6 StatusNotification (errorCode NoError)."""
-        if connector_id in self.connectors:
-            self.connectors[connector_id].status = status
-        await self.send_call(
-            call.StatusNotification(
-                connector_id=connector_id, error_code="NoError", status=status, timestamp=utc_now()
-            )
-        )
-
     def _heartbeat_from_config(self) -> float | None:
         value = self.configuration["HeartbeatInterval"][0]
         return float(value) if value.isdigit() and int(value) > 0 else None
-
-    def _meter_value(self, connector: Connector, context: str) -> dict[str, Any]:
-        energy, power = connector.meter.reading()
-        return {
-            "timestamp": utc_now(),
-            "sampled_value": [
-                {"value": f"{energy:.1f}", "context": context, "measurand": ENERGY, "unit": "Wh"},
-                {"value": f"{power:.1f}", "context": context, "measurand": POWER, "unit": "W"},
-            ],
-        }
-
-    async def send_meter_values(
-        self, connector: Connector, context: str = "Sample.Periodic"
-    ) -> None:
-        """Send MeterValues for ``connector`` (with its transaction id while charging)."""
-        tx = connector.transaction
-        tx_id = int(tx.transaction_id) if tx is not None and tx.transaction_id else None
-        await self.send_call(
-            call.MeterValues(
-                connector_id=connector.connector_id,
-                meter_value=[self._meter_value(connector, context)],
-                transaction_id=tx_id,
-            )
-        )
-
-    # ---- transaction --------------------------------------------------------------------
-
-    async def _transaction_flow(
-        self, connector: Connector, tx: Transaction, authorize: bool
-    ) -> None:
-        if authorize:
-            result = await self.send_call(call.Authorize(id_tag=tx.id_token))
-            status = None if result is None else result.id_tag_info.get("status")
-            if status != "Accepted":
-                self.authorization_refused(tx, status)
-                return
-        await self.send_status(connector.connector_id, "Preparing")
-        connector.meter.start_charging()
-        tx.meter_start = int(connector.meter.reading()[0])
-        started = await self.send_call(
-            call.StartTransaction(
-                connector_id=connector.connector_id,
-                id_tag=tx.id_token,
-                meter_start=tx.meter_start,
-                timestamp=utc_now(),
-            )
-        )
-        if started is None:
-            await self.send_status(connector.connector_id, "Available")
-            return
-        tx.transaction_id = str(started.transaction_id)
-        self.report.transactions_started += 1
-        status = started.id_tag_info.get("status")
-        if status != "Accepted":
-            self.deauthorized(tx, status)
-        await self.send_status(connector.connector_id, "Charging")
-        await self.charge_until_stopped(tx, lambda: self.send_meter_values(connector))
-        await self._stop_transaction(connector, tx)
-
-    async def _stop_transaction(self, connector: Connector, tx: Transaction) -> None:
-        connector.meter.stop_charging()
-        final = self._meter_value(connector, "Transaction.End")
-        await self.send_call(
-            call.StopTransaction(
-                meter_stop=int(float(final["sampled_value"][0]["value"])),
-                timestamp=utc_now(),
-                transaction_id=int(tx.transaction_id),
-                reason=tx.stop_reason,
-                id_tag=tx.id_token,
-                transaction_data=[final],
-            )
-        )
-        self.report.transactions_completed += 1
-        connector.transaction = None
-        await self.send_status(
-            connector.connector_id, "Available" if connector.available else "Unavailable"
-        )
 
     # ---- handlers for CSMS requests -----------------------------------------------------
 

@@ -6,29 +6,19 @@ so that the same code serves both versions; 2.1-only handlers live in :class:`St
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from ocpp import v21, v201
 from ocpp.routing import on
 
-from .answers import utc_now
 from .config import StationConfig
 from .device_model import DeviceModel
-from .meter import ENERGY, POWER, Connector, Transaction
-from .station import SimulatedStation
+from .meter import Connector
 from .v2_handlers import V2Handlers
-
-# Why a transaction ended -> the TransactionEvent triggerReason that goes with it.
-_END_TRIGGER = {
-    "Local": "StopAuthorized",
-    "Remote": "RemoteStop",
-    "DeAuthorized": "Deauthorized",
-    "ImmediateReset": "ResetCommand",
-}
+from .v2_transaction import V2Transactions
 
 
-class _Station2x(V2Handlers, SimulatedStation):
+class _Station2x(V2Handlers, V2Transactions):
     """Behaviour shared by the 2.0.1 and 2.1 stations."""
 
     def __init__(self, config: StationConfig) -> None:
@@ -70,7 +60,7 @@ class _Station2x(V2Handlers, SimulatedStation):
         if connector_id in self.connectors:
             self.connectors[connector_id].status = status
         payload = self._call.StatusNotification(
-            timestamp=utc_now(), connector_status=status, evse_id=connector_id, connector_id=1
+            timestamp=self.clock(), connector_status=status, evse_id=connector_id, connector_id=1
         )
         await self.send_call(payload)
 
@@ -78,117 +68,12 @@ class _Station2x(V2Handlers, SimulatedStation):
         value = self.device_model.value("OCPPCommCtrlr", "HeartbeatInterval") or ""
         return float(value) if value.isdigit() and int(value) > 0 else None
 
-    def _meter_value(self, connector: Connector, context: str) -> dict[str, Any]:
-        energy, power = connector.meter.reading()
-        return {
-            "timestamp": utc_now(),
-            "sampled_value": [
-                {
-                    "value": energy,
-                    "context": context,
-                    "measurand": ENERGY,
-                    "unit_of_measure": {"unit": "Wh"},
-                },
-                {
-                    "value": power,
-                    "context": context,
-                    "measurand": POWER,
-                    "unit_of_measure": {"unit": "W"},
-                },
-            ],
-        }
-
     async def send_meter_values(self, connector: Connector, context: str = "Trigger") -> None:
         """Send a MeterValues message (outside the transaction events)."""
         await self.send_call(
             self._call.MeterValues(
                 evse_id=connector.connector_id, meter_value=[self._meter_value(connector, context)]
             )
-        )
-
-    async def _transaction_event(
-        self, tx: Transaction, event_type: str, trigger: str, **fields: Any
-    ) -> Any:
-        info: dict[str, Any] = {
-            "transaction_id": tx.transaction_id,
-            "charging_state": fields.pop("state", "Charging"),
-        }
-        if tx.remote_start_id is not None and event_type == "Started":
-            info["remote_start_id"] = tx.remote_start_id
-        if "stopped_reason" in fields:
-            info["stopped_reason"] = fields.pop("stopped_reason")
-        return await self.send_call(
-            self._call.TransactionEvent(
-                event_type=event_type,
-                timestamp=utc_now(),
-                trigger_reason=trigger,
-                seq_no=tx.next_seq(),
-                transaction_info=info,
-                **fields,
-            )
-        )
-
-    def _id_token(self, token: str) -> dict[str, str]:
-        return {"id_token": token, "type": self.config.id_token_type}
-
-    # ---- transaction --------------------------------------------------------------------
-
-    async def _transaction_flow(
-        self, connector: Connector, tx: Transaction, authorize: bool
-    ) -> None:
-        if authorize:
-            result = await self.send_call(
-                self._call.Authorize(id_token=self._id_token(tx.id_token))
-            )
-            status = None if result is None else result.id_token_info.get("status")
-            if status != "Accepted":
-                self.authorization_refused(tx, status)
-                return
-        tx.transaction_id = str(uuid.uuid4())
-        connector.meter.start_charging()
-        started = await self._transaction_event(
-            tx,
-            "Started",
-            "RemoteStart" if tx.remote_start_id is not None else "Authorized",
-            id_token=self._id_token(tx.id_token),
-            evse={"id": connector.connector_id, "connector_id": 1},
-            meter_value=[self._meter_value(connector, "Transaction.Begin")],
-        )
-        self.report.transactions_started += 1
-        status = (getattr(started, "id_token_info", None) or {}).get("status", "Accepted")
-        if status != "Accepted":
-            self.deauthorized(tx, status)
-        await self.send_status(connector.connector_id, "Occupied")
-        await self.charge_until_stopped(tx, lambda: self._send_update(connector, tx))
-        await self._end_transaction(connector, tx)
-
-    async def _send_update(self, connector: Connector, tx: Transaction) -> None:
-        await self._transaction_event(
-            tx,
-            "Updated",
-            "MeterValuePeriodic",
-            meter_value=[self._meter_value(connector, "Sample.Periodic")],
-        )
-
-    async def _end_transaction(self, connector: Connector, tx: Transaction) -> None:
-        connector.meter.stop_charging()
-        extra: dict[str, Any] = {}
-        if tx.stop_reason == "Local":
-            # A local stop is someone presenting their card again.
-            extra["id_token"] = self._id_token(tx.id_token)
-        await self._transaction_event(
-            tx,
-            "Ended",
-            _END_TRIGGER.get(tx.stop_reason, "AbnormalCondition"),
-            state="Idle",
-            stopped_reason=tx.stop_reason,
-            meter_value=[self._meter_value(connector, "Transaction.End")],
-            **extra,
-        )
-        self.report.transactions_completed += 1
-        connector.transaction = None
-        await self.send_status(
-            connector.connector_id, "Available" if connector.available else "Unavailable"
         )
 
     # ---- triggers -----------------------------------------------------------------------
@@ -232,7 +117,10 @@ class _Station2x(V2Handlers, SimulatedStation):
             tx = connector.transaction
             if tx is not None:
                 await self._transaction_event(
-                    tx, "Updated", "Trigger", meter_value=[self._meter_value(connector, "Trigger")]
+                    tx,
+                    "Updated",
+                    "Trigger",
+                    meter_value=[self._meter_value(connector, "Trigger", tx)],
                 )
 
 

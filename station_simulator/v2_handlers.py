@@ -11,7 +11,6 @@ from typing import Any
 
 from ocpp.routing import on
 
-from .answers import utc_now
 from .device_model import DeviceModel
 from .meter import Transaction
 from .station import SimulatedStation
@@ -201,7 +200,7 @@ class V2Handlers(SimulatedStation):
     async def send_report(self, request_id: int, items: list[dict[str, Any]]) -> None:
         """Send ``items`` as NotifyReport messages of at most ``_REPORT_CHUNK`` items."""
         chunks = [items[i : i + _REPORT_CHUNK] for i in range(0, len(items), _REPORT_CHUNK)] or [[]]
-        generated_at = utc_now()
+        generated_at = self.clock()
         for seq_no, chunk in enumerate(chunks):
             await self.send_call(
                 self._call.NotifyReport(

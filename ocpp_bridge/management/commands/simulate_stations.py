@@ -11,9 +11,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 from station_simulator import (
     PROTOCOLS,
+    QUIRKS,
     RunProgress,
     StationConfig,
     StationReport,
+    fleet_ledger,
+    parse_quirks,
     run_stations,
     station_identity,
 )
@@ -65,12 +68,21 @@ class Command(BaseCommand):
             "--create", action="store_true", help="register the stations in the database first"
         )
         parser.add_argument("--network", default=None, help="network of created stations")
+        parser.add_argument(
+            "--quirks",
+            default="",
+            help="quirks of real stations to play, comma-separated, or 'all': " + ", ".join(QUIRKS),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Build the fleet, optionally register it, run it and report."""
         if options["count"] < 1 or options["duration"] <= 0:
             raise CommandError("--count must be at least 1 and --duration positive.")
         self._quiet_loggers(options["verbosity"])
+        try:
+            options["quirks"] = parse_quirks(options["quirks"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
         configs = build_configs(options)
         if options["create"]:
             self._register(configs, options["network"])
@@ -154,6 +166,11 @@ class Command(BaseCommand):
                 f"{sum(len(r.errors) for r in reports)} error(s)."
             )
         )
+        ledger = fleet_ledger(reports)
+        self.stdout.write(
+            f"Ledger: {len(ledger)} transaction(s), {sum(t.refused for t in ledger)} refused, "
+            f"{sum(t.energy_wh for t in ledger):,.0f} Wh delivered."
+        )
 
 
 def _row(r: StationReport) -> str:
@@ -188,6 +205,7 @@ def build_configs(options: dict[str, Any]) -> list[StationConfig]:
                 transaction_duration=options["transaction_duration"],
                 # {n} counts across the whole fleet so that tokens differ between versions.
                 id_token=options["id_token"].format(n=options["first"] + index, identity=identity),
+                quirks=options.get("quirks") or frozenset(),
             )
         )
     return configs
