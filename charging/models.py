@@ -72,6 +72,9 @@ class ChargingSession(TimestampedModel):
     # (charging.cost_to_station).
     cost_told_at = models.DateTimeField(null=True, blank=True)
     final_cost_told_at = models.DateTimeField(null=True, blank=True)
+    # The idTagInfo status a 1.6 station was answered at start: a repeated StartTransaction is
+    # answered it again, whatever the token's state when the repeat arrives.
+    start_status = models.CharField(max_length=20, blank=True)
     remote_start_id = models.IntegerField(null=True, blank=True)
     reservation_id = models.IntegerField(null=True, blank=True)
     last_seq_no = models.IntegerField(null=True, blank=True)

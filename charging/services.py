@@ -84,13 +84,15 @@ def session_start_v16(
     reservation_id: int | None = None,
     token_id: Any = LOOK_UP,
     refused: bool = False,
+    start_status: str = "",
 ) -> ChargingSession:
     """Open a 1.6 session, `refused` when its tag was not Accepted. A repeated StartTransaction
     (same connector, tag, time and meterStart, not yet stopped by the station) returns the
     session the first one opened, so the station gets the same transactionId again; a station
     whose clock is stuck still gets a new one for each transaction. A session still open on
     the connector is closed: the station lost it (typically in a reboot).
-    `token_id`: the stored token of `id_tag` (None: none), when the caller has read it."""
+    `token_id`: the stored token of `id_tag` (None: none), when the caller has read it.
+    `start_status`: the idTagInfo status the station is answered, kept for its repeats."""
     existing = SAME_START.first(asset_id, connector_id, id_tag, timestamp, meter_start, False)
     if existing is not None:
         return existing
@@ -103,6 +105,7 @@ def session_start_v16(
             id_token=id_tag,
             token_id=_token_id(id_tag) if token_id is LOOK_UP else token_id,
             status=SessionStatus.REFUSED if refused else SessionStatus.ACTIVE,
+            start_status=start_status,
             started_at=timestamp,
             last_seen_at=timestamp,
             meter_start_wh=Decimal(meter_start),

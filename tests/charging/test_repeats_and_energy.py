@@ -86,6 +86,29 @@ async def test_1_6_a_start_sent_twice_gets_the_same_transaction_id(station: Asse
     assert await ChargingSession.objects.acount() == 2
 
 
+async def test_1_6_a_repeated_start_is_answered_as_the_start_it_repeats(
+    station: Asset, make_station
+) -> None:
+    # The station's truth: its start was refused ConcurrentTx (the card charges at CP-2), the
+    # answer was lost and it sends the same StartTransaction again after CP-2 has stopped.
+    await sync_to_async(make_station)("CP-2")
+    elsewhere = FakeStation("CP-2", "ocpp1.6")
+    await elsewhere.connect()
+    (other,) = await send_all(elsewhere, [("StartTransaction", start_16(1, "GOOD", 0, T0))])
+    client = FakeStation("CP-1", "ocpp1.6")
+    await client.connect()
+    start = start_16(1, "GOOD", 700, T1)
+    (first,) = await send_all(client, [("StartTransaction", start)])
+    await send_all(elsewhere, [("StopTransaction", stop_16(other["transactionId"], 900, T2))])
+    (again,) = await send_all(client, [("StartTransaction", start)])
+    await client.close()
+    await elsewhere.close()
+
+    assert first["idTagInfo"]["status"] == "ConcurrentTx"
+    assert again == first  # the same transactionId, the same refusal
+    assert (await by_tx(first["transactionId"])).status == SessionStatus.REFUSED
+
+
 async def test_1_6_meter_going_backwards_gives_no_energy_and_flags_the_session(
     station: Asset,
 ) -> None:

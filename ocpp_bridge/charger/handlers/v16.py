@@ -1,5 +1,7 @@
 """OCPP 1.6 charger-initiated actions."""
 
+from dataclasses import replace
+
 from assets.station_reports import (
     asset_record_diagnostics_status,
     asset_record_firmware_status,
@@ -97,7 +99,12 @@ def start_transaction(station: StationContext, payload: Payload) -> Payload:
         reservation_id=payload.get("reservationId"),
         token_id=authorization.token_id,  # read by the authorization just now
         refused=not authorization.accepted,
+        start_status=authorization.status_for_v16(),
     )
+    # A repeat is answered as the start it repeats was (its session says which), even when the
+    # card's state changed in between: the station and the session must agree.
+    if session.start_status and session.start_status != authorization.status_for_v16():
+        authorization = replace(authorization, status=session.start_status)
     return {"transactionId": int(session.transaction_id), "idTagInfo": id_tag_info(authorization)}
 
 
