@@ -15,6 +15,7 @@ from ocpp_bridge.models import OcppCall
 from rates.models import Rate
 from tests.charging.cost_station import AnsweringStation
 from tests.charging.messages import meter_16, meter_201, send_all, tx_event
+from tokens.models import IdToken
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,6 +25,12 @@ SUPPORT = {"key": "CustomDisplayCostAndPrice", "readonly": True, "value": "true"
 SHOWS_COST = {"GetConfiguration": {"configurationKey": [SUPPORT]}}
 SHOWS_NO_COST = {"GetConfiguration": {"unknownKey": ["CustomDisplayCostAndPrice"]}}
 ACCEPTED = {"DataTransfer": {"status": "Accepted"}}
+
+
+@pytest.fixture(autouse=True)
+def card() -> IdToken:
+    """The driver's card: known and Accepted, so the sessions run (a refused one is not told)."""
+    return IdToken.objects.create(id_token="ANY")
 
 
 @pytest.fixture

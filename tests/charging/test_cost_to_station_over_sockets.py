@@ -18,6 +18,7 @@ from tests.charging.messages import meter_16, meter_201, tx_event
 from tests.e2e.conftest import cluster, settled  # noqa: F401  (fixtures)
 from tests.e2e.raw_station import RawStation
 from tests.waiting import wait_for
+from tokens.models import IdToken
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -30,6 +31,12 @@ def answer(action: str, payload: dict[str, Any]) -> dict[str, Any]:
     if action == "GetConfiguration":
         return {"configurationKey": [SUPPORT]}
     return {} if action == "CostUpdated" else {"status": "Accepted"}
+
+
+@pytest.fixture(autouse=True)
+def card() -> IdToken:
+    """The driver's card: known and Accepted, so the sessions run (a refused one is not told)."""
+    return IdToken.objects.create(id_token="ANY")
 
 
 @pytest.fixture
