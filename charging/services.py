@@ -167,8 +167,9 @@ def meter_values_record(
     transaction_id: str | None,
     meter_values: list[dict[str, Any]],
     v16: bool,
-) -> None:
-    """Store MeterValues samples, attached to their session when the transaction is known."""
+) -> ChargingSession | None:
+    """Store MeterValues samples, attached to their session when the transaction is known;
+    returns that session (locked by the caller's transaction), if any."""
     samples = parse_meter_values(meter_values, v16=v16)
     with transaction.atomic(savepoint=False):
         session = None
@@ -182,6 +183,7 @@ def meter_values_record(
         )
         if session is not None and v16 and not session.station_stopped:
             _extend_energy(session, samples)
+    return session
 
 
 def _extend_energy(session: ChargingSession, samples: list[Sample]) -> None:

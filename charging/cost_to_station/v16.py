@@ -18,7 +18,6 @@ from charging.cost_to_station.pace import (
     running_cost_told,
 )
 from charging.models import ChargingSession
-from charging.statements import SESSION_OF_TRANSACTION_LOCKED
 from ocpp_bridge.models import CallState, OcppCall
 
 # How many of the station's latest GetConfiguration answers are searched for the key: an
@@ -26,13 +25,13 @@ from ocpp_bridge.models import CallState, OcppCall
 RECENT_ANSWERS = 10
 
 
-def running_cost_tell_v16(*, asset_id: Any, transaction_id: int | None) -> None:
+def running_cost_tell_v16(*, asset_id: Any, session: ChargingSession | None) -> None:
     """After MeterValues: send the running cost when it is due and the station shows it; ask
     the station whether it does when it never said (its answer serves the next time).
 
-    Call it inside the message's transaction, after the readings were applied.
+    Call it inside the message's transaction with the session the readings were applied to
+    (still locked by it), None when they belong to none.
     """
-    session = _session(asset_id, transaction_id)
     now = timezone.now()
     if session is None or not running_cost_due(session, now=now):
         return
@@ -48,12 +47,12 @@ def running_cost_tell_v16(*, asset_id: Any, transaction_id: int | None) -> None:
         )
 
 
-def final_cost_tell_v16(*, asset_id: Any, transaction_id: int | None) -> None:
+def final_cost_tell_v16(*, asset_id: Any, session: ChargingSession | None) -> None:
     """After StopTransaction: send the final cost once, when the station shows it.
 
-    Call it inside the message's transaction, after the stop was applied.
+    Call it inside the message's transaction with the session the stop was applied to (still
+    locked by it), None for an unknown transaction.
     """
-    session = _session(asset_id, transaction_id)
     if session is None or not session.station_stopped or session.final_cost_told_at:
         return
     if not has_cost(session) or not station_shows_cost_v16(asset_id=asset_id):
@@ -78,11 +77,3 @@ def station_shows_cost_v16(*, asset_id: Any) -> bool | None:
         if said is not None:
             return said
     return None
-
-
-def _session(asset_id: Any, transaction_id: int | None) -> ChargingSession | None:
-    if transaction_id is None:
-        return None
-    # The message's own transaction holds this row's lock already (charging.services took it to
-    # apply the message): taking it again costs nothing and reads what was just written.
-    return SESSION_OF_TRANSACTION_LOCKED.get(asset_id, str(transaction_id))

@@ -110,7 +110,7 @@ def start_transaction(station: StationContext, payload: Payload) -> Payload:
 
 @handles("StopTransaction", V16)
 def stop_transaction(station: StationContext, payload: Payload) -> Payload:
-    session_stop_v16(
+    session = session_stop_v16(
         asset_id=station.asset_id,
         transaction_id=payload["transactionId"],
         meter_stop=payload["meterStop"],
@@ -119,7 +119,7 @@ def stop_transaction(station: StationContext, payload: Payload) -> Payload:
         id_tag=payload.get("idTag", ""),
         transaction_data=payload.get("transactionData"),
     )
-    final_cost_tell_v16(asset_id=station.asset_id, transaction_id=payload["transactionId"])
+    final_cost_tell_v16(asset_id=station.asset_id, session=session)
     if "idTag" not in payload:
         return {}
     authorization = token_authorize(id_token=payload["idTag"], network_id=station.network_id)
@@ -129,14 +129,14 @@ def stop_transaction(station: StationContext, payload: Payload) -> Payload:
 @handles("MeterValues", V16)
 def meter_values(station: StationContext, payload: Payload) -> Payload:
     transaction_id = payload.get("transactionId")
-    meter_values_record(
+    session = meter_values_record(
         asset_id=station.asset_id,
         evse_id=payload["connectorId"] or None,
         transaction_id=str(transaction_id) if transaction_id is not None else None,
         meter_values=payload["meterValue"],
         v16=True,
     )
-    running_cost_tell_v16(asset_id=station.asset_id, transaction_id=transaction_id)
+    running_cost_tell_v16(asset_id=station.asset_id, session=session)
     return {}
 
 
