@@ -3,7 +3,8 @@
 Django answers these itself with HTML pages (a 400 for a body past
 DATA_UPLOAD_MAX_MEMORY_SIZE) or not at all (a NUL in a path or query id reaches PostgreSQL,
 which refuses it: a 500). For API paths (api.errors.is_api_request) they are JSON:
-413 payload_too_large, 400 invalid_characters, 400 bad_request.
+413 payload_too_large, 404 / 400 invalid_characters (in the path / the query), 400
+bad_request.
 """
 
 from collections.abc import Callable
@@ -81,8 +82,10 @@ def _unreadable_text(request: HttpRequest) -> HttpResponse | None:
     texts += [(f"query.{key}", key) for key in request.GET]
     for where, text in texts:
         if not _clean(text):
+            # A path holding one names nothing (404, as every id operation documents); a
+            # query parameter holding one is a bad request.
             return error_response(
-                status.HTTP_400_BAD_REQUEST,
+                status.HTTP_404_NOT_FOUND if where == "path" else status.HTTP_400_BAD_REQUEST,
                 "invalid_characters",
                 f"The {where.split('.')[0]} holds a control character or an unpaired surrogate.",
                 {"field": where.removeprefix("query.")},
