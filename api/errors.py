@@ -5,6 +5,8 @@
 
 from typing import Any
 
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
@@ -67,3 +69,47 @@ def _first_message(detail: Any, path: str = "") -> str:
     if isinstance(detail, list) and detail:
         return _first_message(detail[0], path)
     return f"{path}: {detail}" if path else str(detail)
+
+
+# --- errors Django answers outside DRF views: unknown routes, 500s, request-level refusals ----
+
+# Paths Django renders as HTML pages (admin, the operator UI, the API's documentation pages).
+HTML_PREFIXES = ("/admin", "/static", "/stations", "/api/docs", "/api/redoc")
+API_PREFIXES = (
+    "/asset-management/", "/ocpp/", "/sessions", "/tokens", "/webhooks/", "/api/schema", "/oauth/"
+)  # fmt: skip
+
+
+def is_api_request(request: HttpRequest) -> bool:
+    """Whether an error on this request is answered in the API's JSON envelope: always under
+    an API prefix, never on the HTML pages, and elsewhere (an unknown route) unless the client
+    asks for HTML, as a browser does."""
+    path = request.path
+    if path == "/" or path.startswith(HTML_PREFIXES):
+        return False
+    if path.startswith(API_PREFIXES):
+        return True
+    return "text/html" not in request.headers.get("Accept", "")
+
+
+def error_response(
+    http_status: int, code: str, message: str, details: dict[str, Any] | None = None
+) -> JsonResponse:
+    body = {"error": {"code": code, "message": message, "details": details or {}}}
+    return JsonResponse(body, status=http_status)
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if not is_api_request(request):
+        return defaults.page_not_found(request, exception or Http404())
+    return error_response(
+        status.HTTP_404_NOT_FOUND, "route_not_found", f"No API operation at {request.path!r}."
+    )
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    if not is_api_request(request):
+        return defaults.server_error(request)
+    return error_response(
+        status.HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "The server failed; it is logged."
+    )

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.errors import ApiError
+from api.identifiers import is_decimal_id
 from api.openapi import ListSchema
 
 DEFAULT_LIMIT = 20
@@ -95,7 +96,7 @@ class PaginatedView(GenericAPIView):
 
 def page_limit(request: Request) -> int:
     raw = request.query_params.get("limit", str(DEFAULT_LIMIT))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not is_decimal_id(raw) or not 1 <= int(raw) <= MAX_LIMIT:
         raise ApiError(
             status.HTTP_400_BAD_REQUEST,
             "invalid_limit",

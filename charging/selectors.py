@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from api.identifiers import is_decimal_id
 from assets.models import Asset
 from charging.models import ChargingSession
 from ocpp_bridge.models import CallState, OcppCall
@@ -51,7 +52,7 @@ def session_visible_get(
     *, network_ids: Collection[Any] | None, session_id: str
 ) -> ChargingSession | None:
     """The session, if it exists and the client may see it."""
-    if not session_id.isdigit():
+    if not is_decimal_id(session_id):
         return None
     return sessions_visible(network_ids=network_ids).filter(pk=int(session_id)).first()
 

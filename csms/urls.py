@@ -18,3 +18,8 @@ urlpatterns = [
     path("", include("webhooks.urls")),
     path("", include("ui.urls")),
 ]
+
+# Unknown routes and server errors of the API answer its JSON error envelope; the HTML pages
+# keep Django's (api.errors.is_api_request tells which).
+handler404 = "api.errors.handler404"
+handler500 = "api.errors.handler500"

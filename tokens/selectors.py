@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from api.identifiers import is_decimal_id
 from charging.models import ChargingSession, SessionStatus
 from networks.models import ConcurrentCardUse, Network
 from tokens.models import IdToken, TokenStatus
@@ -129,6 +130,6 @@ def token_list(
 
 
 def token_visible_get(*, network_ids: Collection[Any] | None, token_id: str) -> IdToken | None:
-    if not token_id.isdigit():
+    if not is_decimal_id(token_id):
         return None
     return tokens_visible(network_ids=network_ids).filter(pk=int(token_id)).first()

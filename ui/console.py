@@ -5,6 +5,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from api.parsers import MAX_JSON_DEPTH, json_depth, unstorable_text
 from assets.models import Asset
 from ocpp_bridge.api.presenters import call_response, invalid_response, iso
 from ocpp_bridge.calls.create import CallRefusedError
@@ -33,6 +34,10 @@ def console_request_parse(body: bytes) -> tuple[str, dict[str, Any]]:
     """(action, payload) from the console's JSON body; raises ConsoleRefusedError."""
     try:
         request = json.loads(body or b"null")
+    except RecursionError:
+        raise ConsoleRefusedError(
+            "invalid_payload", f"The request nests past {MAX_JSON_DEPTH} levels."
+        ) from None
     except ValueError as error:
         raise ConsoleRefusedError("malformed_json", f"The request is not JSON: {error}.") from None
     if not isinstance(request, dict) or not isinstance(request.get("action"), str):
@@ -41,6 +46,12 @@ def console_request_parse(body: bytes) -> tuple[str, dict[str, Any]]:
     if not isinstance(payload, dict):
         raise ConsoleRefusedError(
             "invalid_payload", "The payload must be a JSON object, e.g. {}.", {"field": "payload"}
+        )
+    if unstorable_text(payload) or json_depth(payload) > MAX_JSON_DEPTH:
+        raise ConsoleRefusedError(
+            "invalid_payload",
+            f"The payload holds a NUL, an unpaired surrogate or nests past {MAX_JSON_DEPTH}.",
+            {"field": "payload"},
         )
     return request["action"], payload
 

@@ -1,16 +1,37 @@
 from typing import Any
 
-from rest_framework import serializers
+from rest_framework import serializers, status
 
+from api.errors import ApiError
+from api.identifiers import is_request_id, request_id_rule
+from api.parsers import unstorable_text
 from api.serializers import FieldsBuiltOnce
 from assets.apis.schemas import shape
+
+
+def checked_request_id(value: str) -> str:
+    """A requestId the client can read back at /ocpp/v2/requests/{requestId}; raised as its
+    own 400 code rather than the serializers' invalid_request (api.identifiers has the set)."""
+    if not is_request_id(value):
+        raise ApiError(
+            status.HTTP_400_BAD_REQUEST,
+            "invalid_request_id",
+            f"{request_id_rule()} Got {value!r}.",
+            {"field": "requestId"},
+        )
+    return value
+
+
+class RequestIdMixin(serializers.Serializer):
+    def validate_requestId(self, value: str) -> str:  # noqa: N802 (DRF's validate_<field>)
+        return checked_request_id(value)
 
 
 class NetworkReferenceSerializer(FieldsBuiltOnce):
     id = serializers.CharField(help_text="The id of the network the asset must belong to")
 
 
-class RawRequestSerializer(FieldsBuiltOnce):
+class RawRequestSerializer(RequestIdMixin, FieldsBuiltOnce):
     action = serializers.CharField(help_text="The name of the action to be executed")
     assetId = serializers.CharField(help_text="The id of the asset to send the request to")
     payload = serializers.DictField(help_text="The payload to be sent to the asset")
@@ -18,9 +39,19 @@ class RawRequestSerializer(FieldsBuiltOnce):
     requestId = serializers.CharField(
         required=False,
         trim_whitespace=False,
-        help_text="Used as the OCPP message id (at most 36 characters, never reused for the "
-        "station). Generated when absent.",
+        help_text="Used as the OCPP message id (1 to 36 of A-Z a-z 0-9 - _ . : ~, not dots "
+        "only; never reused for the station). Generated when absent.",
     )
+
+    def validate_payload(self, value: dict[str, Any]) -> dict[str, Any]:
+        if unstorable_text(value):
+            raise ApiError(
+                status.HTTP_400_BAD_REQUEST,
+                "invalid_payload",
+                "payload holds a NUL character or an unpaired surrogate.",
+                {"field": "payload"},
+            )
+        return value
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
@@ -91,14 +122,14 @@ RawRequestAnswerSerializer = shape(
 # The platform's legacy endpoints.
 
 
-class RemoteStartSerializer(serializers.Serializer):
+class RemoteStartSerializer(RequestIdMixin, serializers.Serializer):
     idTag = serializers.CharField(max_length=36)
     requestId = serializers.CharField(required=False, max_length=36)
     chargingStationId = serializers.CharField()
     connectorId = serializers.IntegerField(required=False, min_value=1)
 
 
-class RemoteStopSerializer(serializers.Serializer):
+class RemoteStopSerializer(RequestIdMixin, serializers.Serializer):
     requestId = serializers.CharField(required=False, max_length=36)
     ocppTransactionId = serializers.CharField(
         required=False,
@@ -123,7 +154,7 @@ class RemoteStopSerializer(serializers.Serializer):
         return attrs
 
 
-class ResetSerializer(serializers.Serializer):
+class ResetSerializer(RequestIdMixin, serializers.Serializer):
     requestId = serializers.CharField(required=False, max_length=36)
     chargingStationId = serializers.CharField()
     resetType = serializers.ChoiceField(choices=["Hard", "Soft", "Immediate", "OnIdle"])

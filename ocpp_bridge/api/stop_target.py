@@ -10,6 +10,7 @@ from rest_framework.request import Request
 
 from api.access import asset_visible_get, assets_visible
 from api.errors import ApiError, not_found
+from api.identifiers import is_decimal_id
 from charging.models import ChargingSession
 
 
@@ -28,7 +29,7 @@ def stop_target_session(
     if station:
         sessions = sessions.filter(asset=asset_visible_get(request, station, related=()))
     if session_id:
-        sessions = sessions.filter(pk=session_id) if session_id.isdigit() else sessions.none()
+        sessions = sessions.filter(pk=session_id) if is_decimal_id(session_id) else sessions.none()
     if transaction_id:
         sessions = sessions.filter(transaction_id=transaction_id)
     found = list(sessions[:2].only("pk", "asset_id", "transaction_id"))
