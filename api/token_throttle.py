@@ -74,7 +74,8 @@ def token_failure_counters(*, client_id: str, address: str) -> list[Counter]:
         ),
         (
             RateLimitItemPerSecond(settings.OAUTH_TOKEN_MAX_FAILURES, window, "oauth"),
-            ("client", client_id),
+            # Client ids are 40 characters; a claimed one may be any length: bound the key.
+            ("client", client_id[:128]),
         ),
     ]
 
