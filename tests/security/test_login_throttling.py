@@ -1,7 +1,10 @@
 """Logins to the admin (also the web UI's login) are throttled per username and address, and
 production never creates the guessable first admin."""
 
+import uuid
+
 import pytest
+import requests
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -59,3 +62,26 @@ def test_the_embedded_default_still_creates_admin_admin(monkeypatch) -> None:
     monkeypatch.delenv("DJANGO_ADMIN_PASSWORD", raising=False)
     call_command("ensure_admin")
     assert get_user_model().objects.get(username="admin").check_password("admin")
+
+
+def real_login(session: requests.Session, base: str, username: str, password: str) -> int:
+    session.get(f"{base}/admin/login/", timeout=30)  # the CSRF cookie
+    form = {
+        "username": username,
+        "password": password,
+        "csrfmiddlewaretoken": session.cookies["csrftoken"],
+    }
+    response = session.post(f"{base}/admin/login/", data=form, allow_redirects=False, timeout=30)
+    return response.status_code
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_daphne_locks_the_admin_login_after_five_wrong_passwords(daphne_server: str) -> None:
+    username = f"operator-{uuid.uuid4().hex[:6]}"
+    get_user_model().objects.create_superuser(username=username, password=PASSWORD)
+    base = f"http://{daphne_server}"
+    session = requests.Session()
+    answers = [real_login(session, base, username, "admin") for _ in range(5)]
+    assert answers == [200, 200, 200, 200, 429]
+    assert real_login(session, base, username, PASSWORD) == 429
