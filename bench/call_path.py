@@ -23,6 +23,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csms.settings")
 os.environ.setdefault("DJANGO_DEBUG", "false")
+# Production mode refuses to start without these (csms/settings_security.py); a bench is local.
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-" + "k" * 40)
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 os.environ.setdefault("DATABASE_POOL_SIZE", "20")
 
 import django

@@ -39,6 +39,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csms.settings")
 PRODUCTION_ENV = {"DJANGO_DEBUG": "false", "DATABASE_POOL_SIZE": "20"}
 for name, value in PRODUCTION_ENV.items():
     os.environ.setdefault(name, value)
+# Production mode refuses to start without these (csms/settings_security.py); a bench is local.
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-" + "k" * 40)
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 import django  # noqa: E402
 

@@ -6,8 +6,9 @@ the channel layer to channels-redis and Celery to a Redis broker, so separate da
 processes cooperate.
 
 The database lives in csms/settings_database.py, the channel layer and Celery in
-csms/settings_messaging.py; both are imported here, so every setting is read from
-`csms.settings` as before.
+csms/settings_messaging.py, debug or production mode, hosts, cookies and login throttling in
+csms/settings_security.py; all are imported here, so every setting is read from `csms.settings`
+as before.
 """
 
 import os
@@ -16,11 +17,7 @@ from api.scope_catalogue import SCOPES as API_SCOPES
 from csms.settings_database import *  # noqa: F403 (DATABASES, DATABASE_POOL_SIZE, ...)
 from csms.settings_env import BASE_DIR, env_bool, env_list
 from csms.settings_messaging import *  # noqa: F403 (REDIS_URL, CHANNEL_LAYERS, CELERY_*)
-
-DEBUG = env_bool("DJANGO_DEBUG", True)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-secret-key-change-me")
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "*")
-CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+from csms.settings_security import *  # noqa: F403 (DEBUG, SECRET_KEY, ALLOWED_HOSTS, AXES_*, ...)
 
 INSTALLED_APPS = [
     "daphne",
@@ -45,6 +42,7 @@ INSTALLED_APPS = [
     "ocpp_bridge",
     "webhooks",
     "ui",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -57,6 +55,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes wants: it answers 429 to a login that is locked out.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "csms.urls"
@@ -90,6 +90,13 @@ OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": int(os.environ.get("OAUTH_TOKEN_SECONDS", "3600")),
     "PKCE_REQUIRED": True,
 }
+# Failed client authentications at /oauth/token, counted per address and per client id in fixed
+# windows (api/token_throttle.py); at a limit the endpoint answers 429 until the window ends.
+OAUTH_TOKEN_MAX_ADDRESS_FAILURES = int(os.environ.get("OAUTH_TOKEN_MAX_ADDRESS_FAILURES", "20"))
+OAUTH_TOKEN_MAX_FAILURES = int(os.environ.get("OAUTH_TOKEN_MAX_FAILURES", "100"))
+OAUTH_TOKEN_FAILURE_WINDOW_SECONDS = int(
+    os.environ.get("OAUTH_TOKEN_FAILURE_WINDOW_SECONDS", "300")
+)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.OAuth2Authentication",
@@ -218,5 +225,6 @@ LOGGING = {
         "daphne": {"level": "WARNING"},
         "django.channels.server": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},  # one INFO line per webhook POST otherwise
+        "axes.apps": {"level": "WARNING"},  # its version at every process start otherwise
     },
 }

@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from oauth2_provider.views import TokenView
+
+from api.token_throttle import ThrottledTokenView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("oauth/token", TokenView.as_view(), name="oauth-token"),
+    path("oauth/token", ThrottledTokenView.as_view(), name="oauth-token"),
     path("api/schema", SpectacularAPIView.as_view(), name="openapi-schema"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="api-docs"),
     path("api/redoc", SpectacularRedocView.as_view(url_name="openapi-schema"), name="api-redoc"),
