@@ -119,6 +119,8 @@ def test_a_client_restricted_to_other_networks_loses_sight_at_once(
     seen = api.post("/ocpp/v2/raw-request", body)
     assert seen.status_code != 404, seen.text  # e.g. 409: known, not connected
     client = ApiClient.objects.get(pk=_stored(api).application_id)
+    client.unrestricted = False
+    client.save()
     client.networks.set([network_get_or_create(name="south")])
     hidden = api.post("/ocpp/v2/raw-request", body)
     assert hidden.status_code == 404, hidden.text
