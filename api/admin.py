@@ -49,5 +49,12 @@ admin.site.unregister(ApiClient)
 @admin.register(ApiClient)
 class ApiClientAdmin(ApplicationAdmin):
     form = ApiClientForm
-    list_display = ("name", "client_id", "authorization_grant_type", "allowed_scopes", "created")
+    list_display = (
+        "name",
+        "client_id",
+        "authorization_grant_type",
+        "allowed_scopes",
+        "unrestricted",
+        "created",
+    )
     filter_horizontal = ("networks",)

@@ -85,3 +85,34 @@ def test_the_admin_refuses_to_delete_a_network_a_client_is_restricted_to(admin_c
         {"action": "delete_selected", "_selected_action": [north.pk], "post": "yes"},
     )
     assert Network.objects.filter(pk=north.pk).exists()
+
+
+def _client_form(network: Network, *, unrestricted: bool) -> dict[str, object]:
+    form: dict[str, object] = {
+        "name": "billing",
+        "client_id": "billing-client",
+        "client_secret": "a-long-enough-secret-for-the-test-1234567890",
+        "client_type": "confidential",
+        "authorization_grant_type": "client-credentials",
+        "hash_client_secret": "on",
+        "algorithm": "",
+        "redirect_uris": "",
+        "post_logout_redirect_uris": "",
+        "allowed_origins": "",
+        "scopes": ["read:asset"],
+        "networks": [str(network.pk)],
+    }
+    if unrestricted:
+        form["unrestricted"] = "on"
+    return form
+
+
+def test_the_admin_refuses_a_client_both_unrestricted_and_restricted(admin_client) -> None:
+    north = network_get_or_create(name="north")
+    add = reverse("admin:api_apiclient_add")
+    refused = admin_client.post(add, _client_form(north, unrestricted=True))
+    assert refused.status_code == 200  # the form again, with its error
+    assert "An unrestricted client sees every network" in refused.content.decode()
+    assert not ApiClient.objects.exists()
+    assert admin_client.post(add, _client_form(north, unrestricted=False)).status_code == 302
+    assert not ApiClient.objects.get().unrestricted
