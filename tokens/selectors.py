@@ -85,7 +85,8 @@ def token_authorize_start(
     authorization = token_authorize(id_token=id_token, network_id=network_id)
     if not authorization.accepted:
         return authorization
-    if ACTIVE_ELSEWHERE.first(id_token, SessionStatus.ACTIVE, asset_id, evse_id) is None:
+    token_id = authorization.token_id
+    if ACTIVE_ELSEWHERE.first(token_id, SessionStatus.ACTIVE, asset_id, evse_id) is None:
         return authorization
     return _concurrent_use_decided(authorization, network_id=network_id)
 
@@ -98,7 +99,10 @@ def token_authorize_transaction(
     authorization = token_authorize(id_token=id_token, network_id=network_id)
     if not authorization.accepted:
         return authorization
-    others = ChargingSession.objects.filter(id_token=id_token, status=SessionStatus.ACTIVE)
+    # The same stored token (not the same value: another network's card may share it).
+    others = ChargingSession.objects.filter(
+        token_id=authorization.token_id, status=SessionStatus.ACTIVE
+    )
     others = others.exclude(pk=session.pk)
     if session.evse_id is not None:
         others = others.exclude(asset_id=session.asset_id, evse_id=session.evse_id)

@@ -20,13 +20,14 @@ TOKEN_FOR_NETWORK = RowsWhere(
 
 # The concurrent check of every accepted 1.6 start: its token's active session on another EVSE
 # (one without an EVSE counts as elsewhere), a negated filter compiled per message
-# (docs/PERFORMANCE.md, fix 37).
+# (docs/PERFORMANCE.md, fix 37). By the stored token, not the idToken's value: the same card
+# number may be two tenants' two cards (idTokens are unique per network).
 ACTIVE_ELSEWHERE = RowsWhere(
     ChargingSession,
     (
-        "{id_token} = %s AND {status} = %s "
+        "{token} = %s AND {status} = %s "
         "AND NOT ({asset} = %s AND {evse_id} IS NOT NULL AND {evse_id} = %s)",
-        ["id_token", "status", "asset", "evse_id"],
+        ["token", "status", "asset", "evse_id"],
     ),
     limit=1,
     columns=["id"],

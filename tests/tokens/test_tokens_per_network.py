@@ -8,6 +8,7 @@ from assets.models import Asset
 from networks.models import Network
 from networks.services import network_get_or_create
 from tests.api_clients import Api, api_for
+from tests.charging.messages import send_all, start_16
 from tests.ocpp_bridge.stations import FakeStation
 from tokens.models import IdToken, TokenStatus
 
@@ -73,3 +74,18 @@ async def test_authorize_answers_with_the_token_of_the_stations_network(stations
 async def test_authorize_falls_back_to_a_token_of_no_network(stations) -> None:
     assert await _authorize("CP-N", "04EVERY") == "Accepted"
     assert await _authorize("CP-S", "04EVERY") == "Blocked"  # its network's comes first
+
+
+async def _start(identity: str, id_tag: str) -> str:
+    station = FakeStation(identity, "ocpp1.6")
+    await station.connect()
+    payload = start_16(1, id_tag, 0, "2025-03-01T10:00:00Z")
+    (answer,) = await send_all(station, [("StartTransaction", payload)])
+    await station.close()
+    return answer["idTagInfo"]["status"]
+
+
+async def test_two_tenants_cards_of_one_number_charge_at_once(stations) -> None:
+    await IdToken.objects.filter(network__name="south").aupdate(status=TokenStatus.ACCEPTED)
+    assert await _start("CP-N", "04CAFE") == "Accepted"
+    assert await _start("CP-S", "04CAFE") == "Accepted"  # another card: no ConcurrentTx
