@@ -17,9 +17,14 @@ from networks.models import Network
 
 
 def client_network_ids(request: Request) -> set[Any] | None:
-    """The ids of the networks the client is restricted to, or None for no restriction."""
+    """The ids of the networks the client is restricted to (possibly none: it sees nothing), or
+    None for an unrestricted client. Fails closed: only the client's explicit `unrestricted`
+    flag means every network, never an empty set of networks."""
     application = getattr(request.auth, "application", None)
     if application is None:
+        # A token without a client (none is issued so) is restricted to nothing.
+        return set()
+    if application.unrestricted:
         return None
     # Kept on the client as loaded with its token: api/token_cache.py loads both afresh after
     # any change to the client's networks (api/apps.py), so this is as current as the token.
@@ -27,7 +32,7 @@ def client_network_ids(request: Request) -> set[Any] | None:
     if ids is None:
         ids = frozenset(application.networks.values_list("id", flat=True))
         application.network_ids_loaded = ids
-    return set(ids) or None
+    return set(ids)
 
 
 def assets_visible(

@@ -27,6 +27,16 @@ class ApiClientForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["scopes"].initial = self.instance.granted_scopes() if self.instance.pk else []
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # Both would leave the reader to guess which one wins; the restriction must be plain.
+        if cleaned.get("unrestricted") and cleaned.get("networks"):
+            raise forms.ValidationError(
+                "An unrestricted client sees every network: leave its networks empty, "
+                "or untick 'unrestricted' to restrict it to them."
+            )
+        return cleaned
+
     def save(self, commit: bool = True) -> ApiClient:
         self.instance.allowed_scopes = " ".join(sorted(self.cleaned_data["scopes"]))
         return super().save(commit=commit)
@@ -39,5 +49,12 @@ admin.site.unregister(ApiClient)
 @admin.register(ApiClient)
 class ApiClientAdmin(ApplicationAdmin):
     form = ApiClientForm
-    list_display = ("name", "client_id", "authorization_grant_type", "allowed_scopes", "created")
+    list_display = (
+        "name",
+        "client_id",
+        "authorization_grant_type",
+        "allowed_scopes",
+        "unrestricted",
+        "created",
+    )
     filter_horizontal = ("networks",)

@@ -12,8 +12,9 @@ the toolkit's validator (`validate_bearer_token`, the whole check: the token's l
 audience and client), as oauthlib would hand it over. What oauthlib does first, a copy of every
 header converted to text, the body re-encoded, the URI parsed, is what such a request does not
 need (docs/PERFORMANCE.md, fix 42). Any other request (no header, another scheme, a token in
-the query string or the body, any query string at all) takes oauthlib's whole path, so its
-answer stays oauthlib's own.
+the body, any query string at all) takes oauthlib's whole path, so its answer stays oauthlib's
+own; but a token in the query string (`access_token`) is refused with 401 before that, as it
+would be written to access logs.
 """
 
 import functools
@@ -25,6 +26,7 @@ from django.dispatch import receiver
 from drf_spectacular.contrib.django_oauth_toolkit import DjangoOAuthToolkitScheme
 from oauth2_provider.contrib.rest_framework import authentication as dot_authentication
 from oauth2_provider.oauth2_backends import get_oauthlib_core
+from rest_framework.exceptions import AuthenticationFailed
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -91,6 +93,13 @@ class OAuth2Authentication(dot_authentication.OAuth2Authentication):
         return None
 
     def _authenticate_through_oauthlib(self, request: Any) -> tuple[Any, Any] | None:
+        # oauthlib would accept `?access_token=`, but a URL ends up in access logs (daphne's),
+        # proxies and browser history: refused outright, whether the token is valid or not.
+        if "access_token" in request.GET:
+            raise AuthenticationFailed(
+                "A bearer token in the query string is refused: send it in the "
+                "Authorization header."
+            )
         try:
             valid, oauth_request = shared_oauthlib_core().verify_request(request, scopes=[])
         except ValueError as error:

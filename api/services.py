@@ -16,7 +16,8 @@ def api_client_create(
     *, name: str, scopes: list[str], network_names: list[str]
 ) -> tuple[ApiClient, str]:
     """Create a client-credentials application; returns it and its secret, which is stored
-    hashed and cannot be read again."""
+    hashed and cannot be read again. No `network_names`: the client is unrestricted (every
+    network), said by its `unrestricted` flag."""
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown:
         raise UnknownScopeError(f"Unknown scopes: {', '.join(unknown)}")
@@ -28,6 +29,7 @@ def api_client_create(
             authorization_grant_type=ApiClient.GRANT_CLIENT_CREDENTIALS,
             client_secret=secret,
             allowed_scopes=" ".join(sorted(set(scopes))),
+            unrestricted=not network_names,
         )
         client.networks.set([network_get_or_create(name=n) for n in network_names])
     return client, secret

@@ -6,7 +6,9 @@ keeps the tokens it has seen, as exact as the database across processes: every s
 deleted token, API client or user replaces a shared version (api/apps.py) at once and again
 after the commit, and a cached token is used only under the version it was read with. A write
 that bypasses the ORM's signals (a queryset `update()`) is seen within MAX_AGE_SECONDS. Expiry
-and scopes are still checked on every request by django-oauth-toolkit, on the cached row.
+and scopes are still checked on every request by django-oauth-toolkit, on the cached row, which
+holds only the scopes its client still grants (api/oauth_validator.py): removing a scope from a
+client saves the client, so its live tokens lose the scope at once, as a network change does.
 If Redis cannot be read, every request reads its token from the database.
 """
 

@@ -100,7 +100,8 @@ def asset_create(*, identity: str, network: Network, **fields: Unpack[AssetField
         raise ApiError(
             status.HTTP_409_CONFLICT,
             "asset_identity_taken",
-            f"An asset with OCPP identity {identity!r} already exists.",
+            # Not echoing it: the station holding the identity may be another tenant's.
+            "An asset with this OCPP identity already exists.",
             {"field": "ocppIdentity"},
         ) from None
     return asset

@@ -48,7 +48,7 @@ from ocpp_bridge.calls.create import CallRefusedError, station_version
 from ocpp_bridge.calls.send import ocpp_call_send
 from ocpp_bridge.models import OcppCall
 from ocpp_bridge.protocol.command_messages import remote_stop_message
-from tokens.models import IdToken
+from tokens.selectors import token_at_asset
 
 logger = logging.getLogger(__name__)
 
@@ -63,11 +63,11 @@ class AbortResult:
     stop_call: OcppCall | None  # None when the station was not connected
 
 
-def _token_id(id_token: str) -> Any:
-    """The stored token of `id_token`, if any."""
-    if not id_token:
-        return None
-    return IdToken.objects.filter(id_token=id_token).values_list("pk", flat=True).first()
+def _token_id(id_token: str, asset_id: Any) -> Any:
+    """The stored token of `id_token` at the station `asset_id` (its network's, else a global
+    one), if any."""
+    token = token_at_asset(id_token=id_token, asset_id=asset_id)
+    return None if token is None else token.pk
 
 
 # `token_id` not given: the session's token is looked up by its id tag.
@@ -103,7 +103,7 @@ def session_start_v16(
             evse_id=connector_id,
             connector_id=1,
             id_token=id_tag,
-            token_id=_token_id(id_tag) if token_id is LOOK_UP else token_id,
+            token_id=_token_id(id_tag, asset_id) if token_id is LOOK_UP else token_id,
             status=SessionStatus.REFUSED if refused else SessionStatus.ACTIVE,
             start_status=start_status,
             started_at=timestamp,

@@ -27,8 +27,12 @@ from charging.lifecycle import (
 from charging.meter_values import meter_samples_store, parse_meter_values
 from charging.models import ChargingSession, SessionStatus
 from charging.selectors import remote_start_token
-from tokens.models import IdToken
-from tokens.selectors import Authorization, token_authorize, token_authorize_transaction
+from tokens.selectors import (
+    Authorization,
+    token_at_asset,
+    token_authorize,
+    token_authorize_transaction,
+)
 
 
 @dataclass(frozen=True)
@@ -172,4 +176,4 @@ def _token_take(session: ChargingSession, event: TransactionEvent) -> None:
         )
     if id_token:
         session.id_token = id_token
-        session.token = IdToken.objects.filter(id_token=id_token).first()
+        session.token = token_at_asset(id_token=id_token, asset_id=session.asset_id)

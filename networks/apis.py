@@ -15,7 +15,7 @@ from assets.apis.schemas import Network, NetworkEnvelope
 from assets.presenters import network_present
 from assets.selectors import network_visible_get, networks_visible
 from assets.serializers import NetworkCreateSerializer, NetworkUpdateSerializer
-from networks.services import network_create, network_update
+from networks.services import network_create, network_delete, network_update
 
 TAGS = ["Asset management: networks"]
 TAKEN = {409: "network_name_taken"}
@@ -57,7 +57,11 @@ class NetworkListView(PaginatedView):
 
 class NetworkDetailView(APIView):
     permission_classes = [TokenMatchesOASRequirements]
-    required_alternate_scopes = {"GET": [["read:asset"]], "PATCH": [["write:network"]]}
+    required_alternate_scopes = {
+        "GET": [["read:asset"]],
+        "PATCH": [["write:network"]],
+        "DELETE": [["write:network"]],
+    }
 
     @extend_schema(
         operation_id="network_read",
@@ -84,3 +88,32 @@ class NetworkDetailView(APIView):
         body = NetworkUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return one(network_present(network_update(network=network, **body.validated_data)))
+
+    @extend_schema(
+        operation_id="network_delete",
+        summary="Delete a network no client or asset depends on",
+        description=(
+            "Deletes the network with its tokens, rates and webhook endpoints. Refused with 409 "
+            "network_in_use (details.dependents: how many apiClients, assets, assetGroups, "
+            "sitePartners) while any depend on it: move or delete them first."
+        ),
+        responses={
+            204: None,
+            **errors(
+                {
+                    403: "insufficient_scope / network_restricted",
+                    404: "network_not_found",
+                    409: "network_in_use",
+                }
+            ),
+        },
+        tags=TAGS,
+    )
+    def delete(self, request: Request, network_id: str) -> Response:
+        network_ids = client_network_ids(request)
+        network = network_visible_get(network_id=network_id, network_ids=network_ids)
+        # Like creating one: a network's existence is the unrestricted operator's to decide.
+        if network_ids is not None:
+            raise network_restricted("A client restricted to networks cannot delete networks.")
+        network_delete(network=network)
+        return Response(status=status.HTTP_204_NO_CONTENT)

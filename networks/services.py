@@ -3,6 +3,7 @@ from rest_framework import status
 
 from api.errors import ApiError
 from networks.models import ConcurrentCardUse, Network
+from networks.selectors import network_dependents, network_dependents_text
 
 DEFAULT_NETWORK_NAME = "default"
 
@@ -45,6 +46,26 @@ def network_update(
     return network
 
 
+def network_delete(*, network: Network) -> None:
+    """Delete `network` with its tokens, rates and webhook endpoints. Raises ApiError 409
+    network_in_use, naming how many API clients, assets, asset groups and site partners depend
+    on it: the operator moves them (or deletes them) first, so that no client is silently left
+    restricted to nothing and no asset without its network."""
+    with transaction.atomic():
+        # Locked so that no client or asset joins the network between the count and the delete.
+        locked = Network.objects.select_for_update().get(pk=network.pk)
+        dependents = network_dependents(network=locked)
+        if dependents:
+            raise ApiError(
+                status.HTTP_409_CONFLICT,
+                "network_in_use",
+                f"The network is in use ({network_dependents_text(dependents)}): move or "
+                "delete them first.",
+                {"dependents": dependents},
+            )
+        locked.delete()
+
+
 def _save_unique_name(network: Network, *, update_fields: list[str] | None) -> None:
     # The unique index decides: a check before saving could race with another request.
     try:
@@ -54,6 +75,7 @@ def _save_unique_name(network: Network, *, update_fields: list[str] | None) -> N
         raise ApiError(
             status.HTTP_409_CONFLICT,
             "network_name_taken",
-            f"A network called {network.name!r} already exists.",
+            # Not naming it: the other network may be another tenant's.
+            "A network with this name already exists.",
             {"field": "name"},
         ) from None

@@ -25,9 +25,13 @@ class TokenType(models.TextChoices):
 
 
 class IdToken(TimestampedModel):
-    """An id token (RFID card, app token, ...) that Authorize and transactions check."""
+    """An id token (RFID card, app token, ...) that Authorize and transactions check.
 
-    id_token = models.CharField(max_length=255, unique=True)
+    Unique within its network, so that one tenant cannot take another's card numbers by
+    registering them first; a token without a network is valid on every network and unique
+    among those. Authorize looks in the station's network first, then among those."""
+
+    id_token = models.CharField(max_length=255, db_index=True)
     token_type = models.CharField(
         max_length=20,
         choices=TokenType.choices,
@@ -46,6 +50,14 @@ class IdToken(TimestampedModel):
 
     class Meta:
         ordering = ("id_token",)
+        constraints = [
+            models.UniqueConstraint(fields=["id_token", "network"], name="token_unique_in_network"),
+            models.UniqueConstraint(
+                fields=["id_token"],
+                condition=models.Q(network__isnull=True),
+                name="token_unique_without_network",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.id_token

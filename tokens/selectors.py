@@ -5,14 +5,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from api.identifiers import is_decimal_id
 from charging.models import ChargingSession, SessionStatus
 from networks.models import ConcurrentCardUse, Network
 from tokens.models import IdToken, TokenStatus
-from tokens.statements import ACTIVE_ELSEWHERE, TOKEN_BY_ID_TOKEN
+from tokens.statements import ACTIVE_ELSEWHERE, TOKEN_FOR_NETWORK
 
 UNKNOWN = "Unknown"
 CONCURRENT_TX = "ConcurrentTx"
@@ -38,14 +38,31 @@ class Authorization:
         return TokenStatus.INVALID if self.status == UNKNOWN else self.status
 
 
+def token_for_network(*, id_token: str, network_id: object | None) -> IdToken | None:
+    """The token `id_token` as a station of `network_id` sees it: the one of that network, else
+    the one without a network (valid on every network); another network's is never found."""
+    if not id_token:
+        return None
+    return TOKEN_FOR_NETWORK.first(id_token, network_id)
+
+
+def token_at_asset(*, id_token: str, asset_id: Any) -> IdToken | None:
+    """token_for_network for the station `asset_id`, when its network is not at hand (the
+    reads that link a session to its token, off the Authorize hot path)."""
+    if not id_token:
+        return None
+    tokens = IdToken.objects.filter(id_token=id_token)
+    tokens = tokens.filter(Q(network__assets__pk=asset_id) | Q(network__isnull=True))
+    return tokens.order_by(F("network_id").asc(nulls_last=True)).first()
+
+
 def token_authorize(*, id_token: str, network_id: object | None = None) -> Authorization:
-    """Decide whether `id_token` may charge: its stored status, expiry, and (for a token of
-    another network) Unknown. Does not check concurrent sessions; see token_authorize_start."""
-    token = TOKEN_BY_ID_TOKEN.get(id_token)
+    """Decide whether `id_token` may charge at a station of `network_id`: the status and
+    expiry of its token there (token_for_network), Unknown if none. Does not check concurrent
+    sessions; see token_authorize_start."""
+    token = token_for_network(id_token=id_token, network_id=network_id)
     if token is None:
         return Authorization(UNKNOWN)
-    if token.network_id and network_id and token.network_id != network_id:
-        return Authorization(UNKNOWN, token_id=token.pk)
     status = token.status
     if status == TokenStatus.ACCEPTED and token.expires_at and token.expires_at <= timezone.now():
         status = TokenStatus.EXPIRED
@@ -69,7 +86,8 @@ def token_authorize_start(
     authorization = token_authorize(id_token=id_token, network_id=network_id)
     if not authorization.accepted:
         return authorization
-    if ACTIVE_ELSEWHERE.first(id_token, SessionStatus.ACTIVE, asset_id, evse_id) is None:
+    token_id = authorization.token_id
+    if ACTIVE_ELSEWHERE.first(token_id, SessionStatus.ACTIVE, asset_id, evse_id) is None:
         return authorization
     return _concurrent_use_decided(authorization, network_id=network_id)
 
@@ -82,7 +100,10 @@ def token_authorize_transaction(
     authorization = token_authorize(id_token=id_token, network_id=network_id)
     if not authorization.accepted:
         return authorization
-    others = ChargingSession.objects.filter(id_token=id_token, status=SessionStatus.ACTIVE)
+    # The same stored token (not the same value: another network's card may share it).
+    others = ChargingSession.objects.filter(
+        token_id=authorization.token_id, status=SessionStatus.ACTIVE
+    )
     others = others.exclude(pk=session.pk)
     if session.evse_id is not None:
         others = others.exclude(asset_id=session.asset_id, evse_id=session.evse_id)

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from tokens.models import IdToken, TokenStatus, TokenType
 
@@ -14,8 +15,9 @@ UPDATABLE_FIELDS = frozenset(
 
 
 class TokenTakenError(Exception):
-    """Another token already has this idToken (unique across all networks: Authorize looks a
-    token up by its value alone)."""
+    """Another token of the same network (or, for a token without a network, another token
+    without one) already has this idToken. The message names nothing: the caller gave the
+    value, and which token holds it is not theirs to learn."""
 
 
 def token_create(
@@ -55,21 +57,29 @@ def token_update(*, token: IdToken, changes: dict[str, Any]) -> IdToken:
 
 
 def _save_unique(token: IdToken) -> None:
-    taken = IdToken.objects.filter(id_token=token.id_token).exclude(pk=token.pk).exists()
-    if taken:
-        raise TokenTakenError(f"idToken {token.id_token!r} is taken.")
+    # No network: the tokens valid on every network.
+    in_same = Q(network_id=token.network_id) if token.network_id else Q(network__isnull=True)
+    same = IdToken.objects.filter(in_same, id_token=token.id_token)
+    message = (
+        "Another token of this network has this idToken."
+        if token.network_id is not None
+        else "Another token valid on every network has this idToken."
+    )
+    if same.exclude(pk=token.pk).exists():
+        raise TokenTakenError(message)
     try:
         with transaction.atomic():
             token.save()
     except IntegrityError:  # the same value raced in from another request
-        raise TokenTakenError(f"idToken {token.id_token!r} is taken.") from None
+        raise TokenTakenError(message) from None
 
 
 def token_upsert(
     *, id_token: str, status: str = TokenStatus.ACCEPTED, group_id: str = ""
 ) -> IdToken:
-    """Create the token, or set its status and group id if it exists."""
+    """Create the token without a network (valid on every network), or set its status and
+    group id if it exists."""
     token, _ = IdToken.objects.update_or_create(
-        id_token=id_token, defaults={"status": status, "group_id": group_id}
+        id_token=id_token, network=None, defaults={"status": status, "group_id": group_id}
     )
     return token

@@ -91,7 +91,6 @@ def test_a_plain_bearer_header_gets_oauthlibs_answer(case: str) -> None:
         ("Bearer", {}),
         ("Bearer two words", {}),
         ("Bearer {token}", {"QUERY_STRING": "page=2"}),
-        (None, {"QUERY_STRING": "access_token={token}"}),
     ],
 )
 def test_anything_else_takes_oauthlibs_whole_path(

@@ -119,6 +119,33 @@ def test_a_client_restricted_to_other_networks_loses_sight_at_once(
     seen = api.post("/ocpp/v2/raw-request", body)
     assert seen.status_code != 404, seen.text  # e.g. 409: known, not connected
     client = ApiClient.objects.get(pk=_stored(api).application_id)
+    client.unrestricted = False
+    client.save()
     client.networks.set([network_get_or_create(name="south")])
     hidden = api.post("/ocpp/v2/raw-request", body)
     assert hidden.status_code == 404, hidden.text
+
+
+def _scopes_removed(api: Api, *removed: str) -> None:
+    """What the admin's scope checkboxes do: save the client with fewer scopes."""
+    client = ApiClient.objects.get(pk=_stored(api).application_id)
+    client.allowed_scopes = " ".join(s for s in client.granted_scopes() if s not in removed)
+    client.save()
+
+
+@pytest.mark.e2e
+def test_a_scope_removed_from_a_client_is_refused_at_once(used_api: Api) -> None:
+    _scopes_removed(used_api, "write:ocpp")
+    refused = used_api.post(*RESET)
+    assert refused.status_code == 403, refused.text
+
+
+@pytest.mark.e2e
+def test_a_live_token_loses_a_scope_removed_from_its_client(
+    daphne_server: str, transactional_db: None
+) -> None:
+    api = api_for(daphne_server, "write:ocpp read:asset")
+    _scopes_removed(api, "write:ocpp")
+    assert api.get("/asset-management/v1/assets").status_code == 200
+    refused = api.post(*RESET)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "insufficient_scope")

@@ -73,12 +73,18 @@ def test_defaults_make_an_accepted_global_iso14443_token(client_with) -> None:
     assert (data["groupId"], data["description"]) == (None, "")
 
 
-def test_a_taken_id_token_is_409(client_with, tokens) -> None:
+def test_a_taken_id_token_is_409(client_with, tokens, networks) -> None:
+    # Taken within its network, or among the tokens without one (idTokens are unique per
+    # network since issue 25: the same value in another network is no conflict).
     api = client_with(RW)
-    assert error(api.post("/tokens", {"idToken": "NORTH-1"})) == (409, "token_taken")
-    patched = api.patch(f"/tokens/{tokens['south'].pk}", {"idToken": "NORTH-1"})
+    north = str(networks["north"].pk)
+    taken = api.post("/tokens", {"idToken": "NORTH-1", "networkId": north})
+    assert error(taken) == (409, "token_taken")
+    assert error(api.post("/tokens", {"idToken": "GLOBAL-1"})) == (409, "token_taken")
+    other = IdToken.objects.create(id_token="NORTH-2", network=networks["north"])
+    patched = api.patch(f"/tokens/{other.pk}", {"idToken": "NORTH-1"})
     assert error(patched) == (409, "token_taken")
-    assert IdToken.objects.get(pk=tokens["south"].pk).id_token == "SOUTH-1"
+    assert IdToken.objects.get(pk=other.pk).id_token == "NORTH-2"
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ class Command(BaseCommand):
             "--network",
             action="append",
             default=[],
-            help="Restrict the client to this network (repeatable); all networks if omitted.",
+            help="Restrict the client to this network (repeatable); omitted: unrestricted.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -31,4 +31,5 @@ class Command(BaseCommand):
         self.stdout.write(f"client_id={client.client_id}")
         self.stdout.write(f"client_secret={secret}")
         self.stdout.write(f"scopes={client.allowed_scopes}")
+        self.stdout.write(f"unrestricted={client.unrestricted}")
         self.stderr.write("The secret is stored hashed: keep it now, it cannot be shown again.")
