@@ -74,7 +74,7 @@ class PublicOnlyTransport(httpx.HTTPTransport):
     def __init__(self, limits: httpx.Limits) -> None:
         super().__init__(trust_env=False, limits=limits)
         # httpx takes no network backend; its pool is rebuilt with the same settings and ours
-        # (tests/webhooks/test_addresses.py fails if a new httpx stops using it).
+        # (tests/webhooks/test_address_wall_delivery.py fails if a new httpx stops using it).
         self._pool = httpcore.ConnectionPool(
             ssl_context=httpx.create_ssl_context(trust_env=False),
             max_connections=limits.max_connections,

@@ -8,6 +8,7 @@ import ipaddress
 import socket
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from assets.models import Asset
@@ -116,3 +117,15 @@ def test_only_a_short_excerpt_of_the_answer_and_a_generic_error_are_kept(
     deliveries_send(now=timezone.now() + HOUR)
     refused = WebhookAttempt.objects.get(number=2)
     assert refused.error == "connection refused" and "127.0.0.1" not in refused.error
+
+
+def test_the_admin_form_refuses_an_internal_address(admin_client, settings) -> None:
+    settings.WEBHOOK_ALLOWED_NETWORKS = []
+    add = reverse("admin:webhooks_webhookendpoint_add")
+    fields = {"event_types": ["asset.connectivity"], "enabled": "on"}
+
+    answer = admin_client.post(add, {**fields, "url": "https://169.254.169.254/latest"})
+
+    assert answer.status_code == 200  # the form again, with the error
+    assert "private, loopback, link-local or reserved" in answer.content.decode()
+    assert not WebhookEndpoint.objects.exists()
