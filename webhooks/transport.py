@@ -76,7 +76,7 @@ class PublicOnlyTransport(httpx.HTTPTransport):
         # httpx takes no network backend; its pool is rebuilt with the same settings and ours
         # (tests/webhooks/test_address_wall_delivery.py fails if a new httpx stops using it).
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=httpx.create_ssl_context(),  # SSL_CERT_FILE still names a CA
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
