@@ -11,6 +11,7 @@ csms/settings_security.py; all are imported here, so every setting is read from 
 as before.
 """
 
+import ipaddress
 import os
 
 from api.scope_catalogue import SCOPES as API_SCOPES
@@ -214,6 +215,15 @@ WEBHOOK_DISABLE_AFTER_SECONDS = int(os.environ.get("WEBHOOK_DISABLE_AFTER_SECOND
 WEBHOOK_DISABLE_MIN_FAILURES = int(os.environ.get("WEBHOOK_DISABLE_MIN_FAILURES", "10"))
 # Finished deliveries are kept this long for listing and resending.
 WEBHOOK_RETENTION_DAYS = int(os.environ.get("WEBHOOK_RETENTION_DAYS", "30"))
+# Webhooks go to public addresses only (checked at each connect, after DNS): a client must not
+# reach the CSMS's own network through them. On-premises receivers: name their networks (CIDRs).
+# A bad CIDR stops the start rather than being ignored.
+WEBHOOK_ALLOWED_NETWORKS = [
+    str(ipaddress.ip_network(cidr, strict=False))
+    for cidr in env_list("WEBHOOK_ALLOWED_NETWORKS", "")
+]
+# Plain http is for development (the embedded setup runs with DEBUG) and on-premises receivers.
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", DEBUG)
 
 LOGGING = {
     "version": 1,

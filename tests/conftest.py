@@ -30,6 +30,12 @@ def pytest_configure(config: pytest.Config) -> None:
     # the window, so quick reruns must not lock the loopback address for every later test.
     os.environ.setdefault("OCPP_AUTH_MAX_ADDRESS_FAILURES", "1000")
     settings.OCPP_AUTH_MAX_ADDRESS_FAILURES = int(os.environ["OCPP_AUTH_MAX_ADDRESS_FAILURES"])
+    # The tests' webhook receivers listen on http://127.0.0.1, which production refuses:
+    # allow loopback and http here and in the servers (tests of the wall turn it off again).
+    os.environ.setdefault("WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8")
+    os.environ.setdefault("WEBHOOK_ALLOW_HTTP", "true")
+    settings.WEBHOOK_ALLOWED_NETWORKS = os.environ["WEBHOOK_ALLOWED_NETWORKS"].split(",")
+    settings.WEBHOOK_ALLOW_HTTP = os.environ["WEBHOOK_ALLOW_HTTP"] == "true"
     # This process's own ORM use runs in pytest-asyncio's helper threads, which never hand
     # their connections back: a pool would run dry. The servers the tests start keep it.
     settings.DATABASES["default"].get("OPTIONS", {}).pop("pool", None)

@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from ocpp_bridge.admin import ReadOnlyAdmin
+from webhooks.addresses import UrlRefusedError, url_check
 from webhooks.models import EventType, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webhooks.services import ResendRefusedError, delivery_resend, endpoint_update
 
@@ -19,6 +20,14 @@ class WebhookEndpointForm(forms.ModelForm):
     class Meta:
         model = WebhookEndpoint
         fields = "__all__"
+
+    def clean_url(self) -> str:
+        url: str = self.cleaned_data["url"]
+        try:
+            url_check(url)
+        except UrlRefusedError as refused:
+            raise forms.ValidationError(refused.message.removeprefix("url: ")) from None
+        return url
 
 
 @admin.register(WebhookEndpoint)

@@ -4,6 +4,9 @@ Network rule (as for tokens): a client restricted to networks manages only endpo
 networks, which receive only events of those networks' stations.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from drf_spectacular.utils import extend_schema
 from oauth2_provider.contrib.rest_framework import TokenMatchesOASRequirements
 from rest_framework import status
@@ -15,6 +18,7 @@ from api.access import client_network_ids, network_choice_check
 from api.errors import ApiError, not_found
 from api.openapi import errors
 from api.pagination import PaginatedView, one
+from webhooks.addresses import UrlRefusedError
 from webhooks.models import EventType, WebhookDelivery, WebhookEndpoint
 from webhooks.selectors import (
     deliveries_of,
@@ -48,6 +52,10 @@ TAGS = ["Webhooks"]
 READ = [["read:webhooks"]]
 WRITE = [["write:webhooks"]]
 ENDPOINT_NOT_FOUND = {404: "webhook_endpoint_not_found (also outside your networks)"}
+URL_REFUSED = {
+    400: "invalid_request, webhook_url_not_https (http only where the server allows it), "
+    "webhook_url_not_public (a private, loopback, link-local or mapped address)"
+}
 
 
 def visible_endpoint(request: Request, endpoint_id: str) -> WebhookEndpoint:
@@ -57,6 +65,16 @@ def visible_endpoint(request: Request, endpoint_id: str) -> WebhookEndpoint:
     if endpoint is None:
         raise not_found("webhook_endpoint", endpoint_id)
     return endpoint
+
+
+@contextmanager
+def url_refusal_as_400() -> Iterator[None]:
+    try:
+        yield
+    except UrlRefusedError as refused:
+        raise ApiError(
+            status.HTTP_400_BAD_REQUEST, refused.code, refused.message, {"field": "url"}
+        ) from None
 
 
 def endpoint_delivery(request: Request, endpoint_id: str, delivery_id: str) -> WebhookDelivery:
@@ -99,7 +117,7 @@ class EndpointListView(PaginatedView):
         operation_id="webhook_endpoints_create",
         summary="Create a webhook endpoint; the answer shows its signing secret, once",
         request=EndpointWriteSerializer,
-        responses={201: EndpointWithSecretEnvelope, **errors()},
+        responses={201: EndpointWithSecretEnvelope, **errors(URL_REFUSED)},
         tags=TAGS,
     )
     def post(self, request: Request) -> Response:
@@ -107,7 +125,10 @@ class EndpointListView(PaginatedView):
         body.is_valid(raise_exception=True)
         values = body.validated_data
         network_choice_check(request, values.get("network_id"))
-        endpoint = endpoint_create(created_by=getattr(request.auth, "application", None), **values)
+        with url_refusal_as_400():
+            endpoint = endpoint_create(
+                created_by=getattr(request.auth, "application", None), **values
+            )
         return one(endpoint_data(endpoint, with_secret=True), http_status=status.HTTP_201_CREATED)
 
 
@@ -128,7 +149,7 @@ class EndpointDetailView(APIView):
         operation_id="webhook_endpoints_update",
         summary="Change a webhook endpoint (url, event types, enable / disable, ...)",
         request=EndpointWriteSerializer(partial=True),
-        responses={200: EndpointEnvelope, **errors(ENDPOINT_NOT_FOUND)},
+        responses={200: EndpointEnvelope, **errors({**ENDPOINT_NOT_FOUND, **URL_REFUSED})},
         tags=TAGS,
     )
     def patch(self, request: Request, endpoint_id: str) -> Response:
@@ -138,7 +159,9 @@ class EndpointDetailView(APIView):
         changes = dict(body.validated_data)
         if "network_id" in changes:
             network_choice_check(request, changes["network_id"])
-        return one(endpoint_data(endpoint_update(endpoint=endpoint, changes=changes)))
+        with url_refusal_as_400():
+            endpoint = endpoint_update(endpoint=endpoint, changes=changes)
+        return one(endpoint_data(endpoint))
 
     @extend_schema(
         operation_id="webhook_endpoints_delete",

@@ -115,7 +115,7 @@ class WebhookAttempt(models.Model):
     duration_ms = models.PositiveIntegerField()
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
-    response_body = models.TextField(blank=True, help_text="The first 1,000 characters.")
+    response_body = models.TextField(blank=True, help_text="The first 200 characters.")
 
     class Meta:
         ordering = ("delivery", "number")

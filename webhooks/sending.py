@@ -17,15 +17,24 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from webhooks.addresses import UrlRefusedError, url_check
 from webhooks.events import event_body
 from webhooks.models import DeliveryState, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webhooks.signing import signature
+from webhooks.transport import (
+    AddressNotAllowedError,
+    NameNotResolvedError,
+    failure_class,
+    public_only_client,
+)
 
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "csms-webhooks/1.0"
 MAX_PARALLEL_POSTS = 8
 SWEEP_BATCH = 200
+# What of a receiver's answer is kept: enough to debug it, too little to read a service with.
+RESPONSE_EXCERPT_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -92,15 +101,30 @@ def delivery_post(delivery: WebhookDelivery) -> PostResult:
     }
     started = time.monotonic()
     try:
-        response = http_client().post(
+        url_check(delivery.endpoint.url)  # the settings may have changed since it was saved
+        with http_client().stream(
+            "POST",
             delivery.endpoint.url,
             content=body,
             headers=headers,
             timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-        )
-    except httpx.HTTPError as error:
-        return PostResult(None, _describe(error), "", _ms_since(started))
-    return PostResult(response.status_code, "", response.text[:1000], _ms_since(started))
+        ) as response:
+            excerpt = _excerpt(response)
+    except (UrlRefusedError, AddressNotAllowedError, NameNotResolvedError) as error:
+        return PostResult(None, failure_class(error), "", _ms_since(started))
+    except (httpx.HTTPError, httpx.InvalidURL) as error:
+        return PostResult(None, failure_class(error), "", _ms_since(started))
+    return PostResult(response.status_code, "", excerpt, _ms_since(started))
+
+
+def _excerpt(response: httpx.Response) -> str:
+    """The start of the answer, enough to debug a receiver; never read a whole large body."""
+    read = b""
+    for chunk in response.iter_bytes():
+        read += chunk
+        if len(read) >= RESPONSE_EXCERPT_CHARS * 4:  # a character is at most 4 bytes
+            break
+    return read.decode("utf-8", errors="replace")[:RESPONSE_EXCERPT_CHARS]
 
 
 def delivery_record_attempt(
@@ -120,6 +144,7 @@ def deliveries_record(
         alive = set(  # an endpoint deleted meanwhile took its deliveries with it
             WebhookDelivery.objects.select_for_update()
             .filter(pk__in=ids)
+            .order_by("pk")  # one lock order with every sender and endpoint_delete
             .values_list("pk", flat=True)
         )
         kept = [(d, r, a) for (d, r), a in zip(posted, attempts, strict=True) if d.pk in alive]
@@ -233,20 +258,10 @@ def http_client() -> httpx.Client:
     """One pooled client per process (Celery forks its workers: never share it across)."""
     global _client, _client_pid
     if _client is None or _client_pid != os.getpid():
-        _client = httpx.Client(
-            follow_redirects=False,  # only a 2xx counts: a redirect is the receiver's error
-            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
-        )
+        # only a 2xx counts: a redirect is the receiver's error, never followed
+        _client = public_only_client(httpx.Limits(max_connections=50, max_keepalive_connections=20))
         _client_pid = os.getpid()
     return _client
-
-
-def _describe(error: httpx.HTTPError) -> str:
-    if isinstance(error, httpx.TimeoutException):
-        return f"timed out after {settings.WEBHOOK_TIMEOUT_SECONDS:g} s"
-    if isinstance(error, httpx.ConnectError):
-        return f"could not connect: {error}"[:300]
-    return f"{type(error).__name__}: {error}"[:300]
 
 
 def _ms_since(started: float) -> int:

@@ -8,6 +8,7 @@ from assets.apis.schemas import envelope, shape
 from ocpp_bridge.api.presenters import iso, iso_precise
 from webhooks.events import event_body
 from webhooks.models import DeliveryState, EventType, WebhookDelivery, WebhookEndpoint
+from webhooks.sending import RESPONSE_EXCERPT_CHARS
 
 
 def endpoint_data(endpoint: WebhookEndpoint, *, with_secret: bool = False) -> dict[str, Any]:
@@ -60,7 +61,7 @@ def delivery_detail(delivery: WebhookDelivery) -> dict[str, Any]:
             "statusCode": attempt.status_code,
             "succeeded": attempt.succeeded,
             "error": attempt.error or None,
-            "responseBody": attempt.response_body,
+            "responseBody": attempt.response_body[:RESPONSE_EXCERPT_CHARS],
         }
         for attempt in delivery.attempts.all()
     ]

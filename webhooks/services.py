@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from webhooks.addresses import url_check
 from webhooks.dispatch import deliveries_kick
 from webhooks.models import DeliveryState, WebhookDelivery, WebhookEndpoint, new_secret
 
@@ -20,6 +21,8 @@ def endpoint_create(
     created_by: Any = None,
     enabled: bool = True,
 ) -> WebhookEndpoint:
+    """Raises UrlRefusedError for a URL webhooks may not go to (webhooks.addresses)."""
+    url_check(url)
     return WebhookEndpoint.objects.create(
         url=url,
         event_types=sorted(set(event_types)),
@@ -32,7 +35,10 @@ def endpoint_create(
 
 def endpoint_update(*, endpoint: WebhookEndpoint, changes: dict[str, Any]) -> WebhookEndpoint:
     """Change the given fields. Enabling an endpoint starts a fresh count of failures, and
-    deliveries that waited while it was disabled go out on their schedule again."""
+    deliveries that waited while it was disabled go out on their schedule again. Raises
+    UrlRefusedError for a URL webhooks may not go to."""
+    if "url" in changes:
+        url_check(changes["url"])
     if "event_types" in changes:
         changes["event_types"] = sorted(set(changes["event_types"]))
     if changes.get("enabled") and not endpoint.enabled:
@@ -54,7 +60,18 @@ def endpoint_rotate_secret(*, endpoint: WebhookEndpoint) -> WebhookEndpoint:
 
 
 def endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
-    endpoint.delete()  # its deliveries go with it
+    """Delete the endpoint, its deliveries and their attempts. A sender recording an attempt
+    holds its delivery's row lock (webhooks.sending.deliveries_record): lock them first, in the
+    senders' order, so that the attempts it adds are seen and deleted too, or it finds the
+    delivery gone; collecting them unlocked left its attempt pointing at a deleted row."""
+    with transaction.atomic():
+        list(
+            WebhookDelivery.objects.select_for_update()
+            .filter(endpoint=endpoint)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        endpoint.delete()
 
 
 class ResendRefusedError(Exception):

@@ -42,6 +42,8 @@ class Receiver:
         self.release = threading.Event()
         self.release.set()  # cleared: every request waits until set again
         self.answered = 0
+        self.body = b"ok"  # the answer's body
+        self.headers: dict[str, str] = {}  # more headers of the answer, e.g. a Location
         self._lock = threading.Lock()
         self.url = ""
 
@@ -79,9 +81,11 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             receiver.release.wait(timeout=120)
             status = receiver.answer()
             self.send_response(status)
-            self.send_header("Content-Length", "2")
+            for name, value in receiver.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(receiver.body)))
             self.end_headers()
-            self.wfile.write(b"ok")
+            self.wfile.write(receiver.body)
             with receiver._lock:
                 receiver.answered += 1
 

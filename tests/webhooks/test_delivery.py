@@ -171,12 +171,12 @@ def test_an_unreachable_or_slow_receiver_is_a_failed_attempt(receiver, station, 
     deliveries_send()
 
     delivery.refresh_from_db()
-    assert delivery.last_error == "timed out after 0.5 s" and delivery.last_status_code is None
+    assert delivery.last_error == "timeout" and delivery.last_status_code is None
     receiver.release.set()
     WebhookEndpoint.objects.update(url="http://127.0.0.1:9/nothing-listens-here")
     deliveries_send(now=timezone.now() + HOUR)
     delivery.refresh_from_db()
-    assert delivery.attempt_count == 2 and delivery.last_error.startswith("could not connect")
+    assert delivery.attempt_count == 2 and delivery.last_error == "connection refused"
 
 
 def test_an_endpoint_failing_for_days_is_disabled_and_gets_nothing_until_enabled(
