@@ -18,7 +18,8 @@ from api.scope_catalogue import SCOPES as API_SCOPES
 from csms.settings_database import *  # noqa: F403 (DATABASES, DATABASE_POOL_SIZE, ...)
 from csms.settings_env import BASE_DIR, env_bool, env_list
 from csms.settings_messaging import *  # noqa: F403 (REDIS_URL, CHANNEL_LAYERS, CELERY_*)
-from csms.settings_security import *  # noqa: F403 (DEBUG, SECRET_KEY, ALLOWED_HOSTS, AXES_*, ...)
+from csms.settings_security import *  # noqa: F403 (SECRET_KEY, ALLOWED_HOSTS, AXES_*, ...)
+from csms.settings_security import DEBUG
 
 INSTALLED_APPS = [
     "daphne",
