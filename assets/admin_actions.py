@@ -1,4 +1,6 @@
-"""Admin actions that reach stations: the same services the REST API uses."""
+"""Admin actions that reach stations: the same services the REST API uses. Each needs the
+`assets.command_station` permission (AssetAdmin.has_command_station_permission): a staff user
+who may only view stations does not see them."""
 
 from collections.abc import Callable
 from typing import Any
@@ -40,7 +42,7 @@ def station_action(name: str, description: str, label: str, command: Command) ->
         run_for_each(request, assets, label, command)
 
     action.__name__ = name
-    return admin.action(description=description)(action)
+    return admin.action(description=description, permissions=["command_station"])(action)
 
 
 reset_soft = station_action(
