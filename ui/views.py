@@ -25,7 +25,11 @@ from ui.payload_templates import payload_templates
 
 # The parts of the station page a browser re-reads when its live socket (re)opens.
 STATION_FRAGMENTS = ("summary", "connectors", "sessions", "frames")
-REFUSAL_STATUS = {"station_not_connected": 409, "duplicate_request_id": 409}
+REFUSAL_STATUS = {
+    "station_not_connected": 409,
+    "duplicate_request_id": 409,
+    "payload_too_large": 413,
+}
 
 
 def operator_json(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
