@@ -18,6 +18,7 @@ def data_transfer(api: Api, identity: str, data: str) -> tuple[int, dict]:
     body = {
         "action": "DataTransfer",
         "assetId": identity,
+        "async": False,
         "payload": {"vendorId": "test", "data": data},
     }
     response = api.post("/ocpp/v2/raw-request", body)
