@@ -3,6 +3,7 @@
 import asyncio
 import base64
 import contextlib
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -158,6 +159,29 @@ async def test_a_bad_frame_gets_the_right_callerror_and_the_connection_stays_up(
     await client.close()
     logged = OcppFrame.objects.filter(direction=Direction.OUT, message_type=4)
     assert await logged.acount() == 1
+
+
+@pytest.mark.parametrize(
+    ("protocol", "code"), [("ocpp1.6", "FormationViolation"), ("ocpp2.0.1", "FormatViolation")]
+)
+@pytest.mark.parametrize(
+    ("depth", "message_id"), [(400, "m1"), (100_000, "-1")], ids=["400-levels", "100000-levels"]
+)
+async def test_deep_json_gets_the_versions_callerror_is_logged_and_the_connection_stays_up(
+    station: Asset, caplog, protocol: str, code: str, depth: int, message_id: str
+) -> None:
+    caplog.set_level(logging.INFO)
+    client = FakeStation("CP-1", protocol)
+    await client.connect()
+    nested = "[" * depth + "]" * depth
+    reply = await client.send_text(f'[2,"m1","DataTransfer",{{"vendorId":"v","data":{nested}}}]')
+    assert reply[:3] == [4, message_id, code]
+    assert "deeper than" in reply[3]
+    assert (await client.call("Heartbeat", {}))[0] == 3
+    await client.close()
+    assert "Refused a frame of CP-1: Message nests deeper than" in caplog.text
+    logged = OcppFrame.objects.filter(direction=Direction.IN, raw__startswith='[2,"m1","Data')
+    assert await logged.aexists()
 
 
 async def test_a_1_6_station_ignores_unknown_message_types(station: Asset) -> None:
