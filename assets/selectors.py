@@ -71,6 +71,13 @@ def station_authenticate(
     return asset
 
 
+def station_expects_basic_auth(identity: str) -> bool:
+    """Whether a refused handshake by `identity` is challenged for Basic auth (401): all but
+    profile 3 stations, and unknown identities, which must look like any wrong password."""
+    profile = Asset.objects.filter(identity=identity).values_list("security_profile", flat=True)
+    return profile.first() != SecurityProfile.TLS_CLIENT_CERT
+
+
 def station_refusal(
     asset: Asset | None, identity: str, authorization: bytes | None, transport: TransportSecurity
 ) -> str | None:

@@ -16,7 +16,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from assets.selectors import station_authenticate
+from assets.selectors import station_authenticate, station_expects_basic_auth
 from csms.runtime.gc_tuning import connection_closed
 from ocpp_bridge import station_fanout
 from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
@@ -32,6 +32,7 @@ from ocpp_bridge.charger.incoming import (
     process_texts,
 )
 from ocpp_bridge.charger.tls_proxy import transport_security
+from ocpp_bridge.charger.websocket_denial import deny
 from ocpp_bridge.models import ChargerConnection
 from ocpp_bridge.protocol.versions import negotiate_subprotocol
 
@@ -126,9 +127,11 @@ class OcppConsumer(AsyncWebsocketConsumer):
         version = negotiate_subprotocol(
             self.scope.get("subprotocols", []), asset.protocol if asset else None
         )
-        if asset is None or version is None:
-            if asset is not None:  # station_authenticate logs its own refusals
-                logger.info("Refused handshake of %r: no supported subprotocol", identity)
+        if asset is None:  # station_authenticate logs its own refusals
+            await self.refuse_credentials(identity)
+            return
+        if version is None:
+            logger.info("Refused handshake of %r: no supported subprotocol", identity)
             await self.close()  # before accept: the server answers HTTP 403
             return
         await ensure_heartbeat()  # before recording the connection this process vouches for
@@ -153,6 +156,15 @@ class OcppConsumer(AsyncWebsocketConsumer):
         await self.accept(subprotocol=version.value)
         if replaced_channel:
             await self.channel_layer.send(replaced_channel, {"type": "ocpp.replaced"})
+
+    async def refuse_credentials(self, identity: str) -> None:
+        """401 with a Basic challenge (RFC 9110 §11.6.1, as the certification tests expect)
+        when the station proves itself by Basic auth; 403 for a profile 3 station, whose
+        client certificate no password can replace."""
+        if not await in_thread(station_expects_basic_auth)(identity):
+            await deny(self, 403)
+            return
+        await deny(self, 401, [(b"www-authenticate", b'Basic realm="OCPP", charset="UTF-8"')])
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.station is None:

@@ -397,8 +397,8 @@ async def test_over_daphne_a_brute_force_locks_the_attacker_not_the_station(
     await stations(make_station, "CP-D1", "CP-D2")
     attacker, station_side = loopback(), loopback()
     for _ in range(DAPHNE_STATION_LIMIT):
-        assert await handshake(guarded_daphne, "CP-D1", attacker, WRONG) == 403
-    assert await handshake(guarded_daphne, "CP-D1", attacker) == 403
+        assert await handshake(guarded_daphne, "CP-D1", attacker, WRONG) == 401
+    assert await handshake(guarded_daphne, "CP-D1", attacker) == 401
     assert await handshake(guarded_daphne, "CP-D1", station_side) == 101
     assert await handshake(guarded_daphne, "CP-D2", station_side) == 101
     assert await handshake(guarded_daphne, "CP-D2", attacker) == 101
@@ -416,10 +416,10 @@ async def test_over_daphne_missing_credentials_and_unknown_identities_lock_the_a
     await stations(make_station, "CP-D3", "CP-D4")
     scanner = loopback()
     for _ in range(DAPHNE_STATION_LIMIT - 1):
-        assert await handshake(guarded_daphne, "CP-D3", scanner, password=None) == 403
+        assert await handshake(guarded_daphne, "CP-D3", scanner, password=None) == 401
     for n in range(DAPHNE_ADDRESS_LIMIT - DAPHNE_STATION_LIMIT + 1):
-        assert await handshake(guarded_daphne, f"NOPE-{n}", scanner) == 403
-    assert await handshake(guarded_daphne, "CP-D4", scanner) == 403
+        assert await handshake(guarded_daphne, f"NOPE-{n}", scanner) == 401
+    assert await handshake(guarded_daphne, "CP-D4", scanner) == 401
     assert await handshake(guarded_daphne, "CP-D3", loopback()) == 101  # 2 failures: unlocked
     assert await handshake(guarded_daphne, "CP-D4", loopback()) == 101
     assert "Refused station 'CP-D4': too many failed handshakes from its address" in (
@@ -436,10 +436,10 @@ async def test_over_daphne_a_success_does_not_reset_another_address(
     await stations(make_station, "CP-D5")
     attacker, station_side = loopback(), loopback()
     for n in range(DAPHNE_ADDRESS_LIMIT - 1):
-        assert await handshake(guarded_daphne, f"NOPE-{n}", attacker) == 403
+        assert await handshake(guarded_daphne, f"NOPE-{n}", attacker) == 401
     assert await handshake(guarded_daphne, "CP-D5", station_side) == 101
-    assert await handshake(guarded_daphne, "NOPE-last", attacker) == 403
-    assert await handshake(guarded_daphne, "CP-D5", attacker) == 403
+    assert await handshake(guarded_daphne, "NOPE-last", attacker) == 401
+    assert await handshake(guarded_daphne, "CP-D5", attacker) == 401
     assert await handshake(guarded_daphne, "CP-D5", station_side) == 101
 
 
@@ -453,6 +453,59 @@ async def test_the_default_limit_holds_on_the_shared_daphne(
     await stations(make_station, "CP-D6")
     attacker = loopback()
     for _ in range(settings.OCPP_AUTH_MAX_FAILURES):
-        assert await handshake(daphne_server, "CP-D6", attacker, WRONG) == 403
-    assert await handshake(daphne_server, "CP-D6", attacker) == 403
+        assert await handshake(daphne_server, "CP-D6", attacker, WRONG) == 401
+    assert await handshake(daphne_server, "CP-D6", attacker) == 401
     assert await handshake(daphne_server, "CP-D6", loopback()) == 101
+
+
+# --- How a refusal is answered ----------------------------------------------------------------
+
+
+async def refusal(address: str, path: str, source: str, password: str | None) -> Any:
+    """The HTTP response refusing a handshake to `path` (None: accepted)."""
+    headers = {}
+    if password is not None:
+        token = base64.b64encode(f"CP-D7:{password}".encode()).decode()
+        headers["Authorization"] = f"Basic {token}"
+    try:
+        async with connect(
+            f"ws://{address}{path}",
+            subprotocols=["ocpp1.6"],
+            additional_headers=headers,
+            local_addr=(source, 0),
+        ):
+            return None
+    except InvalidStatus as refused:
+        return refused.response
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("settled")
+@pytest.mark.parametrize("password", [WRONG, None], ids=["wrong-password", "no-credentials"])
+async def test_a_failed_basic_auth_is_401_with_a_basic_challenge(
+    daphne_server: str, make_station, password: str | None
+) -> None:
+    await stations(make_station, "CP-D7")
+    response = await refusal(daphne_server, "/ocpp/CP-D7", loopback(), password)
+    assert response is not None and response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Basic realm=")
+    assert await refusal(daphne_server, "/ocpp/CP-D7", loopback(), STATION_PASSWORD) is None
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("settled")
+async def test_an_unmatched_path_is_404_counted_by_the_guard_without_a_traceback(
+    guarded_daphne: str, make_station, server_logs: Path
+) -> None:
+    await stations(make_station, "CP-D8")
+    scanner = loopback()
+    for n in range(DAPHNE_ADDRESS_LIMIT):
+        response = await refusal(guarded_daphne, f"/ocpp/CP-D8/probe-{n}", scanner, WRONG)
+        assert response is not None and response.status_code == 404
+    assert await handshake(guarded_daphne, "CP-D8", scanner) == 401  # its address is locked
+    assert await handshake(guarded_daphne, "CP-D8", loopback()) == 101
+    log = daphne_log(server_logs)
+    assert "Refused handshake to '/ocpp/CP-D8/probe-0': no such path" in log
+    assert "Traceback" not in log and "No route found" not in log
