@@ -25,6 +25,7 @@ from ocpp_bridge.charger.call_timers import CallTimers
 from ocpp_bridge.charger.connections import connection_end, connection_open
 from ocpp_bridge.charger.group_commit import GroupCommitter, group_committer
 from ocpp_bridge.charger.handlers import StationContext
+from ocpp_bridge.charger.handlers.common import trigger_note
 from ocpp_bridge.charger.heartbeat import PROCESS_GROUP, ensure_heartbeat
 from ocpp_bridge.charger.incoming import (
     internal_error_reply,
@@ -203,6 +204,8 @@ class OcppConsumer(AsyncWebsocketConsumer):
     async def ocpp_call(self, event: dict[str, Any]) -> None:
         """A CSMS-initiated call, chosen by the delivery service in any process: send it and
         time it out if the station does not answer. Never waits for the answer here."""
+        if self.station is not None:  # what a Pending station may then send (B02.FR.09)
+            trigger_note(self.station, event["frame"])
         await self.send(event["frame"])
         self.call_timers.start(
             # (An event queued before "message_id" was added carries it only in its frame.)
