@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from assets.models import Asset
 from ocpp_bridge.calls.create import CallRefusedError
+from ocpp_bridge.calls.password_rotation import station_password_rotate
 from ocpp_bridge.calls.station_reset import station_reset
 from rates.services import RateNotSetError, rate_display_disable, rate_display_sync
 
@@ -68,4 +69,10 @@ disable_rate = station_action(
     "Stop showing the rate on the selected stations",
     "Rate display off",
     lambda asset: rate_display_disable(asset=asset, wait=False, source="admin"),
+)
+rotate_password = station_action(
+    "rotate_password",
+    "Give the selected stations a new password (stored when each accepts it)",
+    "Password change",
+    lambda asset: station_password_rotate(asset=asset, source="admin"),
 )

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.urls import reverse
 
 from assets.models import Asset
 from ocpp_bridge.calls.send import ocpp_call_send
@@ -85,3 +86,34 @@ async def test_a_rejected_new_password_changes_nothing(protocol: str) -> None:
     await station_answers_change(protocol, "Rejected")
     assert await connects(protocol, STATION_PASSWORD)
     assert not await connects(protocol, NEW_PASSWORD)
+
+
+def admin_rotates(admin_client) -> None:
+    asset = Asset.objects.get(identity="CP-PW")
+    admin_client.post(
+        reverse("admin:assets_asset_changelist"),
+        {"action": "rotate_password", "_selected_action": [str(asset.pk)]},
+    )
+    deliver_calls_of_stations([str(asset.pk)])
+
+
+async def test_the_admin_rotates_a_password_that_the_station_accepts(
+    protocol: str, admin_client
+) -> None:
+    station = FakeStation("CP-PW", protocol)
+    assert (await station.connect())[0]
+    await sync_to_async(admin_rotates)(admin_client)
+    frame = json.loads(await station.communicator.receive_from(timeout=5))
+    action, payload = frame[2], frame[3]
+    if action == "ChangeConfiguration":
+        password = payload["value"]
+    else:
+        password = payload["setVariableData"][0]["attributeValue"]
+    assert len(password) == 32 and password != STATION_PASSWORD
+    await station.communicator.send_to(
+        text_data=json.dumps([3, frame[1], change_answer(protocol, "Accepted")])
+    )
+    assert (await station.call("Heartbeat", {}))[0] == 3
+    await station.close()
+    assert await connects(protocol, password)
+    assert not await connects(protocol, STATION_PASSWORD)
