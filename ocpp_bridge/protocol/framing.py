@@ -79,8 +79,10 @@ def parse_frame(text: str, version: OcppVersion) -> Frame:
         message = json.loads(text, parse_constant=_reject_constant)
     except ValueError:
         raise FrameError(_unreadable(version), "Message is not valid JSON") from None
-    except RecursionError:
-        raise _too_deep(message_id=UNREADABLE_MESSAGE_ID) from None
+    except RecursionError:  # so deep the parser gave up: whether it was JSON is not known
+        raise FrameError(
+            _unreadable(version), f"Message nests too deeply to be read ({MAX_JSON_DEPTH} max)"
+        ) from None
     if not isinstance(message, list) or not message:
         raise FrameError(_structure(version), "Message is not a non-empty JSON array")
     if json_depth(message) > MAX_JSON_DEPTH:
@@ -128,6 +130,7 @@ def json_depth(value: Any) -> int:
 
 
 def _too_deep(*, message_id: str | None) -> FrameError:
+    """JSON read but deeper than MAX_JSON_DEPTH."""
     return FrameError(
         ErrorCode.FORMAT_VIOLATION,
         f"Message nests deeper than {MAX_JSON_DEPTH} levels",
