@@ -24,6 +24,7 @@ With REDIS_URL the counters live in Redis, shared by every daphne process; witho
 process (the embedded default has only one).
 """
 
+import ipaddress
 import logging
 import threading
 import time
@@ -147,13 +148,31 @@ class HandshakeGuard:
             return False
 
 
+def source(address: str | None) -> str:
+    """What one failing source is: an IPv4 address, or an IPv6 /64 (the smallest block a
+    network hands out, whose 2^64 addresses would otherwise each get their own tries)."""
+    if not address:
+        return ""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:  # ::ffff:192.0.2.1 is 192.0.2.1
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def station_key(asset_id: object | None, address: str | None) -> str:
-    """The station from one address (an unknown address is a source of its own)."""
-    return f"{KEY_PREFIX}:station:{asset_id}:from:{address or '?'}" if asset_id is not None else ""
+    """The station from one source (an unknown address is a source of its own)."""
+    if asset_id is None:
+        return ""
+    return f"{KEY_PREFIX}:station:{asset_id}:from:{source(address) or '?'}"
 
 
 def address_key(address: str | None) -> str:
-    return f"{KEY_PREFIX}:address:{address}" if address else ""
+    return f"{KEY_PREFIX}:address:{source(address)}" if address else ""
 
 
 _memory_store = MemoryFailureStore()

@@ -28,6 +28,7 @@ from ocpp_bridge.charger.handshake_guard import (
     HandshakeGuard,
     MemoryFailureStore,
     RedisFailureStore,
+    source,
 )
 from ocpp_bridge.charger.tls_proxy import TransportSecurity
 from tests.conftest import STATION_PASSWORD
@@ -44,8 +45,9 @@ def basic(user: str, password: str = STATION_PASSWORD) -> bytes:
 
 
 def new_address() -> str:
-    """An address no earlier run used (Redis keeps counters across runs for two windows)."""
-    return f"2001:db8::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"
+    """An address of an IPv6 /64 no earlier run used (Redis keeps counters across runs for two
+    windows); the guard counts a /64 as one source."""
+    return f"2001:db8:{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}::1"
 
 
 @dataclass
@@ -97,6 +99,14 @@ def test_a_station_is_locked_from_the_failing_address_at_its_limit_and_not_befor
     assert guard.station_locked(asset_id, address)
     assert not guard.station_locked(asset_id, new_address())
     assert not guard.station_locked(uuid.uuid4(), address)
+
+
+def test_the_addresses_of_one_ipv6_64_are_one_source(guard: HandshakeGuard) -> None:
+    asset_id, network = uuid.uuid4(), new_address().removesuffix("::1")
+    for n in range(STATION_LIMIT):
+        guard.record_failure(asset_id=asset_id, address=f"{network}:{n + 1:x}::{n + 7:x}")
+    assert guard.station_locked(asset_id, f"{network}:ffff::1")
+    assert not guard.station_locked(asset_id, new_address())
 
 
 def test_failures_spread_over_addresses_never_lock_the_station(guard: HandshakeGuard) -> None:
@@ -309,7 +319,8 @@ def test_unknown_identities_count_against_their_address(
         identity="CP-G", authorization=right, remote_addr=elsewhere, guard=guard
     )
     assert "too many failed handshakes from its address" in caplog.text
-    assert f"Handshakes of address:{scanner} locked after {ADDRESS_LIMIT} failures" in caplog.text
+    locked = f"Handshakes of address:{source(scanner)} locked after {ADDRESS_LIMIT} failures"
+    assert locked in caplog.text
 
 
 @pytest.mark.django_db
