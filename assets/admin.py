@@ -1,6 +1,13 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
-from assets.admin_actions import disable_rate, reset_hard, reset_soft, sync_rate
+from assets.admin_actions import (
+    disable_rate,
+    reset_hard,
+    reset_soft,
+    rotate_password,
+    sync_rate,
+)
 from assets.models import (
     Asset,
     AssetGroup,
@@ -51,8 +58,12 @@ class AssetAdmin(admin.ModelAdmin):
     )
     inlines = [ConnectorInline]
     list_select_related = ("network",)
-    actions = [reset_soft, reset_hard, sync_rate, disable_rate]
+    actions = [reset_soft, reset_hard, sync_rate, disable_rate, rotate_password]
     autocomplete_fields = ("network", "asset_group", "rate")
+
+    def has_command_station_permission(self, request: HttpRequest) -> bool:
+        """The station actions' permission (assets.admin_actions)."""
+        return bool(request.user.has_perm("assets.command_station"))
 
 
 @admin.register(StationEvent)

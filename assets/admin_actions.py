@@ -1,4 +1,6 @@
-"""Admin actions that reach stations: the same services the REST API uses."""
+"""Admin actions that reach stations: the same services the REST API uses. Each needs the
+`assets.command_station` permission (AssetAdmin.has_command_station_permission): a staff user
+who may only view stations does not see them."""
 
 from collections.abc import Callable
 from typing import Any
@@ -9,6 +11,7 @@ from django.http import HttpRequest
 
 from assets.models import Asset
 from ocpp_bridge.calls.create import CallRefusedError
+from ocpp_bridge.calls.password_rotation import station_password_rotate
 from ocpp_bridge.calls.station_reset import station_reset
 from rates.services import RateNotSetError, rate_display_disable, rate_display_sync
 
@@ -40,7 +43,7 @@ def station_action(name: str, description: str, label: str, command: Command) ->
         run_for_each(request, assets, label, command)
 
     action.__name__ = name
-    return admin.action(description=description)(action)
+    return admin.action(description=description, permissions=["command_station"])(action)
 
 
 reset_soft = station_action(
@@ -66,4 +69,10 @@ disable_rate = station_action(
     "Stop showing the rate on the selected stations",
     "Rate display off",
     lambda asset: rate_display_disable(asset=asset, wait=False, source="admin"),
+)
+rotate_password = station_action(
+    "rotate_password",
+    "Give the selected stations a new password (stored when each accepts it)",
+    "Password change",
+    lambda asset: station_password_rotate(asset=asset, source="admin"),
 )

@@ -210,6 +210,9 @@ class Asset(TimestampedModel):
 
     class Meta:
         ordering = ("identity",)
+        # Seeing a station is not commanding it: the web UI's console and the admin's station
+        # actions need this (superusers have it), whatever the staff user may view.
+        permissions = [("command_station", "Can send OCPP commands to stations")]
 
     def __str__(self) -> str:
         return self.identity

@@ -51,15 +51,16 @@ def station_authenticate(
     certificate whose subject CN is the identity; a Basic auth header is then ignored.
     Basic auth means user = identity and the password matching the stored hash.
 
-    Every refusal counts against the address and the station (`guard`, by default the
-    settings'); while either is locked the handshake is refused before any password check.
+    Every refusal counts against the address and the station from that address (`guard`, by
+    default the settings'); while either is locked the handshake is refused before any
+    password check. Failures from other addresses never lock the station's own out.
     """
     guard = guard or handshake_guard()
     if guard.address_locked(remote_addr):
         logger.info("Refused station %r: too many failed handshakes from its address", identity)
         return None
     asset = Asset.objects.select_related("network").filter(identity=identity).first()
-    if asset is not None and guard.station_locked(asset.pk):
+    if asset is not None and guard.station_locked(asset.pk, remote_addr):
         logger.info("Refused station %r: too many failed handshakes", identity)
         return None
     reason = station_refusal(asset, identity, authorization, transport)
@@ -68,6 +69,13 @@ def station_authenticate(
         guard.record_failure(asset_id=asset and asset.pk, address=remote_addr)
         return None
     return asset
+
+
+def station_expects_basic_auth(identity: str) -> bool:
+    """Whether a refused handshake by `identity` is challenged for Basic auth (401): all but
+    profile 3 stations, and unknown identities, which must look like any wrong password."""
+    profile = Asset.objects.filter(identity=identity).values_list("security_profile", flat=True)
+    return profile.first() != SecurityProfile.TLS_CLIENT_CERT
 
 
 def station_refusal(

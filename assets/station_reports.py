@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from assets.models import Asset, Connector, StationEvent, StationVariable
+from assets.services import station_password_hash
 from assets.statements import CONNECTOR_STATUS_COLUMNS, CONNECTOR_STATUS_UPDATE, LAST_SEEN_UPDATE
 from ocpp_bridge.station_events import connector_status_changed
 
@@ -19,6 +20,12 @@ def asset_record_boot(*, asset_id: Any, info: dict[str, str], reason: str = "") 
         **fields, boot_reason=reason, last_boot_at=timezone.now(), last_seen_at=timezone.now()
     )
     return Asset.objects.get(pk=asset_id)
+
+
+def asset_record_password(*, asset_id: Any, password: str) -> None:
+    """Store the Basic-auth password the station accepted (hashed): its old one is refused from
+    now on."""
+    Asset.objects.filter(pk=asset_id).update(password_hash=station_password_hash(password))
 
 
 def asset_touch(*, asset_id: Any) -> None:

@@ -13,6 +13,8 @@ from ocpp_bridge.calls.send import ocpp_call_send
 from ocpp_bridge.models import OcppCall
 
 CALL_SOURCE = "web_ui"
+# Seeing a station (staff) is not commanding it: sending needs this (assets.models.Asset.Meta).
+COMMAND_PERMISSION = "assets.command_station"
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,11 @@ class ConsoleRefusedError(Exception):
     def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.refusal = ConsoleRefusal(code, message, details or {})
+
+
+def console_permitted(user: Any) -> bool:
+    """Whether `user` may send commands through the console (superusers always may)."""
+    return bool(user.has_perm(COMMAND_PERMISSION))
 
 
 def console_request_parse(body: bytes) -> tuple[str, dict[str, Any]]:

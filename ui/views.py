@@ -16,6 +16,7 @@ from ui.console import (
     ConsoleRefusal,
     ConsoleRefusedError,
     console_call_state,
+    console_permitted,
     console_request_parse,
     console_send,
 )
@@ -24,7 +25,11 @@ from ui.payload_templates import payload_templates
 
 # The parts of the station page a browser re-reads when its live socket (re)opens.
 STATION_FRAGMENTS = ("summary", "connectors", "sessions", "frames")
-REFUSAL_STATUS = {"station_not_connected": 409, "duplicate_request_id": 409}
+REFUSAL_STATUS = {
+    "station_not_connected": 409,
+    "duplicate_request_id": 409,
+    "payload_too_large": 413,
+}
 
 
 def operator_json(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -74,7 +79,8 @@ def station(request: HttpRequest, asset_id: str) -> HttpResponse:
     fragment = request.GET.get("fragment", "")
     if fragment in STATION_FRAGMENTS:
         return render(request, f"ui/station/_{fragment}.html", context)
-    actions = selectors.station_console_actions(asset=asset)
+    context["may_command"] = console_permitted(request.user)
+    actions = selectors.station_console_actions(asset=asset) if context["may_command"] else []
     context["console_actions"] = actions
     context["payload_templates"] = (
         payload_templates(OcppVersion(asset.protocol), actions) if actions else {}
@@ -86,6 +92,11 @@ def station(request: HttpRequest, asset_id: str) -> HttpResponse:
 @require_POST
 def console_send_view(request: HttpRequest, asset_id: str) -> HttpResponse:
     asset = _station_or_404(asset_id)
+    if not console_permitted(request.user):
+        refusal = ConsoleRefusal(
+            "permission_denied", "You may see this station but not send it commands."
+        )
+        return refusal_response(refusal, status=403)
     try:
         action, payload = console_request_parse(request.body)
         call = console_send(asset=asset, action=action, payload=payload)

@@ -21,6 +21,7 @@ REFUSAL_STATUS = {
     "unsupported_action": status.HTTP_400_BAD_REQUEST,
     "invalid_payload": status.HTTP_400_BAD_REQUEST,
     "invalid_request_id": status.HTTP_400_BAD_REQUEST,
+    "payload_too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
 }
 
 ERRORS_DOC = {
@@ -34,6 +35,7 @@ ERRORS_DOC = {
         description="asset_not_found (also for assets outside the client's networks)"
     ),
     409: OpenApiResponse(description="station_not_connected / duplicate_request_id"),
+    413: OpenApiResponse(description="payload_too_large: the frame exceeds what a station takes"),
     502: OpenApiResponse(
         description="station_disconnected: the station dropped mid-call / invalid_response: "
         "the station answered outside the action's official response schema (details.message "

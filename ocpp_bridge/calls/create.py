@@ -10,13 +10,16 @@ from assets.models import Asset
 from ocpp_bridge.calls.delivery_requests import delivery_request
 from ocpp_bridge.models import OcppCall
 from ocpp_bridge.protocol.errors import OcppError
-from ocpp_bridge.protocol.framing import MAX_MESSAGE_ID_LENGTH
+from ocpp_bridge.protocol.framing import MAX_MESSAGE_ID_LENGTH, encode_call
 from ocpp_bridge.protocol.validation import validate_payload
 from ocpp_bridge.protocol.versions import OcppVersion, csms_initiated
 from ocpp_bridge.statements import CALL_INSERT
 
 # The columns of a station that queueing a call reads (a caller may load only these).
 CALL_ASSET_FIELDS = ("id", "identity", "network_id", "protocol", "current_connection_id")
+# The largest message daphne passes through a WebSocket (its default): a larger outgoing frame
+# crashed the consumer holding the station's socket and dropped the station (close 1011).
+TRANSPORT_MAX_FRAME_BYTES = 1024 * 1024
 
 
 class CallRefusedError(Exception):
@@ -65,8 +68,28 @@ def check_call(asset: Asset, action: str, payload: dict[str, Any]) -> OcppVersio
             f"payload.{error.description}",
             {"field": f"payload.{error.details['field']}".rstrip(".")},
         ) from None
+    check_frame_size(action, payload)
     check_connected(asset)
     return version
+
+
+def max_outgoing_frame_bytes() -> int:
+    """What a station is assumed to take: what the CSMS itself takes from stations
+    (OCPP_MAX_FRAME_BYTES), never more than the transport carries."""
+    return min(settings.OCPP_MAX_FRAME_BYTES, TRANSPORT_MAX_FRAME_BYTES)
+
+
+def check_frame_size(action: str, payload: dict[str, Any]) -> None:
+    """Refused before queueing: a frame the station cannot take would only fail on the socket.
+    Measured with the longest message id, as UTF-8 (what goes over the wire)."""
+    size = len(encode_call("x" * MAX_MESSAGE_ID_LENGTH, action, payload).encode())
+    limit = max_outgoing_frame_bytes()
+    if size > limit:
+        raise CallRefusedError(
+            "payload_too_large",
+            f"The {action} frame would be {size} bytes; a station takes at most {limit}.",
+            {"field": "payload", "size": size, "limit": limit},
+        )
 
 
 def check_message_id(message_id: str) -> None:
@@ -112,7 +135,7 @@ def ocpp_call_create(
     """Queue a call to the station; its delivery is enqueued when the transaction commits.
 
     Raises CallRefusedError (station not connected, unsupported action, invalid payload,
-    invalid or already used message id).
+    payload too large, invalid or already used message id).
     """
     if message_id is not None:
         check_message_id(message_id)

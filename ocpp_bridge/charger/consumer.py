@@ -16,7 +16,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from assets.selectors import station_authenticate
+from assets.selectors import station_authenticate, station_expects_basic_auth
 from csms.runtime.gc_tuning import connection_closed
 from ocpp_bridge import station_fanout
 from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
@@ -25,6 +25,7 @@ from ocpp_bridge.charger.call_timers import CallTimers
 from ocpp_bridge.charger.connections import connection_end, connection_open
 from ocpp_bridge.charger.group_commit import GroupCommitter, group_committer
 from ocpp_bridge.charger.handlers import StationContext
+from ocpp_bridge.charger.handlers.common import trigger_note
 from ocpp_bridge.charger.heartbeat import PROCESS_GROUP, ensure_heartbeat
 from ocpp_bridge.charger.incoming import (
     internal_error_reply,
@@ -32,6 +33,7 @@ from ocpp_bridge.charger.incoming import (
     process_texts,
 )
 from ocpp_bridge.charger.tls_proxy import transport_security
+from ocpp_bridge.charger.websocket_denial import deny
 from ocpp_bridge.models import ChargerConnection
 from ocpp_bridge.protocol.versions import negotiate_subprotocol
 
@@ -126,9 +128,11 @@ class OcppConsumer(AsyncWebsocketConsumer):
         version = negotiate_subprotocol(
             self.scope.get("subprotocols", []), asset.protocol if asset else None
         )
-        if asset is None or version is None:
-            if asset is not None:  # station_authenticate logs its own refusals
-                logger.info("Refused handshake of %r: no supported subprotocol", identity)
+        if asset is None:  # station_authenticate logs its own refusals
+            await self.refuse_credentials(identity)
+            return
+        if version is None:
+            logger.info("Refused handshake of %r: no supported subprotocol", identity)
             await self.close()  # before accept: the server answers HTTP 403
             return
         await ensure_heartbeat()  # before recording the connection this process vouches for
@@ -153,6 +157,15 @@ class OcppConsumer(AsyncWebsocketConsumer):
         await self.accept(subprotocol=version.value)
         if replaced_channel:
             await self.channel_layer.send(replaced_channel, {"type": "ocpp.replaced"})
+
+    async def refuse_credentials(self, identity: str) -> None:
+        """401 with a Basic challenge (RFC 9110 §11.6.1, as the certification tests expect)
+        when the station proves itself by Basic auth; 403 for a profile 3 station, whose
+        client certificate no password can replace."""
+        if not await in_thread(station_expects_basic_auth)(identity):
+            await deny(self, 403)
+            return
+        await deny(self, 401, [(b"www-authenticate", b'Basic realm="OCPP", charset="UTF-8"')])
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.station is None:
@@ -191,6 +204,8 @@ class OcppConsumer(AsyncWebsocketConsumer):
     async def ocpp_call(self, event: dict[str, Any]) -> None:
         """A CSMS-initiated call, chosen by the delivery service in any process: send it and
         time it out if the station does not answer. Never waits for the answer here."""
+        if self.station is not None:  # what a Pending station may then send (B02.FR.09)
+            trigger_note(self.station, event["frame"])
         await self.send(event["frame"])
         self.call_timers.start(
             # (An event queued before "message_id" was added carries it only in its frame.)

@@ -1,11 +1,18 @@
-"""Failed charger handshakes, counted per station and per remote address, so that guessing a
-station's password costs the attacker a lock instead of the CSMS a password hash per try.
+"""Failed charger handshakes, counted per source: per remote address, and per station from
+that address, so that guessing a station's password costs the attacker a lock instead of the
+CSMS a password hash per try.
 
-A fixed window: failures fall in buckets of `window` seconds (time // window). Once a station
-or an address has `max` failures in the current bucket, its handshakes are refused without
-looking at the credentials until the bucket ends. Refusals during a lock are not counted, so a
-station retrying with its corrected password gets in at the end of the window rather than
-staying locked for as long as it retries.
+The failing source is throttled, never the identity: a lock on a station keyed by the station
+alone let anyone who knows an identity keep the real station out (its right password
+included) by failing ten handshakes a window. The station from its own address is untouched
+by failures from elsewhere; an attacker spreading guesses over many addresses pays one lock
+per address (`max_address_failures` tries each, whatever the stations).
+
+A fixed window: failures fall in buckets of `window` seconds (time // window). Once an address,
+or a station from one address, has `max` failures in the current bucket, those handshakes are
+refused without looking at the credentials until the bucket ends. Refusals during a lock are
+not counted, so a station retrying with its corrected password gets in at the end of the
+window rather than staying locked for as long as it retries.
 
 Stations are keyed by asset id, not by the identity in the URL: unknown identities cannot fill
 the store (they count by address only), and a station deleted and created again starts clean.
@@ -17,6 +24,7 @@ With REDIS_URL the counters live in Redis, shared by every daphne process; witho
 process (the embedded default has only one).
 """
 
+import ipaddress
 import logging
 import threading
 import time
@@ -101,14 +109,16 @@ class HandshakeGuard:
         read). Fails open when Redis is unreachable: the password check still stands."""
         return self._locked(address_key(address), self.max_address_failures)
 
-    def station_locked(self, asset_id: object) -> bool:
-        return self._locked(station_key(asset_id), self.max_station_failures)
+    def station_locked(self, asset_id: object, address: str | None) -> bool:
+        """Whether handshakes of the station from `address` are refused now (from any other
+        address its right password still gets in)."""
+        return self._locked(station_key(asset_id, address), self.max_station_failures)
 
     def record_failure(self, *, asset_id: object | None, address: str | None) -> None:
-        """Count a refused handshake against its address and its station (when known); log
-        the lock that this failure starts."""
+        """Count a refused handshake against its address and its station from that address
+        (when known); log the lock that this failure starts."""
         limits = {
-            station_key(asset_id): self.max_station_failures,
+            station_key(asset_id, address): self.max_station_failures,
             address_key(address): self.max_address_failures,
         }
         keys = [key for key, limit in limits.items() if key and limit]  # "": none to count
@@ -138,12 +148,31 @@ class HandshakeGuard:
             return False
 
 
-def station_key(asset_id: object | None) -> str:
-    return f"{KEY_PREFIX}:station:{asset_id}" if asset_id is not None else ""
+def source(address: str | None) -> str:
+    """What one failing source is: an IPv4 address, or an IPv6 /64 (the smallest block a
+    network hands out, whose 2^64 addresses would otherwise each get their own tries)."""
+    if not address:
+        return ""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:  # ::ffff:192.0.2.1 is 192.0.2.1
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def station_key(asset_id: object | None, address: str | None) -> str:
+    """The station from one source (an unknown address is a source of its own)."""
+    if asset_id is None:
+        return ""
+    return f"{KEY_PREFIX}:station:{asset_id}:from:{source(address) or '?'}"
 
 
 def address_key(address: str | None) -> str:
-    return f"{KEY_PREFIX}:address:{address}" if address else ""
+    return f"{KEY_PREFIX}:address:{source(address)}" if address else ""
 
 
 _memory_store = MemoryFailureStore()

@@ -14,6 +14,10 @@ CALLRESULTERROR = 5  # 2.1
 SEND = 6  # 2.1
 
 MAX_MESSAGE_ID_LENGTH = 36
+# Deeper frames are refused before anything walks them: the deepest official schema nests about
+# ten levels, while ~400 levels of brackets (1 KB) exhausted the recursion of the checks, the
+# schema validation and the frame log, and dropped the connection.
+MAX_JSON_DEPTH = 32
 # The id to answer with when the offending frame's own id cannot be read (2.0.1 Part 4 §4.2.3).
 UNREADABLE_MESSAGE_ID = "-1"
 
@@ -73,10 +77,17 @@ def parse_frame(text: str, version: OcppVersion) -> Frame:
     """Parse one WebSocket text message into a frame, or raise FrameError saying why not."""
     try:
         message = json.loads(text, parse_constant=_reject_constant)
-    except (ValueError, RecursionError):
+    except ValueError:
         raise FrameError(_unreadable(version), "Message is not valid JSON") from None
+    except RecursionError:  # so deep the parser gave up: whether it was JSON is not known
+        raise FrameError(
+            _unreadable(version), f"Message nests too deeply to be read ({MAX_JSON_DEPTH} max)"
+        ) from None
     if not isinstance(message, list) or not message:
         raise FrameError(_structure(version), "Message is not a non-empty JSON array")
+    if json_depth(message) > MAX_JSON_DEPTH:
+        readable = len(message) > 1 and isinstance(message[1], str) and _storable(message[1])
+        raise _too_deep(message_id=message[1][:MAX_MESSAGE_ID_LENGTH] if readable else None)
     message_type = message[0]
     if not isinstance(message_type, int) or isinstance(message_type, bool):
         raise FrameError(_structure(version), "MessageTypeId is not an integer")
@@ -100,6 +111,31 @@ def parse_frame(text: str, version: OcppVersion) -> Frame:
     if message_type == CALLRESULT:
         return _parse_call_result(message, message_id, version)
     return _parse_call_error(message, message_id, version)
+
+
+def json_depth(value: Any) -> int:
+    """How deep `value` nests (a scalar: 0, [] or {}: 1), without recursion, stopping as soon
+    as MAX_JSON_DEPTH is passed."""
+    if not isinstance(value, dict | list):
+        return 0
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item
+        deepest = max(deepest, depth)
+        if deepest > MAX_JSON_DEPTH:
+            break
+        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
+
+
+def _too_deep(*, message_id: str | None) -> FrameError:
+    """JSON read but deeper than MAX_JSON_DEPTH."""
+    return FrameError(
+        ErrorCode.FORMAT_VIOLATION,
+        f"Message nests deeper than {MAX_JSON_DEPTH} levels",
+        message_id=message_id or UNREADABLE_MESSAGE_ID,
+    )
 
 
 def _reject_constant(name: str) -> Any:

@@ -1,5 +1,6 @@
-"""Failed station handshakes are counted per station and per address; at the limit the CSMS
-refuses without checking the password until the window ends. The service with its clock
+"""Failed station handshakes are counted per address and per station from that address; at the
+limit the CSMS refuses that source without checking the password until the window ends, and
+the station from any other address still gets in. The service with its clock
 moved, `station_authenticate` with every kind of refusal, and a real daphne."""
 
 import asyncio
@@ -27,6 +28,7 @@ from ocpp_bridge.charger.handshake_guard import (
     HandshakeGuard,
     MemoryFailureStore,
     RedisFailureStore,
+    source,
 )
 from ocpp_bridge.charger.tls_proxy import TransportSecurity
 from tests.conftest import STATION_PASSWORD
@@ -43,8 +45,9 @@ def basic(user: str, password: str = STATION_PASSWORD) -> bytes:
 
 
 def new_address() -> str:
-    """An address no earlier run used (Redis keeps counters across runs for two windows)."""
-    return f"2001:db8::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"
+    """An address of an IPv6 /64 no earlier run used (Redis keeps counters across runs for two
+    windows); the guard counts a /64 as one source."""
+    return f"2001:db8:{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}::1"
 
 
 @dataclass
@@ -85,14 +88,32 @@ def guard(store: FailureStore, clock: Clock) -> HandshakeGuard:
 # --- The service -----------------------------------------------------------------------------
 
 
-def test_a_station_is_locked_at_its_limit_and_not_before(guard: HandshakeGuard) -> None:
-    asset_id = uuid.uuid4()
+def test_a_station_is_locked_from_the_failing_address_at_its_limit_and_not_before(
+    guard: HandshakeGuard,
+) -> None:
+    asset_id, address = uuid.uuid4(), new_address()
     for _ in range(STATION_LIMIT - 1):
+        guard.record_failure(asset_id=asset_id, address=address)
+    assert not guard.station_locked(asset_id, address)
+    guard.record_failure(asset_id=asset_id, address=address)
+    assert guard.station_locked(asset_id, address)
+    assert not guard.station_locked(asset_id, new_address())
+    assert not guard.station_locked(uuid.uuid4(), address)
+
+
+def test_the_addresses_of_one_ipv6_64_are_one_source(guard: HandshakeGuard) -> None:
+    asset_id, network = uuid.uuid4(), new_address().removesuffix("::1")
+    for n in range(STATION_LIMIT):
+        guard.record_failure(asset_id=asset_id, address=f"{network}:{n + 1:x}::{n + 7:x}")
+    assert guard.station_locked(asset_id, f"{network}:ffff::1")
+    assert not guard.station_locked(asset_id, new_address())
+
+
+def test_failures_spread_over_addresses_never_lock_the_station(guard: HandshakeGuard) -> None:
+    asset_id = uuid.uuid4()
+    for _ in range(10 * STATION_LIMIT):
         guard.record_failure(asset_id=asset_id, address=new_address())
-    assert not guard.station_locked(asset_id)
-    guard.record_failure(asset_id=asset_id, address=new_address())
-    assert guard.station_locked(asset_id)
-    assert not guard.station_locked(uuid.uuid4())
+    assert not guard.station_locked(asset_id, new_address())
 
 
 def test_an_address_is_locked_at_its_limit_whatever_the_stations(guard: HandshakeGuard) -> None:
@@ -109,9 +130,9 @@ def test_a_lock_ends_with_its_window(guard: HandshakeGuard, clock: Clock) -> Non
     for _ in range(ADDRESS_LIMIT):
         guard.record_failure(asset_id=asset_id, address=address)
     clock.now += WINDOW - 1
-    assert guard.station_locked(asset_id) and guard.address_locked(address)
+    assert guard.station_locked(asset_id, address) and guard.address_locked(address)
     clock.now += 1
-    assert not guard.station_locked(asset_id) and not guard.address_locked(address)
+    assert not guard.station_locked(asset_id, address) and not guard.address_locked(address)
 
 
 def test_a_limit_of_zero_never_locks(store: FailureStore, clock: Clock) -> None:
@@ -121,7 +142,7 @@ def test_a_limit_of_zero_never_locks(store: FailureStore, clock: Clock) -> None:
     asset_id, address = uuid.uuid4(), new_address()
     for _ in range(20):
         guard.record_failure(asset_id=asset_id, address=address)
-    assert not guard.station_locked(asset_id) and not guard.address_locked(address)
+    assert not guard.station_locked(asset_id, address) and not guard.address_locked(address)
 
 
 def test_the_memory_store_forgets_past_windows(clock: Clock) -> None:
@@ -192,13 +213,14 @@ def test_every_kind_of_refusal_counts_towards_the_lock(
     profile, authorization, transport = REFUSALS[refusal]
     make_station("CP-G", security_profile=profile)
     right_authorization, right_transport = ACCEPTED[profile]
+    source = new_address()
 
     def attempt(authorization: bytes | None, transport: TransportSecurity) -> bool:
         accepted = station_authenticate(
             identity="CP-G",
             authorization=authorization,
             transport=transport,
-            remote_addr=new_address(),
+            remote_addr=source,
             guard=guard,
         )
         return accepted is not None
@@ -220,7 +242,10 @@ def test_once_locked_a_brute_force_costs_no_password_hashing(
         auth = basic("CP-G", f"guess-{n}")
         station_authenticate(identity="CP-G", authorization=auth, remote_addr=address, guard=guard)
     assert counted_hashing.verified == STATION_LIMIT
-    assert station_authenticate(identity="CP-G", authorization=basic("CP-G"), guard=guard) is None
+    right = basic("CP-G")
+    assert not station_authenticate(
+        identity="CP-G", authorization=right, remote_addr=address, guard=guard
+    )
     assert counted_hashing.verified == STATION_LIMIT
     refusals = [record.getMessage() for record in caplog.records if "CP-G" in record.getMessage()]
     assert refusals.count("Refused station 'CP-G': wrong password") == STATION_LIMIT
@@ -244,6 +269,21 @@ def test_the_right_password_is_refused_during_the_lock_and_accepted_after(
         assert not attempt(STATION_PASSWORD)
     clock.now += WINDOW / 2
     assert attempt(STATION_PASSWORD)
+
+
+@pytest.mark.django_db
+def test_wrong_passwords_from_an_attacker_never_keep_the_station_out(
+    make_station, guard: HandshakeGuard
+) -> None:
+    make_station("CP-G")
+    attacker, station_side = new_address(), new_address()
+    for _ in range(3 * STATION_LIMIT):
+        assert not station_authenticate(
+            identity="CP-G", authorization=basic("CP-G", WRONG), remote_addr=attacker, guard=guard
+        )
+    assert station_authenticate(
+        identity="CP-G", authorization=basic("CP-G"), remote_addr=station_side, guard=guard
+    )
 
 
 @pytest.mark.django_db
@@ -279,7 +319,8 @@ def test_unknown_identities_count_against_their_address(
         identity="CP-G", authorization=right, remote_addr=elsewhere, guard=guard
     )
     assert "too many failed handshakes from its address" in caplog.text
-    assert f"Handshakes of address:{scanner} locked after {ADDRESS_LIMIT} failures" in caplog.text
+    locked = f"Handshakes of address:{source(scanner)} locked after {ADDRESS_LIMIT} failures"
+    assert locked in caplog.text
 
 
 @pytest.mark.django_db
@@ -300,8 +341,9 @@ def test_a_success_resets_no_counter(make_station, guard: HandshakeGuard) -> Non
     assert attempt("CP-G", STATION_PASSWORD, station_side)
     assert attempt("CP-H", STATION_PASSWORD, attacker)  # one of the attacker's own stations
     attempt("CP-G", WRONG, attacker)
-    assert not attempt("CP-G", STATION_PASSWORD, station_side)  # CP-G: 3 failures
+    assert not attempt("CP-G", STATION_PASSWORD, attacker)  # CP-G from the attacker: 3 failures
     assert not attempt("CP-H", STATION_PASSWORD, attacker)  # the attacker's address: 6
+    assert attempt("CP-G", STATION_PASSWORD, station_side)  # never the station's own address
 
 
 # --- Over a real daphne ----------------------------------------------------------------------
@@ -360,14 +402,15 @@ async def stations(make_station, *identities: str) -> None:
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("settled")
-async def test_over_daphne_a_brute_force_locks_the_station_not_its_neighbours(
+async def test_over_daphne_a_brute_force_locks_the_attacker_not_the_station(
     guarded_daphne: str, make_station, server_logs: Path
 ) -> None:
     await stations(make_station, "CP-D1", "CP-D2")
     attacker, station_side = loopback(), loopback()
     for _ in range(DAPHNE_STATION_LIMIT):
-        assert await handshake(guarded_daphne, "CP-D1", attacker, WRONG) == 403
-    assert await handshake(guarded_daphne, "CP-D1", station_side) == 403
+        assert await handshake(guarded_daphne, "CP-D1", attacker, WRONG) == 401
+    assert await handshake(guarded_daphne, "CP-D1", attacker) == 401
+    assert await handshake(guarded_daphne, "CP-D1", station_side) == 101
     assert await handshake(guarded_daphne, "CP-D2", station_side) == 101
     assert await handshake(guarded_daphne, "CP-D2", attacker) == 101
     log = daphne_log(server_logs)
@@ -384,10 +427,10 @@ async def test_over_daphne_missing_credentials_and_unknown_identities_lock_the_a
     await stations(make_station, "CP-D3", "CP-D4")
     scanner = loopback()
     for _ in range(DAPHNE_STATION_LIMIT - 1):
-        assert await handshake(guarded_daphne, "CP-D3", scanner, password=None) == 403
+        assert await handshake(guarded_daphne, "CP-D3", scanner, password=None) == 401
     for n in range(DAPHNE_ADDRESS_LIMIT - DAPHNE_STATION_LIMIT + 1):
-        assert await handshake(guarded_daphne, f"NOPE-{n}", scanner) == 403
-    assert await handshake(guarded_daphne, "CP-D4", scanner) == 403
+        assert await handshake(guarded_daphne, f"NOPE-{n}", scanner) == 401
+    assert await handshake(guarded_daphne, "CP-D4", scanner) == 401
     assert await handshake(guarded_daphne, "CP-D3", loopback()) == 101  # 2 failures: unlocked
     assert await handshake(guarded_daphne, "CP-D4", loopback()) == 101
     assert "Refused station 'CP-D4': too many failed handshakes from its address" in (
@@ -404,10 +447,10 @@ async def test_over_daphne_a_success_does_not_reset_another_address(
     await stations(make_station, "CP-D5")
     attacker, station_side = loopback(), loopback()
     for n in range(DAPHNE_ADDRESS_LIMIT - 1):
-        assert await handshake(guarded_daphne, f"NOPE-{n}", attacker) == 403
+        assert await handshake(guarded_daphne, f"NOPE-{n}", attacker) == 401
     assert await handshake(guarded_daphne, "CP-D5", station_side) == 101
-    assert await handshake(guarded_daphne, "NOPE-last", attacker) == 403
-    assert await handshake(guarded_daphne, "CP-D5", attacker) == 403
+    assert await handshake(guarded_daphne, "NOPE-last", attacker) == 401
+    assert await handshake(guarded_daphne, "CP-D5", attacker) == 401
     assert await handshake(guarded_daphne, "CP-D5", station_side) == 101
 
 
@@ -421,5 +464,59 @@ async def test_the_default_limit_holds_on_the_shared_daphne(
     await stations(make_station, "CP-D6")
     attacker = loopback()
     for _ in range(settings.OCPP_AUTH_MAX_FAILURES):
-        assert await handshake(daphne_server, "CP-D6", attacker, WRONG) == 403
-    assert await handshake(daphne_server, "CP-D6", loopback()) == 403
+        assert await handshake(daphne_server, "CP-D6", attacker, WRONG) == 401
+    assert await handshake(daphne_server, "CP-D6", attacker) == 401
+    assert await handshake(daphne_server, "CP-D6", loopback()) == 101
+
+
+# --- How a refusal is answered ----------------------------------------------------------------
+
+
+async def refusal(address: str, path: str, source: str, password: str | None) -> Any:
+    """The HTTP response refusing a handshake to `path` (None: accepted)."""
+    headers = {}
+    if password is not None:
+        token = base64.b64encode(f"CP-D7:{password}".encode()).decode()
+        headers["Authorization"] = f"Basic {token}"
+    try:
+        async with connect(
+            f"ws://{address}{path}",
+            subprotocols=["ocpp1.6"],
+            additional_headers=headers,
+            local_addr=(source, 0),
+        ):
+            return None
+    except InvalidStatus as refused:
+        return refused.response
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("settled")
+@pytest.mark.parametrize("password", [WRONG, None], ids=["wrong-password", "no-credentials"])
+async def test_a_failed_basic_auth_is_401_with_a_basic_challenge(
+    daphne_server: str, make_station, password: str | None
+) -> None:
+    await stations(make_station, "CP-D7")
+    response = await refusal(daphne_server, "/ocpp/CP-D7", loopback(), password)
+    assert response is not None and response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Basic realm=")
+    assert await refusal(daphne_server, "/ocpp/CP-D7", loopback(), STATION_PASSWORD) is None
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("settled")
+async def test_an_unmatched_path_is_404_counted_by_the_guard_without_a_traceback(
+    guarded_daphne: str, make_station, server_logs: Path
+) -> None:
+    await stations(make_station, "CP-D8")
+    scanner = loopback()
+    for n in range(DAPHNE_ADDRESS_LIMIT):
+        response = await refusal(guarded_daphne, f"/ocpp/CP-D8/probe-{n}", scanner, WRONG)
+        assert response is not None and response.status_code == 404
+    assert await handshake(guarded_daphne, "CP-D8", scanner) == 401  # its address is locked
+    assert await handshake(guarded_daphne, "CP-D8", loopback()) == 101
+    log = daphne_log(server_logs)
+    assert "Refused handshake to '/ocpp/CP-D8/probe-0': no such path" in log
+    assert "Traceback" not in log and "No route found" not in log

@@ -77,18 +77,18 @@ async def test_profile_2_over_wss_with_its_password_boots(stack: Stack, make_sta
     await boots(stack, stack.proxy.https, "CP-2", tls(stack))
 
 
-async def test_profile_2_over_wss_with_a_wrong_password_gets_403(
+async def test_profile_2_over_wss_with_a_wrong_password_gets_401(
     stack: Stack, make_station
 ) -> None:
     await asyncio.to_thread(make_station, "CP-2", security_profile=SecurityProfile.TLS_BASIC_AUTH)
-    assert await handshake(wss(stack), "CP-2", password=WRONG_PASSWORD, context=tls(stack)) == 403
+    assert await handshake(wss(stack), "CP-2", password=WRONG_PASSWORD, context=tls(stack)) == 401
     assert await asyncio.to_thread(nothing_recorded, "CP-2")
 
 
 async def test_profile_2_over_plain_websockets_is_refused(stack: Stack, make_station) -> None:
     await asyncio.to_thread(make_station, "CP-2", security_profile=SecurityProfile.TLS_BASIC_AUTH)
-    assert await handshake(f"ws://{stack.daphne}", "CP-2") == 403
-    assert await handshake(f"ws://{stack.proxy.http}", "CP-2") == 403
+    assert await handshake(f"ws://{stack.daphne}", "CP-2") == 401
+    assert await handshake(f"ws://{stack.proxy.http}", "CP-2") == 401
     assert await asyncio.to_thread(nothing_recorded, "CP-2")
 
 
@@ -157,7 +157,7 @@ async def test_forged_tls_headers_straight_to_daphne_are_ignored(
     await asyncio.to_thread(make_station, "CP-2", security_profile=SecurityProfile.TLS_BASIC_AUTH)
     direct = f"ws://{stack.daphne}"
     assert await handshake(direct, "CP-3", headers=forged(secret)) == 403
-    assert await handshake(direct, "CP-2", headers=forged(secret, "CP-2")) == 403
+    assert await handshake(direct, "CP-2", headers=forged(secret, "CP-2")) == 401
     assert await asyncio.to_thread(nothing_recorded, "CP-3") and await asyncio.to_thread(
         nothing_recorded, "CP-2"
     )
@@ -188,4 +188,4 @@ async def test_profile_1_works_through_the_proxy_and_directly(stack: Stack, make
     await boots(stack, stack.proxy.https, "CP-1", tls(stack))
     await boots(stack, stack.proxy.http, "CP-1", None)
     await boots(stack, stack.daphne, "CP-1", None)
-    assert await handshake(wss(stack), "CP-1", password=WRONG_PASSWORD, context=tls(stack)) == 403
+    assert await handshake(wss(stack), "CP-1", password=WRONG_PASSWORD, context=tls(stack)) == 401

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.security.permissions import grant_command_station
 from tests.servers import daphne_process, unavailable
 
 CHROMIUM = "/usr/bin/chromium"
@@ -72,7 +73,8 @@ def settled(transactional_db: None) -> Iterator[None]:
 @pytest.fixture
 def operator(settled: None, django_user_model) -> Any:
     username, password = OPERATOR
-    return django_user_model.objects.create_user(username, password=password, is_staff=True)
+    user = django_user_model.objects.create_user(username, password=password, is_staff=True)
+    return grant_command_station(user)
 
 
 @pytest.fixture

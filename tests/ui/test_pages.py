@@ -12,6 +12,7 @@ from charging.services import session_start_v16
 from ocpp_bridge.frame_log import frame_record
 from ocpp_bridge.models import Direction, OcppCall
 from ocpp_bridge.station_events import StationRef
+from tests.security.permissions import grant_command_station
 from ui import selectors
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def operator(django_user_model):
-    return django_user_model.objects.create_user("operator", password="pw", is_staff=True)
+    """A staff user who may also command stations through the console."""
+    user = django_user_model.objects.create_user("operator", password="pw", is_staff=True)
+    return grant_command_station(user)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ validated payload, and returns the response payload.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ocpp_bridge.protocol.versions import OcppVersion
@@ -24,6 +24,9 @@ class StationContext:
     connection_id: Any
     registration_status: str
     last_seen_written: float = 0.0  # monotonic time of the last last-seen write, a throttle
+    # Actions the CSMS asked for with TriggerMessage on this connection: what a Pending station
+    # may send besides BootNotification (handlers.common.pending_may_send).
+    triggered: set[str] = field(default_factory=set)
 
     @property
     def ref(self) -> StationRef:

@@ -1,5 +1,6 @@
 """Handlers whose logic is the same in every version."""
 
+import json
 from datetime import datetime
 
 from django.conf import settings
@@ -37,6 +38,26 @@ def boot_answer(station: StationContext, asset: Asset) -> Payload:
         "currentTime": ocpp_now(),
         "interval": interval if accepted else PENDING_RETRY_INTERVAL,
     }
+
+
+def pending_may_send(station: StationContext, action: str) -> bool:
+    """What a Pending station may send: BootNotification, and what the CSMS asked for with
+    TriggerMessage (2.0.1 B02.FR.02 / B02.FR.09, 1.6 §4.2); anything else is answered with
+    SecurityError."""
+    return action == "BootNotification" or action in station.triggered
+
+
+def trigger_note(station: StationContext, frame: str) -> None:
+    """Remember the message a TriggerMessage going out in `frame` asks the station for."""
+    if '"TriggerMessage"' not in frame:
+        return
+    message = json.loads(frame)
+    requested = message[3].get("requestedMessage") if message[2] == "TriggerMessage" else None
+    if isinstance(requested, str):
+        # 2.x asks for certificates by kind (SignChargingStationCertificate, ...); the station
+        # answers each with SignCertificate.
+        signs = requested.startswith("Sign") and requested.endswith("Certificate")
+        station.triggered.add("SignCertificate" if signs else requested)
 
 
 def boot_record(station: StationContext, info: dict[str, str | None], reason: str) -> Payload:

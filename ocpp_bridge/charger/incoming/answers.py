@@ -13,6 +13,10 @@ from ocpp_bridge.calls.outcomes import (
 )
 from ocpp_bridge.charger.handlers import StationContext
 from ocpp_bridge.charger.incoming.frames import draft_in, result_error_reply
+from ocpp_bridge.charger.incoming.password_change import (
+    PASSWORD_ACTIONS,
+    password_change_record,
+)
 from ocpp_bridge.frame_log import FrameDraft
 from ocpp_bridge.protocol.errors import OcppError
 from ocpp_bridge.protocol.framing import CALLERROR, CallError, CallResult
@@ -51,6 +55,8 @@ def take_answers(
                 answer.message_id,
                 call.invalid.description,
             )
+        elif call.action in PASSWORD_ACTIONS:
+            password_change_record(asset_id=station.asset_id, call_id=call.id)
     return calls
 
 

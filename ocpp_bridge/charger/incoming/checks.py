@@ -5,6 +5,7 @@ import logging
 
 from assets.models import RegistrationStatus
 from ocpp_bridge.charger.handlers import Handler, Payload, StationContext, handler_for
+from ocpp_bridge.charger.handlers.common import pending_may_send
 from ocpp_bridge.protocol.errors import ErrorCode, OcppError
 from ocpp_bridge.protocol.framing import SEND, Call, Frame, FrameError, parse_frame
 from ocpp_bridge.protocol.validation import UnknownActionError, validate_payload
@@ -41,6 +42,13 @@ def checked_handler(station: StationContext, call: Call) -> Handler:
     ):
         raise OcppError(
             ErrorCode.SECURITY_ERROR, "The station is not accepted: send a BootNotification"
+        )
+    if station.registration_status == RegistrationStatus.PENDING and not pending_may_send(
+        station, call.action
+    ):
+        raise OcppError(
+            ErrorCode.SECURITY_ERROR,
+            f"The station is Pending: {call.action} was not requested with TriggerMessage",
         )
     validate_payload(station.version, call.action, call.payload)
     return handler

@@ -1,6 +1,7 @@
 """One text message from one station, handled on its own: parse, log, validate, handle,
 answer, each CALL in a transaction of its own."""
 
+import logging
 import time
 
 from django.db import transaction
@@ -23,6 +24,8 @@ from ocpp_bridge.protocol.framing import (
     parse_frame,
 )
 
+logger = logging.getLogger(__name__)
+
 # Write last-seen at most this often per connection; the live connection is what says "online".
 LAST_SEEN_WRITE_INTERVAL = 15.0
 
@@ -33,6 +36,7 @@ def process_text(station: StationContext, text: str, *, max_bytes: int) -> str |
     try:
         frame = parse_frame(text, station.version)
     except FrameError as error:
+        logger.info("Refused a frame of %s: %s", station.identity, error.description)
         if not error.answer:
             log(station, [draft_in(None, raw=text)])
             return None

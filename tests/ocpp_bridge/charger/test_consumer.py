@@ -3,6 +3,7 @@
 import asyncio
 import base64
 import contextlib
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -158,6 +159,34 @@ async def test_a_bad_frame_gets_the_right_callerror_and_the_connection_stays_up(
     await client.close()
     logged = OcppFrame.objects.filter(direction=Direction.OUT, message_type=4)
     assert await logged.acount() == 1
+
+
+@pytest.mark.parametrize(
+    ("protocol", "depth", "answer"),
+    [
+        # Read, then refused for its depth, answered to its own message id.
+        ("ocpp1.6", 400, ["m1", "FormationViolation", "nests deeper than 32"]),
+        ("ocpp2.0.1", 400, ["m1", "FormatViolation", "nests deeper than 32"]),
+        # Too deep for the parser itself: unreadable, as text that is not JSON.
+        ("ocpp1.6", 100_000, ["-1", "FormationViolation", "nests too deeply"]),
+        ("ocpp2.0.1", 100_000, ["-1", "RpcFrameworkError", "nests too deeply"]),
+    ],
+)
+async def test_deep_json_gets_the_versions_callerror_is_logged_and_the_connection_stays_up(
+    station: Asset, caplog, protocol: str, depth: int, answer: list
+) -> None:
+    caplog.set_level(logging.INFO)
+    client = FakeStation("CP-1", protocol)
+    await client.connect()
+    nested = "[" * depth + "]" * depth
+    reply = await client.send_text(f'[2,"m1","DataTransfer",{{"vendorId":"v","data":{nested}}}]')
+    assert reply[1:3] == answer[:2] and reply[0] == 4
+    assert answer[2] in reply[3]
+    assert (await client.call("Heartbeat", {}))[0] == 3
+    await client.close()
+    assert f"Refused a frame of CP-1: Message {answer[2]}" in caplog.text
+    logged = OcppFrame.objects.filter(direction=Direction.IN, raw__startswith='[2,"m1","Data')
+    assert await logged.aexists()
 
 
 async def test_a_1_6_station_ignores_unknown_message_types(station: Asset) -> None:
