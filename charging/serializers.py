@@ -5,12 +5,17 @@ from rest_framework import serializers
 from assets.apis.schemas import shape
 from charging.models import SessionStatus
 
+# Beyond these the database cannot compare (SQLite raised OverflowError: a 500): a row key is a
+# 64-bit integer, an EVSE id a 32-bit one.
+BIGINT_MAX = 2**63 - 1
+INT_MAX = 2**31 - 1
+
 
 class SessionFilterSerializer(serializers.Serializer):
     assetId = serializers.CharField(required=False, help_text="The asset's id or OCPP identity")
     status = serializers.ChoiceField(choices=SessionStatus.values, required=False)
     tokenId = serializers.IntegerField(
-        required=False, min_value=1, help_text="The id of a token of /tokens"
+        required=False, min_value=1, max_value=BIGINT_MAX, help_text="The id of a token of /tokens"
     )
     idToken = serializers.CharField(required=False, help_text="The id token the session used")
     startedAfter = serializers.DateTimeField(
@@ -24,7 +29,7 @@ class SessionFilterSerializer(serializers.Serializer):
 class SessionAbortSerializer(serializers.Serializer):
     chargingStationId = serializers.CharField(help_text="The asset's id or OCPP identity")
     connectorId = serializers.IntegerField(
-        min_value=1, help_text="The 1.6 connectorId or the 2.x EVSE id"
+        min_value=1, max_value=INT_MAX, help_text="The 1.6 connectorId or the 2.x EVSE id"
     )
 
 
