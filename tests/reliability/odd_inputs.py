@@ -61,10 +61,10 @@ def truncated(draw: st.DrawFn, text: str) -> str:
     return text[: draw(st.integers(1, len(text) - 1))]
 
 
-def with_placeholder(value: Any, placeholder: str) -> Any:
-    """`value` (a JSON object or anything else) with one field set to `placeholder`, so its
-    serialised text can have raw bytes put where that string stands."""
+def with_placeholder(value: Any, placeholder: str, pick: int) -> Any:
+    """`value` (a JSON object or anything else) with one field (the pick-th, wrapping round)
+    set to `placeholder`, so its serialised text can have raw bytes put where it stands."""
     if isinstance(value, dict) and value:
-        key = sorted(value, key=str)[0]
-        return {**value, key: placeholder}
+        keys = sorted(value, key=str)
+        return {**value, keys[pick % len(keys)]: placeholder}
     return {"value": placeholder}

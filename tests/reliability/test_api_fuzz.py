@@ -55,6 +55,7 @@ OPERATIONS = [
     if method in {"get", "post", "patch", "put", "delete"}
 ]
 FIGURES: Counter[str] = Counter()
+ODD_FIGURES: Counter[str] = Counter()  # odd requests by kind, also counted in FIGURES
 
 
 @pytest.fixture
@@ -156,7 +157,8 @@ def odd_request(draw: st.DrawFn, case: Any, path: str, has_body: bool) -> Any:
         for name in target or {}:
             target[name] = draw(ODD_ID)
         return case
-    template = json.dumps(with_placeholder(case.body, PLACEHOLDER)).encode()
+    field = draw(st.integers(0, 20))
+    template = json.dumps(with_placeholder(case.body, PLACEHOLDER, field)).encode()
     quoted = json.dumps(PLACEHOLDER).encode()
     if kind == "odd_string":
         odd = draw(ODD_STRING_LITERALS)
@@ -214,15 +216,17 @@ def test_no_request_gets_a_5xx_and_every_error_names_its_problem(
     def request_is_answered_cleanly(drawn: tuple[Any, bool]) -> None:
         case, odd = drawn
         if isinstance(case, RawRequest):
-            FIGURES[case.kind] += 1
+            ODD_FIGURES[case.kind] += 1
             note(f"raw {case.method} {case.path} {case.body!r}")
-            check_error_envelope(send_raw(session, base, case, api.headers()))
+            answer = send_raw(session, base, case, api.headers())
+            FIGURES[f"{answer.status_code // 100}xx"] += 1
+            check_error_envelope(answer)
             return
         response = case.call(base_url=base, session=session, headers=api.headers(), timeout=60)
         FIGURES[f"{response.status_code // 100}xx"] += 1
         check_error_envelope(response)
         if odd:  # odd ids and query values: any clean answer will do
-            FIGURES["odd_ids"] += 1
+            ODD_FIGURES["odd_ids"] += 1
         elif case.meta is None or case.meta.generation.mode is GenerationMode.POSITIVE:
             case.validate_response(
                 response,
@@ -234,7 +238,14 @@ def test_no_request_gets_a_5xx_and_every_error_names_its_problem(
             )
 
     request_is_answered_cleanly()
-    report_figures("api", {"requests": sum(FIGURES.values()), "by_class": dict(FIGURES)})
+    report_figures(
+        "api",
+        {
+            "requests": sum(FIGURES.values()),
+            "by_class": dict(FIGURES),
+            "odd_by_kind": dict(ODD_FIGURES),
+        },
+    )
 
 
 # --- what the fuzzer found, pinned ----------------------------------------------------------
@@ -268,3 +279,16 @@ def test_a_network_text_holding_a_lone_surrogate_or_nul_gets_the_error_envelope(
     answer = send_raw(requests.Session(), f"http://{daphne_server}", request, api.headers())
     check_error_envelope(answer)
     assert answer.status_code == 400, answer.text[:300]
+
+
+@pytest.mark.parametrize("token_id", ["200336073852883599360", str(2**63)])
+def test_a_token_id_beyond_64_bits_in_the_sessions_query_gets_the_error_envelope(
+    api: Api, token_id: str
+) -> None:
+    """Found by the schema-driven generation on SQLite: the id reached the query unbounded and
+    SQLite raised OverflowError ("Python int too large to convert to SQLite INTEGER"): a 500
+    (not fixed here; reported)."""
+    response = api.get(f"/sessions?tokenId={token_id}")
+    assert response.status_code < 500, response.text[:300]
+    if response.status_code >= 400:
+        assert response.json()["error"]["code"], response.text[:300]
