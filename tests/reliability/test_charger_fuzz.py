@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from django.forms.models import model_to_dict
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from jsonschema.validators import Draft4Validator, validator_for
 from websockets.exceptions import ConnectionClosed
@@ -35,6 +35,13 @@ from ocpp_bridge.protocol.framing import FrameError, parse_frame
 from ocpp_bridge.protocol.versions import CHARGER_INITIATED, OcppVersion, all_actions
 from tests.conftest import STATION_PASSWORD
 from tests.reliability.figures import report_figures
+from tests.reliability.odd_inputs import (
+    PARSER_GIVES_UP,
+    UNICODE_DIGITS,
+    deep_json,
+    nested_text,
+    truncated,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -98,7 +105,10 @@ ODD_TEXT = st.sampled_from(
         "\ud800", "\udfff", "\\", '"', "\n\t", "ǅ", "İ", "ß" * 3, "\u2028",
     ]
 )  # fmt: skip
-ANY_TEXT = st.one_of(st.text(max_size=40), ODD_TEXT, st.lists(ODD_TEXT, max_size=5).map("".join))
+# Unicode digits go wherever text does: as ids, actions, enum values, and where numbers belong.
+ANY_TEXT = st.one_of(
+    st.text(max_size=40), ODD_TEXT, UNICODE_DIGITS, st.lists(ODD_TEXT, max_size=5).map("".join)
+)
 JSON_SCALAR = st.one_of(
     st.none(),
     st.booleans(),
@@ -153,6 +163,76 @@ def read_frame(
 @st.composite
 def encoded(draw: st.DrawFn, value: Any) -> str:
     return dumps(value, draw(st.booleans()))
+
+
+# --- deep JSON, Unicode digits in number places, NUL in the id (odd_inputs) -----------------
+
+
+@st.composite
+def _deep_payload(draw: st.DrawFn, version: OcppVersion) -> Case:
+    """A CALL whose payload nests 30-2000 levels: as an array it is no object at any depth;
+    as an object it passes the frame's 32 levels. Either way a FormatViolation on its id,
+    unless the parser itself gave up: then the frame is unreadable."""
+    message_id = draw(MESSAGE_ID)
+    action = draw(st.sampled_from(sorted(CHARGER_INITIATED[version])))
+    depth, as_object, payload = draw(deep_json(min_depth=30))
+    if as_object and depth < 32:
+        payload = nested_text(32, as_object=False)
+    head = json.dumps([2, message_id, action], ensure_ascii=draw(st.booleans()))
+    if depth >= PARSER_GIVES_UP[1]:
+        return Case("deep_payload", f"{head[:-1]},{payload}]", "unreadable")
+    return Case("deep_payload", f"{head[:-1]},{payload}]", "format", message_id)
+
+
+@st.composite
+def _deep_message_id(draw: st.DrawFn) -> Case:
+    """The id itself nested: no id to answer with; over the frame's 32 levels it is refused as
+    too deep (FormatViolation), under them as an id that is not a string."""
+    depth, _, nested = draw(deep_json(min_depth=30))
+    problem = "format" if depth + 1 > 32 else "structure"
+    problem = "unreadable" if depth >= PARSER_GIVES_UP[1] else problem
+    return Case("deep_message_id", f'[2,{nested},"Heartbeat",{{}}]', problem)
+
+
+@st.composite
+def _deep_truncated(draw: st.DrawFn, version: OcppVersion) -> Case:
+    """A deep frame cut short: not JSON, however far the parser got into it."""
+    deep = draw(st.one_of(_deep_payload(version), _deep_message_id()))
+    text = draw(truncated(str(deep.frame)).filter(_unparsable))
+    return Case("deep_truncated", text, "unreadable")
+
+
+@st.composite
+def _unicode_digit_number(draw: st.DrawFn, version: OcppVersion) -> Case:
+    """A Unicode digit written where a JSON number goes (the type id, a payload value): not
+    JSON, though Python's \\d and int() would read it as a number."""
+    digits = draw(UNICODE_DIGITS.filter(lambda d: "\x00" not in d))
+    action = draw(st.sampled_from(sorted(CHARGER_INITIATED[version])))
+    frame = draw(
+        st.sampled_from(
+            [f'[{digits},"u","{action}",{{}}]', f'[2,"u","{action}",{{"connectorId":{digits}}}]',
+             f'[2,"u","{action}",{{"connectorId":1{digits}}}]']
+        )
+    )  # fmt: skip
+    assume(_unparsable(frame))
+    return Case("unicode_digit_number", frame, "unreadable")
+
+
+@st.composite
+def _nul_in_id_or_action(draw: st.DrawFn, version: OcppVersion) -> Case:
+    """NUL in the message id (escaped: no id to answer with; raw: not JSON) or in the action."""
+    message_id = draw(MESSAGE_ID)
+    action = draw(st.sampled_from(sorted(CHARGER_INITIATED[version])))
+    cut = draw(st.integers(0, len(message_id)))
+    nul_id = message_id[:cut] + "\x00" + message_id[cut:]
+    where = draw(st.sampled_from(["id", "raw_id", "action"]))
+    if where == "action":
+        frame = [2, message_id, action[:cut] + "\x00" + action[cut:], {}]
+        return read_frame("nul_action", frame, "format", message_id, draw(st.booleans()))
+    text = json.dumps([2, nul_id, action, {}], ensure_ascii=draw(st.booleans()))
+    if where == "raw_id":  # a control character may not stand unescaped in a JSON string
+        return Case("nul_raw_id", text.replace("\\u0000", "\x00"), "unreadable")
+    return Case("nul_message_id", text, "structure")
 
 
 # --- frames broken at the RPC level ----------------------------------------------------------
@@ -476,6 +556,11 @@ def cases(version: OcppVersion) -> st.SearchStrategy[Case]:
         _schema_violation(version),
         _schema_violation(version),  # twice as likely: the richest family
         _oversized(version),
+        _deep_payload(version),
+        _deep_message_id(),
+        _deep_truncated(version),
+        _unicode_digit_number(version),
+        _nul_in_id_or_action(version),
     )
 
 
