@@ -158,3 +158,13 @@ class ResetSerializer(RequestIdMixin, serializers.Serializer):
     requestId = serializers.CharField(required=False, max_length=36)
     chargingStationId = serializers.CharField()
     resetType = serializers.ChoiceField(choices=["Hard", "Soft", "Immediate", "OnIdle"])
+
+
+# The answer to a password rotation (ocpp_bridge.api.password_views): the call, never the password.
+class RotationSerializer(serializers.Serializer):
+    ocppMessageId = serializers.CharField(help_text="Read its outcome at /ocpp/v2/requests/{id}")
+    action = serializers.CharField(help_text="SetVariables (2.x) or ChangeConfiguration (1.6)")
+    state = serializers.CharField()
+
+
+RotationAnswerSerializer = shape("RotationAnswerSerializer", {"data": RotationSerializer()})
