@@ -16,7 +16,6 @@ WEEKDAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "s
 OPENING_TIME = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
 CLOSING_TIME = re.compile(r"^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$")
 
-
 # Files of the tz database that ZoneInfo opens although they name no zone.
 NOT_ZONES = ("localtime", "posixrules", "Factory", "posix/", "right/")
 
