@@ -10,22 +10,8 @@ from typing import IO, Any
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser as DrfJsonParser
 
-MAX_JSON_DEPTH = 32
-
-
-def json_depth(value: Any) -> int:
-    """How deeply lists and objects nest in `value`, without recursing."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            item = list(item.values())
-        if isinstance(item, list):
-            deepest = max(deepest, depth)
-            if depth > MAX_JSON_DEPTH:
-                return depth
-            stack.extend((child, depth + 1) for child in item)
-    return deepest
+# The same bound as for a station's frame: an API body carries OCPP payloads.
+from ocpp_bridge.protocol.framing import MAX_JSON_DEPTH, json_depth
 
 
 def unstorable_text(value: Any) -> bool:

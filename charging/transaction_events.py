@@ -64,19 +64,6 @@ class EventOutcome:
     authorization: Authorization | None
 
 
-def transaction_event_apply(
-    *,
-    asset_id: Any,
-    event: TransactionEvent,
-    meter_values: list[dict[str, Any]],
-    network_id: Any = None,
-) -> ChargingSession:
-    """transaction_event_record, for callers that need only the session."""
-    return transaction_event_record(
-        asset_id=asset_id, event=event, meter_values=meter_values, network_id=network_id
-    ).session
-
-
 def transaction_event_record(
     *,
     asset_id: Any,

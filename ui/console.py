@@ -5,12 +5,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from api.parsers import MAX_JSON_DEPTH, json_depth, unstorable_text
+from api.parsers import unstorable_text
 from assets.models import Asset
 from ocpp_bridge.api.presenters import call_response, invalid_response, iso
 from ocpp_bridge.calls.create import CallRefusedError
 from ocpp_bridge.calls.send import ocpp_call_send
 from ocpp_bridge.models import OcppCall
+from ocpp_bridge.protocol.framing import MAX_JSON_DEPTH, json_depth
 
 CALL_SOURCE = "web_ui"
 # Seeing a station (staff) is not commanding it: sending needs this (assets.models.Asset.Meta).

@@ -12,7 +12,7 @@ from django.conf import settings
 from assets.models import Asset
 from charging.models import ChargingSession, SessionStatus
 from charging.services import session_start_v16
-from charging.transaction_events import TransactionEvent, transaction_event_apply
+from charging.transaction_events import TransactionEvent, transaction_event_record
 from ocpp_bridge.models import OcppCall
 from rates.models import Rate
 from tests.api_clients import Api
@@ -46,9 +46,9 @@ def start_16(asset: Asset, connector: int = 1) -> ChargingSession:
 
 def start_201(asset: Asset, transaction_id: str, evse_id: int) -> ChargingSession:
     event = TransactionEvent("Started", T0, 0, transaction_id, evse_id=evse_id, connector_id=1)
-    return transaction_event_apply(
+    return transaction_event_record(
         asset_id=asset.pk, event=event, meter_values=meter_201("2025-03-01T10:00:00Z", 5.0)
-    )
+    ).session
 
 
 @pytest.fixture
