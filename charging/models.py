@@ -88,7 +88,16 @@ class ChargingSession(TimestampedModel):
                 fields=("asset", "transaction_id"), name="unique_transaction_per_asset"
             )
         ]
-        indexes = [models.Index(fields=("asset", "status"))]
+        indexes = [
+            models.Index(fields=("asset", "status")),
+            # The beat's search for cards active in two places (charging.concurrent_use)
+            # reads only the active sessions.
+            models.Index(
+                fields=("token",),
+                condition=models.Q(status="active"),
+                name="session_active_token",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.asset_id}/{self.transaction_id}"

@@ -212,15 +212,18 @@ def session_abort(*, asset: Asset, evse_id: int, requested_by: Any = None) -> Ab
         session = ACTIVE_ON_EVSE_LOCKED.first(asset.pk, evse_id, SessionStatus.ACTIVE)
         if session is None:
             raise SessionNotFoundError(f"No active session on {asset.identity} EVSE {evse_id}.")
-        call = _stop_request(asset, session, requested_by=requested_by)
+        call = station_stop_request(asset, session, requested_by=requested_by, source="abort")
         session_close(
             session, at=timezone.now(), reason=ABORTED_STOP_REASON, status=SessionStatus.ABORTED
         )
     return AbortResult(session=session, stop_call=call)
 
 
-def _stop_request(asset: Asset, session: ChargingSession, *, requested_by: Any) -> OcppCall | None:
-    """Queue the protocol's remote stop; None when the station cannot be reached now."""
+def station_stop_request(
+    asset: Asset, session: ChargingSession, *, requested_by: Any, source: str
+) -> OcppCall | None:
+    """Queue the protocol's remote stop of `session` (delivered after the caller's transaction
+    commits); None when the station cannot be reached now."""
     try:
         version = station_version(asset)
         action, payload = remote_stop_message(version, transaction_id=session.transaction_id)
@@ -229,13 +232,13 @@ def _stop_request(asset: Asset, session: ChargingSession, *, requested_by: Any) 
             action=action,
             payload=payload,
             wait=False,
-            source="abort",
+            source=source,
             requested_by=requested_by,
         )
     except CallRefusedError as error:
         if error.code != "station_not_connected":
-            logger.warning("abort of session %s sent no stop: %s", session.pk, error.message)
+            logger.warning("%s of session %s sent no stop: %s", source, session.pk, error.message)
         return None
     except ValueError:  # a 2.x transaction id on a station now speaking 1.6 (integer ids)
-        logger.warning("abort of session %s: its transaction id is not 1.6's", session.pk)
+        logger.warning("%s of session %s: its transaction id is not 1.6's", source, session.pk)
         return None

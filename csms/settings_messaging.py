@@ -81,6 +81,11 @@ CELERY_BEAT_SCHEDULE = {
     "webhook-deliveries-prune": {"task": "webhooks.tasks.prune_deliveries", "schedule": 3600.0},
     # Sessions their station abandoned without a sign (SESSION_SILENCE_HOURS).
     "close-silent-sessions": {"task": "charging.tasks.close_silent_sessions", "schedule": 900.0},
+    # Cards started in two places at once, past the start's check (charging.concurrent_use).
+    "resolve-cards-charging-twice": {
+        "task": "charging.tasks.resolve_cards_charging_twice",
+        "schedule": 15.0,
+    },
 }
 # Webhook POSTs run on their own queue, so a slow receiver never holds up station calls
 # (docker-compose runs a worker for each; one worker may also take both: -Q celery,webhooks).
