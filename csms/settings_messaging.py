@@ -18,6 +18,7 @@ __all__ = [
     "CELERY_TASK_ROUTES",
     "CELERY_WORKER_PREFETCH_MULTIPLIER",
     "CHANNEL_LAYERS",
+    "EMBEDDED_BEAT",
     "REDIS_URL",
     "SERVER_SWEEP_SECONDS",
 ]
@@ -62,6 +63,9 @@ else:
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
+# Where tasks run in process there is no beat: the daphne process runs the schedule below
+# itself (csms.embedded_beat). Off only for test processes that must not run it.
+EMBEDDED_BEAT = env_bool("EMBEDDED_BEAT", True)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 4

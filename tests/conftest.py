@@ -36,6 +36,9 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("WEBHOOK_ALLOW_HTTP", "true")
     settings.WEBHOOK_ALLOWED_NETWORKS = os.environ["WEBHOOK_ALLOWED_NETWORKS"].split(",")
     settings.WEBHOOK_ALLOW_HTTP = os.environ["WEBHOOK_ALLOW_HTTP"] == "true"
+    # The beat schedule's jobs would run in this process's heartbeat (embedded setup) and
+    # change rows under the tests; the servers the tests start run it as in production.
+    settings.EMBEDDED_BEAT = False
     # This process's own ORM use runs in pytest-asyncio's helper threads, which never hand
     # their connections back: a pool would run dry. The servers the tests start keep it.
     settings.DATABASES["default"].get("OPTIONS", {}).pop("pool", None)

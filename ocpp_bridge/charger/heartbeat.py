@@ -8,6 +8,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from csms.embedded_beat import embedded_beat_tick
 from csms.runtime.gc_tuning import frozen_swept, sweep_due
 from ocpp_bridge.calls.delivery import ocpp_calls_sweep
 from ocpp_bridge.charger.connections import SERVER_INSTANCE
@@ -48,6 +49,7 @@ async def _beat_forever(first_beat: asyncio.Future[None]) -> None:
                 await get_channel_layer().group_send(PROCESS_GROUP, {"type": "ocpp.replaced"})
             await sweep_calls()
             embedded_periodic_jobs()
+            embedded_beat_tick()
         except Exception:  # a database hiccup must not stop the heartbeat for good
             logger.exception("Heartbeat of %s failed", SERVER_INSTANCE)
         # Outside the database's try: stations reconnecting through an outage still get their

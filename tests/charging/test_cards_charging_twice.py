@@ -18,7 +18,7 @@ from networks.models import ConcurrentCardUse, Network
 from tests.charging.messages import meter_201
 from tests.e2e.conftest import cluster, settled  # noqa: F401  (fixtures)
 from tests.e2e.raw_station import RawStation
-from tests.servers import unavailable
+from tests.servers import daphne_process, unavailable
 from tokens.models import IdToken
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -125,5 +125,22 @@ async def test_the_later_station_is_told_to_stop(
         assert await asyncio.to_thread(cards_charging_twice_resolve) == 1
         received = await station.wait_for_calls(1)
     assert [(c.action, c.payload) for c in received] == [(action, expected)]
+    later = await ChargingSession.objects.aget(pk=later.pk)
+    assert (later.status, later.stop_reason) == (SessionStatus.ABORTED, CONCURRENT_STOP_REASON)
+
+
+@pytest.mark.e2e
+async def test_in_the_embedded_setup_the_daphne_process_runs_the_job(
+    make_station, card, server_logs
+) -> None:
+    """No broker, no beat: the daphne process runs the beat schedule itself."""
+    await sync_to_async(start_16)(await sync_to_async(make_station)("CP-A"))
+    later = await sync_to_async(start_16)(await sync_to_async(make_station)("CP-B"))
+    embedded = {"REDIS_URL": "", "CELERY_TASK_ALWAYS_EAGER": "true", "EMBEDDED_BEAT": "true"}
+    with daphne_process(server_logs / "daphne-embedded-beat.log", **embedded) as address:
+        async with RawStation(address, "CP-B", "ocpp1.6") as station:
+            received = await station.wait_for_calls(1)
+    expected = {"transactionId": int(later.transaction_id)}
+    assert [(c.action, c.payload) for c in received] == [("RemoteStopTransaction", expected)]
     later = await ChargingSession.objects.aget(pk=later.pk)
     assert (later.status, later.stop_reason) == (SessionStatus.ABORTED, CONCURRENT_STOP_REASON)
