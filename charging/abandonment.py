@@ -35,10 +35,21 @@ SILENT_BATCH = 500
 
 
 def sessions_end_on_connector_status(
-    *, asset_id: Any, evse_id: int, connector_id: int | None, status: str, at: datetime
+    *,
+    asset_id: Any,
+    evse_id: int,
+    connector_id: int | None,
+    status: str,
+    at: datetime,
+    starts_before_cable: bool = False,
 ) -> None:
     """A connector's status report (a 1.6 connector is the EVSE): Available closes the active
-    sessions of its EVSE that started until then (not one on another connector of the EVSE)."""
+    sessions of its EVSE that started until then (not one on another connector of the EVSE).
+
+    `starts_before_cable` (2.x): a transaction may start when its driver is authorized, before
+    the cable is plugged (TxStartPoint Authorized), and its connector is Available until then;
+    a station re-sends that status on reconnecting. So a session that has shown no cable yet is
+    not ended by it: the station's own Ended (EVConnectTimeout) or the silence rule ends it."""
     if status != AVAILABLE or not evse_id:
         return
     with transaction.atomic(savepoint=False):
@@ -46,7 +57,19 @@ def sessions_end_on_connector_status(
             other_connector = connector_id and session.connector_id not in (None, connector_id)
             if other_connector or (session.started_at and session.started_at > at):
                 continue
+            if starts_before_cable and not cable_seen(session):
+                continue
             _close(session, at=at, reason=CONNECTOR_AVAILABLE)
+
+
+# The 2.x chargingState of an EVSE with no cable in (ChargingStateEnumType).
+NO_CABLE_STATE = "Idle"
+
+
+def cable_seen(session: ChargingSession) -> bool:
+    """Whether the session showed a car: a chargingState other than Idle, or energy."""
+    states = {state for _, state in session.charging_states} | {session.charging_state}
+    return bool(states - {"", NO_CABLE_STATE}) or bool(session.energy_wh)
 
 
 def sessions_end_on_reboot(*, asset_id: Any) -> None:

@@ -110,6 +110,28 @@ async def test_2x_abandoned_then_available_is_closed_and_a_late_ended_completes_
     assert (done.meter_stop_wh, done.energy_wh) == (4500, 3500) and done.station_stopped
 
 
+@pytest.mark.parametrize("protocol", V2X)
+async def test_2x_a_session_started_before_its_cable_outlives_a_resent_available(
+    station: Asset, protocol: str
+) -> None:
+    """TxStartPoint Authorized: the transaction starts at the card, the connector stays
+    Available until the cable comes, and a reconnecting station says so again."""
+    client = FakeStation("CP-1", protocol)
+    await client.connect()
+    started = tx_event("Started", 0, T0, "TX-C", state="Idle", idToken=id_token("GOOD"),
+                       evse={"id": 1, "connectorId": 1})  # fmt: skip
+    await send_all(client, [("TransactionEvent", started)])
+    await send_all(client, [("StatusNotification", status_2x(1, "Available", T1))])
+    assert (await tx("TX-C")).status == SessionStatus.ACTIVE
+    # The cable comes, the car charges; then it is unplugged and the station says only that.
+    plugged = tx_event("Updated", 1, T2, "TX-C", state="Charging", meterValue=meter_201(T2, 1.0))
+    await send_all(client, [("TransactionEvent", plugged)])
+    await send_all(client, [("StatusNotification", status_2x(1, "Available", T3))])
+    await client.close()
+    closed = await tx("TX-C")
+    assert (closed.status, closed.stop_reason) == (SessionStatus.COMPLETED, "ConnectorAvailable")
+
+
 async def test_an_available_report_older_than_the_session_does_not_close_it(
     station: Asset,
 ) -> None:

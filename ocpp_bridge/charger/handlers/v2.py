@@ -53,7 +53,7 @@ def status_notification(station: StationContext, payload: Payload) -> Payload:
         "at": parse_time(payload["timestamp"]),
     }
     connector_record_status(**report)
-    sessions_end_on_connector_status(**report)
+    sessions_end_on_connector_status(**report, starts_before_cable=True)
     return {}
 
 
