@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from typing import Any, overload
 
 from ocpp_bridge.models import CallState, OcppCall
+from ocpp_bridge.protocol.masking import secrets_masked
 
 
 def _utc(value: datetime) -> datetime:
@@ -80,7 +81,7 @@ def call_data(call: OcppCall) -> dict[str, Any]:
             "messageType": "2",
             "messageId": call.message_id,
             "action": call.action,
-            "payload": call.payload,
+            "payload": secrets_masked(call.action, call.payload),
         },
     }
     response = call_response(call)

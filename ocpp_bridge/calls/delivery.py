@@ -18,6 +18,7 @@ from ocpp_bridge.calls.outcomes import ocpp_call_fail, ocpp_calls_expire_overdue
 from ocpp_bridge.frame_log import FrameDraft, FrameGroup, frames_record_many
 from ocpp_bridge.models import CallState, Direction, OcppCall
 from ocpp_bridge.protocol.framing import CALL, encode_call
+from ocpp_bridge.protocol.masking import secrets_masked
 from ocpp_bridge.statements import (
     MARK_SENT,
     QUEUED_CALLS,
@@ -157,7 +158,7 @@ def _call_frames(station: StationHead, call: OcppCall) -> FrameGroup:
         message_type=CALL,
         message_id=call.message_id,
         action=call.action,
-        payload=call.payload,
+        payload=secrets_masked(call.action, call.payload),  # the wire gets the real one
     )
     return FrameGroup(ref, station.connection_id, [draft])
 

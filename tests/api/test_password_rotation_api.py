@@ -10,6 +10,8 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
+from ocpp_bridge.models import Direction, OcppCall, OcppFrame
+from ocpp_bridge.protocol.masking import MASK
 from tests.api_clients import Api
 from tests.conftest import STATION_PASSWORD
 from tests.e2e.raw_station import RawStation
@@ -66,6 +68,13 @@ async def test_a_rotated_password_is_stored_once_the_station_accepts_it(api: Api
     assert call.action == "SetVariables" and len(new_password) >= 16
     assert await connects(address, new_password)
     assert not await connects(address, STATION_PASSWORD)
+    # Shown and kept nowhere: the frame log, the call's view and its row have it masked.
+    frame = await OcppFrame.objects.aget(message_id=message_id, direction=Direction.OUT)
+    detail = await asyncio.to_thread(api.get, f"/ocpp/v2/requests/{message_id}")
+    row = await OcppCall.objects.aget(message_id=message_id)
+    for kept in (frame.payload, detail.json()["data"]["request"]["payload"], row.payload):
+        assert sent_password(kept) == MASK
+    assert new_password not in (frame.raw or "") + detail.text
 
 
 async def test_rotating_an_offline_station_is_409_and_sends_nothing(api: Api) -> None:

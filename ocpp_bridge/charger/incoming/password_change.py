@@ -11,6 +11,7 @@ from typing import Any
 
 from assets.station_reports import asset_record_password
 from ocpp_bridge.models import CallState, OcppCall
+from ocpp_bridge.protocol.masking import secrets_masked
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +27,9 @@ def password_change_record(*, asset_id: Any, call_id: Any) -> None:
     if password is not None:
         asset_record_password(asset_id=asset_id, password=password)
         logger.info("Station %s accepted a new Basic-auth password: stored", asset_id)
+    masked = secrets_masked(call.action, call.payload)
+    if masked is not call.payload:  # answered: its clear text is needed no longer
+        OcppCall.objects.filter(pk=call.pk).update(payload=masked)
 
 
 def accepted_password(action: str, request: dict[str, Any], response: dict[str, Any]) -> str | None:
