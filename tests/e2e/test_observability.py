@@ -37,6 +37,7 @@ class Observed:
     daphne_a: str  # logs JSON lines
     daphne_b: str
     log_a: Path
+    env: dict[str, str]  # what their processes share: the metrics directory, the token
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +56,7 @@ def observed(
         a = stack.enter_context(daphne_process(log_a, LOG_FORMAT="json", **env))
         b = stack.enter_context(daphne_process(server_logs / "observed-b.log", **env))
         stack.enter_context(celery_worker_process(server_logs / "observed-worker.log", **env))
-        yield Observed(a, b, log_a)
+        yield Observed(a, b, log_a, env)
 
 
 @pytest.fixture
@@ -195,6 +196,20 @@ def test_health_endpoints_and_a_scrape_without_the_token(observed: Observed) -> 
     refused = requests.get(f"http://{observed.daphne_b}/metrics", timeout=10)
     assert refused.status_code == 401
     assert "csms_" not in refused.text
+
+
+def test_a_process_that_ended_leaves_the_live_count_and_keeps_its_counts(
+    observed: Observed, django_db_blocker, server_logs: Path
+) -> None:
+    log = server_logs / "observed-c.log"
+    with django_db_blocker.unblock(), daphne_process(log, **observed.env) as third:
+        assert requests.get(f"http://{third}/healthz", timeout=10).status_code == 200
+        during = scrape(observed.daphne_a, TOKEN)
+    after = scrape(observed.daphne_a, TOKEN)
+    assert value(during, "csms_processes", kind="daphne") == 3
+    assert value(after, "csms_processes", kind="daphne") == 2
+    # What it counted still happened: no counter goes down with it.
+    assert all(after.get(key, 0) >= count for key, count in counters(during).items())
 
 
 def test_readyz_names_the_services_it_cannot_reach(
