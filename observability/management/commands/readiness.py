@@ -12,7 +12,7 @@ from observability.readiness import readiness
 
 
 class Command(BaseCommand):
-    help = "Check PostgreSQL, Redis, the broker, the channel layer and migrations; exit 1 if not ready."
+    help = "Check PostgreSQL, Redis, the broker, the channel layer, migrations; 1 if not ready."
 
     def handle(self, *args: Any, **options: Any) -> None:
         verdicts = asyncio.run(readiness())
