@@ -7,6 +7,7 @@ from csms.settings_env import env_list
 from observability.logs import logging_config
 
 __all__ = [
+    "CELERY_WORKER_HIJACK_ROOT_LOGGER",
     "LOGGING",
     "LOG_FORMAT",
     "METRICS_ALLOWED_NETWORKS",
@@ -29,3 +30,6 @@ READINESS_TIMEOUT_SECONDS = float(os.environ.get("READINESS_TIMEOUT_SECONDS", "3
 # "plain" (human-readable, the default) or "json" (one JSON object a line).
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower()
 LOGGING = logging_config(log_format=LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "INFO"))
+# Celery replaces the root logger's handlers with its own format unless told not to: JSON
+# lines must stay JSON in workers and beat too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
