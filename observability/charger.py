@@ -24,9 +24,9 @@ _series: dict[tuple[Any, ...], Any] = {}
 
 def _action_label(action: str) -> str:
     """The action itself if the CSMS handles it in any version, else OTHER: a station
-    inventing actions must not create series."""
+    inventing actions must not create series (nor entries in the cache below)."""
     global _known_actions
-    if action in _known_actions:
+    if action in _known_actions or action == UNREADABLE:
         return action
     from ocpp_bridge.charger.handlers import HANDLERS  # filled when the charger path loads
 
@@ -35,11 +35,10 @@ def _action_label(action: str) -> str:
 
 
 def _messages(action: str, outcome: str) -> Any:
-    key = ("messages", action, outcome)
+    key = ("messages", _action_label(action), outcome)
     series = _series.get(key)
     if series is None:
-        label = action if action == UNREADABLE else _action_label(action)
-        series = _series[key] = metrics.charger_messages.labels(label, outcome)
+        series = _series[key] = metrics.charger_messages.labels(key[1], outcome)
     return series
 
 

@@ -18,6 +18,8 @@ from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from ocpp_bridge.protocol.versions import OcppVersion
+
 logger = logging.getLogger(__name__)
 
 CELERY_QUEUES = ("celery", "webhooks")  # the default queue and CELERY_TASK_ROUTES' one
@@ -41,8 +43,10 @@ def _stations_connected() -> Iterator[GaugeMetricFamily]:
         labels=["protocol"],
     )
     online = Asset.objects.filter(is_online=True).values("protocol").annotate(n=Count("pk"))
-    for row in online.order_by():
-        family.add_metric([row["protocol"] or ""], row["n"])
+    counts = dict.fromkeys((version.value for version in OcppVersion), 0)  # 0, not absent
+    counts.update((row["protocol"] or "", row["n"]) for row in online.order_by())
+    for protocol, count in counts.items():
+        family.add_metric([protocol], count)
     yield family
 
 
