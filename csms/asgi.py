@@ -24,13 +24,20 @@ from csms.runtime.gc_tuning import (  # noqa: E402
     survivors_frozen_after_full_collections,
 )
 from csms.runtime.wsgi_bridge import WsgiOnThreads  # noqa: E402
+from observability.asgi import with_observability_routes  # noqa: E402
+from observability.logs import with_request_ids  # noqa: E402
+from observability.processes import process_serving  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": WsgiOnThreads(django_wsgi_app, threads=settings.HTTP_THREADS),
+        # /healthz, /readyz, /metrics before Django (observability/asgi.py says why).
+        "http": with_observability_routes(
+            WsgiOnThreads(with_request_ids(django_wsgi_app), threads=settings.HTTP_THREADS)
+        ),
         "websocket": URLRouter(websocket_urlpatterns),
     }
 )
+process_serving("daphne")
 # Last: everything the server process loaded above stays out of the collector's walks, and so
 # does, from now on, whatever survives a full collection (the connected stations' objects).
 startup_objects_frozen()

@@ -7,7 +7,8 @@ processes cooperate.
 
 The database lives in csms/settings_database.py, the channel layer and Celery in
 csms/settings_messaging.py, debug or production mode, hosts, cookies and login throttling in
-csms/settings_security.py; all are imported here, so every setting is read from `csms.settings`
+csms/settings_security.py, health, metrics and logs in csms/settings_observability.py; all are
+imported here, so every setting is read from `csms.settings`
 as before.
 """
 
@@ -18,6 +19,7 @@ from api.scope_catalogue import SCOPES as API_SCOPES
 from csms.settings_database import *  # noqa: F403 (DATABASES, DATABASE_POOL_SIZE, ...)
 from csms.settings_env import BASE_DIR, env_bool, env_list
 from csms.settings_messaging import *  # noqa: F403 (REDIS_URL, CHANNEL_LAYERS, CELERY_*)
+from csms.settings_observability import *  # noqa: F403 (LOGGING, METRICS_*, ...)
 from csms.settings_security import *  # noqa: F403 (SECRET_KEY, ALLOWED_HOSTS, AXES_*, ...)
 from csms.settings_security import DEBUG
 
@@ -44,6 +46,7 @@ INSTALLED_APPS = [
     "ocpp_bridge",
     "webhooks",
     "ui",
+    "observability",
     "axes",
 ]
 
@@ -225,17 +228,3 @@ WEBHOOK_ALLOWED_NETWORKS = [
 ]
 # Plain http is for development (the embedded setup runs with DEBUG) and on-premises receivers.
 WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", DEBUG)
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "daphne": {"level": "WARNING"},
-        "django.channels.server": {"level": "WARNING"},
-        "httpx": {"level": "WARNING"},  # one INFO line per webhook POST otherwise
-        "axes.apps": {"level": "WARNING"},  # its version at every process start otherwise
-    },
-}

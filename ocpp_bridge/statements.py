@@ -178,6 +178,7 @@ QUEUED_CALLS = RowsIn(
         "payload",
         "state",
         "timeout_seconds",
+        "created_at",  # for the time it waited queued (observability.calls)
         "sent_at",
         "deadline_at",
     ],
@@ -196,7 +197,7 @@ OUTSTANDING_CALLS = RowsIn(
     "asset",
     where=["state"],
     # The protocol and action name the response schema the answer is checked against.
-    columns=["asset", "message_id", "action", "protocol", "reply_channel"],
+    columns=["asset", "message_id", "action", "protocol", "reply_channel", "sent_at"],
 )
 
 

@@ -14,6 +14,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from csms.runtime.background_loop import channel_layer_send_many
+from observability.calls import calls_sent_on_commit
 from ocpp_bridge.calls.outcomes import ocpp_call_fail, ocpp_calls_expire_overdue
 from ocpp_bridge.frame_log import FrameDraft, FrameGroup, frames_record_many
 from ocpp_bridge.models import CallState, Direction, OcppCall
@@ -148,6 +149,7 @@ def _mark_sent(to_send: Sequence[tuple[StationHead, OcppCall]]) -> None:
         call.deadline_at = now + timedelta(seconds=call.timeout_seconds)
         call.connection_id = station.connection_id
     MARK_SENT.run_many([call for _, call in to_send])
+    calls_sent_on_commit([call for _, call in to_send])
 
 
 def _call_frames(station: StationHead, call: OcppCall) -> FrameGroup:

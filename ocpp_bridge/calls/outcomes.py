@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from observability.calls import Finished, calls_finished_on_commit
 from ocpp_bridge.calls.waiting import notify_waiter
 from ocpp_bridge.models import CallState, OcppCall
 from ocpp_bridge.protocol.errors import OcppError
@@ -38,6 +39,7 @@ def _finish(calls: Q, from_states: Iterable[str], **values: Any) -> list[OcppCal
     if not moved_count:
         return []
     moved = list(OcppCall.objects.filter(calls, state=values["state"], completed_at=completed_at))
+    calls_finished_on_commit([(c.action, c.state, c.sent_at, c.completed_at) for c in moved])
     for call in moved:
         if call.reply_channel:
             transaction.on_commit(functools.partial(_notify, call.reply_channel))
@@ -113,6 +115,7 @@ def ocpp_calls_record_answers(answers: Sequence[StationAnswer]) -> list[Answered
     }
     completed_at = timezone.now()
     stored: list[AnsweredCall | None] = []
+    finished: list[Finished] = []
     for answer in answers:
         call = outstanding.pop((str(answer.asset_id), answer.message_id), None)
         if call is None:
@@ -126,6 +129,8 @@ def ocpp_calls_record_answers(answers: Sequence[StationAnswer]) -> list[Answered
         if call.reply_channel:
             transaction.on_commit(functools.partial(_notify, call.reply_channel))
         stored.append(AnsweredCall(call.pk, call.action, invalid))
+        finished.append((call.action, outcome["state"], call.sent_at, completed_at))
+    calls_finished_on_commit(finished)
     return stored
 
 

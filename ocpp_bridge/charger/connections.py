@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assets.models import Asset
+from observability import charger as counted
 from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
 from ocpp_bridge.calls.outcomes import ocpp_calls_fail_for_connection
 from ocpp_bridge.models import ChargerConnection
@@ -59,6 +60,9 @@ def connection_open(
             replaced_channel = previous.channel_name
         # A replaced connection needs no "disconnected": the station never went offline.
         station_connectivity_changed(connection, _ref(asset, protocol), online=True)
+    counted.station_connected(protocol)
+    if replaced_channel:
+        counted.station_disconnected(ChargerConnection.CloseReason.REPLACED)
     return connection, replaced_channel
 
 
@@ -81,7 +85,7 @@ def connection_close(
         went_offline = Asset.objects.filter(current_connection_id=connection_id).update(
             is_online=False, current_connection=None, disconnected_at=now
         )
-        ChargerConnection.objects.filter(pk=connection_id, closed_at__isnull=True).update(
+        closed = ChargerConnection.objects.filter(pk=connection_id, closed_at__isnull=True).update(
             closed_at=now, close_reason=reason
         )
         ChargerConnection.objects.filter(pk=connection_id).update(close_code=code)
@@ -89,6 +93,8 @@ def connection_close(
             connection = ChargerConnection.objects.select_related("asset").get(pk=connection_id)
             station = _ref(connection.asset, connection.protocol)
             station_connectivity_changed(connection, station, online=False)
+    if closed:  # a replaced connection was counted when it was replaced
+        counted.station_disconnected(reason)
 
 
 def connection_end(

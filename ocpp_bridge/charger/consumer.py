@@ -18,6 +18,8 @@ from django.conf import settings
 
 from assets.selectors import station_authenticate, station_expects_basic_auth
 from csms.runtime.gc_tuning import connection_closed
+from observability import logs as log_context
+from observability.charger import handshake_refused
 from ocpp_bridge import station_fanout
 from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
 from ocpp_bridge.calls.outcomes import ocpp_call_expire
@@ -129,9 +131,11 @@ class OcppConsumer(AsyncWebsocketConsumer):
             self.scope.get("subprotocols", []), asset.protocol if asset else None
         )
         if asset is None:  # station_authenticate logs its own refusals
+            handshake_refused("credentials")
             await self.refuse_credentials(identity)
             return
         if version is None:
+            handshake_refused("subprotocol")
             logger.info("Refused handshake of %r: no supported subprotocol", identity)
             await self.close()  # before accept: the server answers HTTP 403
             return
@@ -145,6 +149,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
             channel_name=self.channel_name,
             remote_addr=str(client[0]),
         )
+        log_context.station.set(asset.identity)  # this consumer's task: its log lines
         self.station = StationContext(
             asset_id=asset.pk,
             identity=asset.identity,

@@ -4,6 +4,7 @@ it answered, may this station send it, is its payload valid."""
 import logging
 
 from assets.models import RegistrationStatus
+from observability.logs import station_message
 from ocpp_bridge.charger.handlers import Handler, Payload, StationContext, handler_for
 from ocpp_bridge.charger.handlers.common import pending_may_send
 from ocpp_bridge.protocol.errors import ErrorCode, OcppError
@@ -65,6 +66,8 @@ def run_handler(station: StationContext, call: Call, handler: Handler) -> Payloa
     """The handler's response, valid against the action's response schema; InternalError
     (as OcppError) when the handler fails or answers outside the schema. A SEND (2.1) is
     never answered, so it has no response schema to check against."""
+    # The station and message on the handler's log lines (a set and reset: this is per message).
+    handled = station_message.set((station.identity, call.message_id))
     try:
         response = handler(station, call.payload)
         if is_answerable(call):
@@ -74,6 +77,8 @@ def run_handler(station: StationContext, call: Call, handler: Handler) -> Payloa
         raise OcppError(
             ErrorCode.INTERNAL_ERROR, f"The CSMS failed to process {call.action}"
         ) from None
+    finally:
+        station_message.reset(handled)
     return response
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from csms.runtime.batched_inserts import inserts_batched
+from observability import charger as counted
 from ocpp_bridge.calls.delivery import ocpp_calls_dispatch_next
 from ocpp_bridge.charger.handlers import Handler, StationContext
 from ocpp_bridge.charger.incoming.answers import answer_frames, take_answers
@@ -159,6 +160,7 @@ def _handle_together(
             replies.append(reply)
             groups.append(FrameGroup(ready.station.ref, ready.station.connection_id, drafts))
         frames_record_many(groups)
+    counted.messages_answered([item.call.action for item in calls])  # committed
     return replies, answered_stations
 
 

@@ -7,6 +7,7 @@ import time
 from django.db import transaction
 
 from assets.station_reports import asset_touch
+from observability import charger as counted
 from ocpp_bridge.calls.delivery import ocpp_call_dispatch_next
 from ocpp_bridge.charger.handlers import Handler, StationContext
 from ocpp_bridge.charger.incoming.answers import answer_frames, take_answer
@@ -39,9 +40,11 @@ def process_text(station: StationContext, text: str, *, max_bytes: int) -> str |
         logger.info("Refused a frame of %s: %s", station.identity, error.description)
         if not error.answer:
             log(station, [draft_in(None, raw=text)])
+            counted.message_dropped()
             return None
         reply, draft = error_reply(station, error.message_id, error)
         log(station, [draft_in(None, raw=text), draft])
+        counted.message_refused(error.action, error.code)
         return reply
     if isinstance(frame, Call):
         return _process_call(station, frame, size=len(text.encode()), max_bytes=max_bytes)
@@ -61,6 +64,7 @@ def process_binary(station: StationContext, data: bytes) -> str:
     error = OcppError(ErrorCode.RPC_FRAMEWORK_ERROR, "OCPP-J messages are text frames")
     reply, draft = error_reply(station, UNREADABLE_MESSAGE_ID, error)
     log(station, [draft_in(None, raw=f"<binary frame of {len(data)} bytes>"), draft])
+    counted.message_refused("", error.code)
     return reply
 
 
@@ -73,8 +77,10 @@ def answer(station: StationContext, call: Call, handler: Handler) -> str | None:
             response = run_handler(station, call, handler)
             if call.message_type == SEND:  # a SEND (2.1) is never answered
                 log(station, [draft_in(call)])
+                counted.message_answered(call.action, answered=False)
                 return None
             log(station, [draft_in(call), draft_out(CallResult.message_type, call, response)])
+        counted.message_answered(call.action)
         return encode_call_result(call.message_id, response)
     except OcppError as error:
         return _answer_error(station, call, error)
@@ -86,6 +92,7 @@ def internal_error_reply(station: StationContext, text: str) -> str | None:
     frame = answerable_call(station, text)
     if frame is None:
         return None
+    counted.message_refused(frame.action, ErrorCode.INTERNAL_ERROR)
     return encode_call_error(
         frame.message_id,
         ErrorCode.INTERNAL_ERROR,
@@ -121,7 +128,9 @@ def _answer_error(station: StationContext, call: Call, error: OcppError) -> str 
     frame_in = draft_in(call)
     if call.message_type == SEND:  # not even with an error
         log(station, [frame_in])
+        counted.message_answered(call.action, answered=False)
         return None
     reply, draft = error_reply(station, call.message_id, error, action=call.action)
     log(station, [frame_in, draft])
+    counted.message_refused(call.action, error.code)
     return reply
