@@ -298,3 +298,7 @@ class StationEvent(models.Model):
     class Meta:
         ordering = ("-occurred_at",)
         indexes = [models.Index(fields=("asset", "-occurred_at"))]
+
+
+# The status history lives in its own module; imported here so that Django registers it.
+from assets.status_models import ConnectorStatusChange, PlannedOutage  # noqa: E402, F401
