@@ -133,9 +133,7 @@
 
   // --- Overview ---------------------------------------------------------------------------
   function overview() {
-    document.querySelectorAll("[data-autosubmit]").forEach(function (select) {
-      select.addEventListener("change", function () { select.form.submit(); });
-    });
+    autosubmit();
     function card(assetId) {
       return document.querySelector('.station-card[data-asset-id="' + assetId + '"]');
     }
@@ -151,6 +149,23 @@
         if (el) setTime(el.querySelector('[data-role="last-seen"]'), data.at);
       },
     }, function () { return refresh("stations"); });
+  }
+
+  // --- Dashboard --------------------------------------------------------------------------
+  // The figures stations change (counts, what is down) are re-read on each change; the charts
+  // and availability are of whole days and stay as loaded.
+  function dashboard() {
+    autosubmit();
+    openLive(body.dataset.liveUrl, {
+      connectivity: function () { refresh("figures"); },
+      connector: function () { refresh("figures"); },
+    }, function () { return refresh("figures"); });
+  }
+
+  function autosubmit() {
+    document.querySelectorAll("[data-autosubmit]").forEach(function (select) {
+      select.addEventListener("change", function () { select.form.submit(); });
+    });
   }
 
   // --- Station page -----------------------------------------------------------------------
@@ -235,4 +250,6 @@
   window.setInterval(refreshTimes, 10000);
   if (body.dataset.page === "overview") overview();
   if (body.dataset.page === "station") station();
+  if (body.dataset.page === "dashboard") dashboard();
+  if (body.dataset.autosubmit !== undefined) autosubmit();
 })();
