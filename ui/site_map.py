@@ -99,6 +99,7 @@ def site_map(
         for index, station in enumerate(stations)
     ]
     return {
+        "scale": scale_bar(float(site.latitude), view.zoom),
         "width": WIDTH,
         "height": HEIGHT,
         "centre": centre,
@@ -106,3 +107,13 @@ def site_map(
         "stations": ring,
         "tiles": view.tiles(tile_url),
     }
+
+
+def scale_bar(latitude: float, zoom: int) -> dict[str, Any]:
+    """A round distance drawn about 120 pixels long, for the map's corner."""
+    metres_per_pixel = 156_543.03 * math.cos(math.radians(latitude)) / 2**zoom
+    wanted = metres_per_pixel * 120
+    steps = [m * 10**e for e in range(0, 7) for m in (1, 2, 5)]
+    metres = max([step for step in steps if step <= wanted], default=1)
+    label = f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
+    return {"pixels": round(metres / metres_per_pixel, 1), "label": label}

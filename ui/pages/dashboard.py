@@ -53,5 +53,6 @@ def _chart_data(energy: dashboard.EnergyTotals) -> dict[str, Any]:
             "x": days,
             "series": [{"label": "Sessions", "values": [d.sessions for d in energy.days]}],
             "bars": True,
+            "integer": True,
         },
     }

@@ -23,8 +23,12 @@
       tzDate: function (ts) { return window.uPlot.tzDate(new Date(ts * 1000), "UTC"); },
       legend: { show: spec.series.length > 1 },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(1, max * 1.1)]; } } },
-      axes: [axis, Object.assign({ size: 50 }, axis)],
+      scales: {
+        // Bars stand on their day: half a day of room either side, so the last one is whole.
+        x: { time: true, range: bars ? function (u, min, max) { return [min - 43200, max + 43200]; } : undefined },
+        y: { range: function (u, min, max) { return [0, Math.max(1, max * 1.1)]; } },
+      },
+      axes: [axis, Object.assign({ size: 50 }, axis, spec.integer ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] } : {})],
       series: [{}].concat(spec.series.map(function (series, index) {
         const color = series.color || COLORS[index % COLORS.length];
         return {
