@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
-from assets.models import Asset
+from assets.models import Asset, ConnectorStatusChange
 from tests.ui.conftest import OPERATOR, WAIT_MS, wait_until_live
 from tests.ui.fleet import make_fleet
 from tests.ui.station import LiveStation
@@ -58,9 +58,7 @@ def test_dashboard_figures_and_charts_are_the_databases(page, operator) -> None:
 
     for figure in ("online", "offline", "faulted", "charging"):
         expect(page.locator(f'[data-figure="{figure}"]')).to_have_text(str(counts[figure]))
-    expect(page.locator('[data-figure="energy-today"]')).to_have_text(
-        f"{energy.today_kwh:.1f} kWh"
-    )
+    expect(page.locator('[data-figure="energy-today"]')).to_have_text(f"{energy.today_kwh:.1f} kWh")
     chart = page.locator('#energy-chart[data-drawn="true"]')
     expect(chart).to_have_attribute("data-points", "30")
     expect(chart.locator("canvas")).to_have_count(1)
@@ -72,6 +70,8 @@ def test_dashboard_figures_and_charts_are_the_databases(page, operator) -> None:
     expect(harbour.locator('[data-role="availability"]')).to_have_text("95.0 %")
     screenshot(page, "dashboard")
     page.set_viewport_size(PHONE)
+    # The charts follow the screen's width (after a resize settles).
+    page.wait_for_function(f"window.csmsCharts.energy.width < {PHONE['width']}")
     screenshot(page, "dashboard-phone")
 
 
@@ -96,6 +96,9 @@ def test_a_connector_fault_appears_live_on_the_dashboard(
 
     expect(page.locator('[data-figure="offline"]')).to_have_text("1")
     assert page.evaluate("window.notReloaded") is True
+    # The history the charger path kept, as daphne wrote it.
+    history = ConnectorStatusChange.objects.filter(asset=station).order_by("at", "id")
+    assert [change.status for change in history] == ["Available", "Faulted"]
 
 
 def test_sessions_export_downloads_the_filtered_rows(page, operator, tmp_path) -> None:

@@ -10,6 +10,9 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
+from ocpp_bridge.frame_log import frame_record
+from ocpp_bridge.models import Direction
+from ocpp_bridge.station_events import StationRef
 from tests.ui.fleet import make_fleet, session, station
 from tokens.models import IdToken, TokenStatus
 from tokens.services import token_create
@@ -161,3 +164,26 @@ def test_each_page_costs_a_fixed_number_of_queries(
     grow(fleet, 8)
     with django_assert_max_num_queries(max_queries):
         assert operator_client.get(page(fleet)).status_code == 200
+
+
+def test_session_page_lists_the_frames_of_its_transaction_only(operator_client) -> None:
+    fleet = make_fleet()
+    h1 = fleet.stations["H-1"]
+    running = session(h1, started=timezone.now() - timedelta(minutes=10), minutes=20,
+                      energy_wh=1000)  # fmt: skip
+    ref = StationRef(h1.pk, h1.identity, h1.network_id, "ocpp1.6")
+    transaction = int(running.transaction_id)
+    frames = [
+        ("start", Direction.IN, "StartTransaction", {"connectorId": 1, "idTag": "TAG-1"}),
+        ("start", Direction.OUT, "StartTransaction", {"transactionId": transaction}),
+        ("mine", Direction.IN, "MeterValues", {"transactionId": transaction}),
+        ("other", Direction.IN, "MeterValues", {"transactionId": 999_999}),
+        ("beat", Direction.IN, "Heartbeat", {}),
+    ]
+    for message_id, direction, action, payload in frames:
+        frame_record(station=ref, connection_id=None, direction=direction, message_type=2,
+                     message_id=message_id, action=action, payload=payload)  # fmt: skip
+    shown = operator_client.get(reverse("ui:session", args=[running.pk])).context["frames"]
+    assert [(f.message_id, f.direction) for f in shown] == [
+        ("start", Direction.IN), ("start", Direction.OUT), ("mine", Direction.IN)
+    ]  # fmt: skip
