@@ -3,9 +3,10 @@ connector was available or in use, with the outages an operator planned left out
 public-funding uptime rule: 97 %). Pure computation, no database: assets.status_selectors
 reads the history and hands it here.
 
-Counted as up: the statuses in which a driver can charge or is charging (UP_STATUSES). Down:
-Faulted, Unavailable and anything else a station invents. Time before a connector's first
-known status is unknown, and counts neither way; so is time a planned outage covers.
+Counted as up: the statuses in which a driver can charge or is charging (UP_STATUSES), while
+the station is connected. Down: Faulted, Unavailable and anything else a station invents, and
+any time the station was offline (its last status is stale then). Time before a connector's
+first known status is unknown, and counts neither way; so is time a planned outage covers.
 """
 
 from collections.abc import Iterable, Sequence
@@ -85,9 +86,12 @@ def availability(
     changes: Sequence[StatusAt],
     planned: Iterable[Interval],
     period: Interval,
+    offline: Iterable[Interval] = (),
 ) -> Availability:
-    """A connector's availability over `period` (see the module's docstring)."""
+    """A connector's availability over `period` (see the module's docstring). `offline`: when
+    its station was not connected, which is down whatever status it last reported."""
     outages = merged(clipped(planned, period))
+    down = subtract(merged(clipped(offline, period)), outages)
     up = known = planned_seconds = 0.0
     for status, span in status_spans(before=before, changes=changes, period=period):
         length = seconds(span)
@@ -95,8 +99,25 @@ def availability(
         planned_seconds += covered
         known += length - covered
         if status in UP_STATUSES:
-            up += length - covered
+            up += length - covered - sum(seconds(piece) for piece in clipped(down, span))
     return Availability(up, known, planned_seconds)
+
+
+def subtract(intervals: Sequence[Interval], minus: Sequence[Interval]) -> list[Interval]:
+    """The parts of `intervals` (merged, in order) outside every interval of `minus` (merged)."""
+    result: list[Interval] = []
+    for start, end in intervals:
+        for cut_start, cut_end in minus:
+            if cut_end <= start or cut_start >= end:
+                continue
+            if cut_start > start:
+                result.append((start, cut_start))
+            start = max(start, cut_end)
+            if start >= end:
+                break
+        if start < end:
+            result.append((start, end))
+    return result
 
 
 def clipped(intervals: Iterable[Interval], period: Interval) -> list[Interval]:

@@ -1,7 +1,7 @@
 """Reads of the connector status history: each connector's changes in a period, the status it
 held when the period began, and its availability (assets.availability). A fixed number of
 queries for any number of connectors: the connectors (with the status before the period), the
-changes in the period, the planned outages."""
+changes in the period, the planned outages, the stations' connections (two)."""
 
 from collections import defaultdict
 from collections.abc import Sequence
@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
 
-from assets.availability import Availability, Interval, StatusAt, availability
+from assets.availability import Availability, Interval, StatusAt, availability, merged, subtract
 from assets.models import Asset, Connector, ConnectorStatusChange, PlannedOutage
+from ocpp_bridge.models import ChargerConnection
 
 ConnectorKey = tuple[Any, int, int]
 
@@ -57,6 +58,7 @@ def connector_histories(
     ):
         changes[row[:3]].append(StatusAt(*row[3:]))
     outages = planned_outages(asset_ids=asset_ids, period=period)
+    offline = offline_intervals(asset_ids=asset_ids, period=period)
     histories = []
     for connector in connectors:
         key = (connector.asset_id, connector.evse_id, connector.connector_id)
@@ -70,7 +72,11 @@ def connector_histories(
                 before=before,
                 changes=changes[key],
                 availability=availability(
-                    before=before, changes=changes[key], planned=planned, period=period
+                    before=before,
+                    changes=changes[key],
+                    planned=planned,
+                    period=period,
+                    offline=offline.get(connector.asset_id, []),
                 ),
             )
         )
@@ -90,6 +96,30 @@ def planned_outages(
     ):
         found[(asset_id, evse_id)].append((starts_at, ends_at))
     return found
+
+
+def offline_intervals(*, asset_ids: set[Any], period: Interval) -> dict[Any, list[Interval]]:
+    """When each station was not connected during `period`, from its connections. Before a
+    station's first connection its connectivity is unknown: that time is not offline."""
+    start, end = period
+    connections = ChargerConnection.objects.filter(asset_id__in=asset_ids)
+    first = connections.values("asset_id").annotate(first=Min("opened_at")).order_by()
+    overlapping = connections.filter(
+        Q(closed_at__isnull=True) | Q(closed_at__gt=start), opened_at__lt=end
+    ).order_by()
+    connected: dict[Any, list[Interval]] = defaultdict(list)
+    for asset_id, opened_at, closed_at in overlapping.values_list(
+        "asset_id", "opened_at", "closed_at"
+    ):
+        connected[asset_id].append((opened_at, closed_at or end))
+    offline = {}
+    for row in first:
+        known_from = max(start, row["first"])
+        if known_from < end:
+            offline[row["asset_id"]] = subtract(
+                [(known_from, end)], merged(connected[row["asset_id"]])
+            )
+    return offline
 
 
 def availability_by_group(assets: QuerySet[Asset], *, period: Interval) -> dict[Any, Availability]:

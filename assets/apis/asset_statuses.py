@@ -67,7 +67,9 @@ AssetStatus = shape(
         )(),
     },
     doc="A connector's status history and availability over a period. Up: Available, "
-    "Occupied, Reserved, Preparing, Charging, SuspendedEV, SuspendedEVSE, Finishing.",
+    "Occupied, Reserved, Preparing, Charging, SuspendedEV, SuspendedEVSE, Finishing, while its "
+    "station is connected; time offline is down. Unknown time (before its first status) and "
+    "planned outages count neither way.",
 )
 
 

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from api.services import api_client_create
 from assets.models import PlannedOutage
 from assets.station_reports import connector_record_status
+from ocpp_bridge.models import ChargerConnection
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +75,20 @@ def test_history_and_availability_of_a_known_day(make_station) -> None:
         "plannedOutageSeconds": 2 * 3600,
     }
     assert response.json()["data"]["hasMore"] is False
+
+
+def test_time_its_station_was_offline_counts_as_down(make_station) -> None:
+    station = make_station("CP-OFF", network_name="north")
+    record(station, 1, "Available", -30)
+    # Connected from the day before until 20:00, then offline: 4 h of 24 down.
+    connection = ChargerConnection.objects.create(asset=station, protocol="ocpp1.6")
+    ChargerConnection.objects.filter(pk=connection.pk).update(
+        opened_at=T0 - timedelta(hours=24), closed_at=T0 + timedelta(hours=20)
+    )
+    (item,) = client(["read:assetstatus"]).get(STATUSES, DAY).json()["data"]["items"]
+    assert (item["availability"]["upSeconds"], item["availability"]["knownSeconds"]) == (
+        20 * 3600, 24 * 3600
+    )  # fmt: skip
 
 
 def test_without_the_scope_the_answer_is_403(make_station) -> None:

@@ -41,3 +41,15 @@ def test_time_before_the_first_known_status_is_unknown() -> None:
 
 def test_nothing_known_has_no_ratio() -> None:
     assert availability(before=None, changes=[], planned=[], period=DAY).ratio is None
+
+
+def test_offline_time_is_down_whatever_the_last_status_said() -> None:
+    # Available all day by its reports, but offline 2-6 of which 4-6 planned: 2 h down of 22.
+    result = availability(
+        before=at(-1, "Available"),
+        changes=[],
+        planned=[hours(4, 6)],
+        offline=[hours(2, 5), hours(3, 6)],
+        period=DAY,
+    )
+    assert (result.up_seconds, result.known_seconds) == (20 * 3600, 22 * 3600)
