@@ -187,3 +187,10 @@ def test_session_page_lists_the_frames_of_its_transaction_only(operator_client) 
     assert [(f.message_id, f.direction) for f in shown] == [
         ("start", Direction.IN), ("start", Direction.OUT), ("mine", Direction.IN)
     ]  # fmt: skip
+
+
+def test_site_live_part_is_served_alone(operator_client) -> None:
+    fleet = make_fleet()
+    url = reverse("ui:site", args=[fleet.harbour.pk])
+    html = operator_client.get(url, {"fragment": "site"}).content.decode()
+    assert 'id="site-map"' in html and "H-1" in html and "<html" not in html

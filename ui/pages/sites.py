@@ -29,4 +29,7 @@ def site_view(request: HttpRequest, site_id: str) -> HttpResponse:
         "availability": availability[0].availability if availability else None,
         "availability_days": dashboard.DAYS,
     }
+    # The live socket re-reads the counts, the map and the stations as stations change.
+    if request.GET.get("fragment") == "site":
+        return render(request, "ui/sites/_site.html", context)
     return render(request, "ui/sites/page.html", context)

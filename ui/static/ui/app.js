@@ -162,6 +162,15 @@
     }, function () { return refresh("figures"); });
   }
 
+  // A site: its counts, map and stations re-read as its stations change (a push for another
+  // site's station costs one read of this page's part).
+  function site() {
+    openLive(body.dataset.liveUrl, {
+      connectivity: function () { refresh("site"); },
+      connector: function () { refresh("site"); },
+    }, function () { return refresh("site"); });
+  }
+
   function autosubmit() {
     document.querySelectorAll("[data-autosubmit]").forEach(function (select) {
       select.addEventListener("change", function () { select.form.submit(); });
@@ -251,5 +260,6 @@
   if (body.dataset.page === "overview") overview();
   if (body.dataset.page === "station") station();
   if (body.dataset.page === "dashboard") dashboard();
+  if (body.dataset.page === "site") site();
   if (body.dataset.autosubmit !== undefined) autosubmit();
 })();
