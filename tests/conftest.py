@@ -36,6 +36,10 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("WEBHOOK_ALLOW_HTTP", "true")
     settings.WEBHOOK_ALLOWED_NETWORKS = os.environ["WEBHOOK_ALLOWED_NETWORKS"].split(",")
     settings.WEBHOOK_ALLOW_HTTP = os.environ["WEBHOOK_ALLOW_HTTP"] == "true"
+    # Each test builds its own fleet: the dashboard's availability must not come from a cache
+    # filled by an earlier test (here or in the servers). tests/ui tests the cache itself.
+    os.environ.setdefault("UI_AVAILABILITY_CACHE_SECONDS", "0")
+    settings.UI_AVAILABILITY_CACHE_SECONDS = int(os.environ["UI_AVAILABILITY_CACHE_SECONDS"])
     # This process's own ORM use runs in pytest-asyncio's helper threads, which never hand
     # their connections back: a pool would run dry. The servers the tests start keep it.
     settings.DATABASES["default"].get("OPTIONS", {}).pop("pool", None)

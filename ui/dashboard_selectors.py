@@ -8,6 +8,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -124,12 +126,20 @@ def connectors_down_longest(assets: QuerySet[Asset]) -> list[Connector]:
     return list(down.select_related("asset").order_by("status_at", "id")[:DOWN_LIMIT])
 
 
-def availability_by_site(
-    assets: QuerySet[Asset], *, now: datetime | None = None
-) -> list[SiteAvailability]:
-    """Each site's availability over the last DAYS days, worst first (no site: last)."""
-    now = now or timezone.now()
-    totals = availability_by_group(assets, period=(now - timedelta(days=DAYS), now))
+def availability_by_site(filters: FleetFilters) -> list[SiteAvailability]:
+    """Each site's availability over the last DAYS days, worst first (no site: last).
+
+    Kept UI_AVAILABILITY_CACHE_SECONDS in this process's cache: it reads every status change
+    of the period, seconds for a large fleet (docs/UI.md), and a 30-day figure a few minutes
+    old says the same. 0 turns the cache off."""
+    key = f"ui:availability:{filters.network_id}:{filters.site_id}"
+    seconds = settings.UI_AVAILABILITY_CACHE_SECONDS
+    totals: dict[Any, Availability] | None = cache.get(key) if seconds else None
+    if totals is None:
+        now = timezone.now()
+        totals = availability_by_group(filters.assets(), period=(now - timedelta(days=DAYS), now))
+        if seconds:
+            cache.set(key, totals, seconds)
     sites = AssetGroup.objects.in_bulk([key for key in totals if key is not None])
     found = [SiteAvailability(sites.get(key), value) for key, value in totals.items()]
 

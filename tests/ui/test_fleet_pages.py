@@ -10,6 +10,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
+from assets.models import PlannedOutage
 from ocpp_bridge.frame_log import frame_record
 from ocpp_bridge.models import Direction
 from ocpp_bridge.station_events import StationRef
@@ -194,3 +195,28 @@ def test_site_live_part_is_served_alone(operator_client) -> None:
     url = reverse("ui:site", args=[fleet.harbour.pk])
     html = operator_client.get(url, {"fragment": "site"}).content.decode()
     assert 'id="site-map"' in html and "H-1" in html and "<html" not in html
+
+
+def test_availability_per_site_is_kept_for_the_configured_time(operator_client, settings):
+    from django.core.cache import cache
+
+    settings.UI_AVAILABILITY_CACHE_SECONDS = 300
+    cache.clear()
+    fleet = make_fleet()
+
+    def harbour() -> float | None:
+        items = operator_client.get(reverse("ui:home")).context["sites_availability"]
+        return next(i.availability.ratio for i in items if i.site == fleet.harbour)
+
+    first = harbour()
+    assert first is not None and first < 0.96
+    # H-2's fault of the last 3 days marked planned: Harbour is up all its known time.
+    now = timezone.now()
+    PlannedOutage.objects.create(
+        asset=fleet.stations["H-2"],
+        starts_at=now - timedelta(days=4),
+        ends_at=now + timedelta(days=1),
+    )
+    assert harbour() == first  # kept
+    cache.clear()
+    assert harbour() == 1.0  # read afresh

@@ -31,7 +31,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     context.update(
         energy=energy,
         chart=_chart_data(energy),
-        sites_availability=dashboard.availability_by_site(assets),
+        sites_availability=dashboard.availability_by_site(filters),
         availability_days=dashboard.DAYS,
         availability_target=dashboard.AVAILABILITY_TARGET,
         networks=selectors.networks_list(),

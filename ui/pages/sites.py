@@ -19,7 +19,7 @@ def site_view(request: HttpRequest, site_id: str) -> HttpResponse:
     assets = Asset.objects.filter(asset_group=site)
     stations = list(assets.prefetch_related("connectors").order_by("identity"))
     neighbours = list(AssetGroup.objects.filter(network_id=site.network_id).order_by("name"))
-    availability = dashboard.availability_by_site(assets)
+    availability = dashboard.availability_by_site(dashboard.FleetFilters(site_id=str(site.pk)))
     context = {
         "nav": "dashboard",
         "site": site,
