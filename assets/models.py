@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from assets.status_models import ConnectorStatusChange, PlannedOutage  # noqa: F401 (registered)
 from csms.models import TimestampedModel
 from networks.models import Network
 
@@ -298,7 +299,3 @@ class StationEvent(models.Model):
     class Meta:
         ordering = ("-occurred_at",)
         indexes = [models.Index(fields=("asset", "-occurred_at"))]
-
-
-# The status history lives in its own module; imported here so that Django registers it.
-from assets.status_models import ConnectorStatusChange, PlannedOutage  # noqa: E402, F401

@@ -220,3 +220,12 @@ def test_availability_per_site_is_kept_for_the_configured_time(operator_client, 
     assert harbour() == first  # kept
     cache.clear()
     assert harbour() == 1.0  # read afresh
+
+
+def test_a_token_past_its_expiry_is_marked_expired(operator_client) -> None:
+    token_create(id_token="OLD-1", expires_at=timezone.now() - timedelta(days=1))
+    token_create(id_token="NEW-1", expires_at=timezone.now() + timedelta(days=1))
+    html = operator_client.get(reverse("ui:tokens")).content.decode()
+    old, new = html.split('data-token="OLD-1"')[1], html.split('data-token="NEW-1"')[1]
+    assert 'data-role="expired"' in old.split("</tr>")[0]
+    assert 'data-role="expired"' not in new.split("</tr>")[0]

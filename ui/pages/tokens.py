@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tokens.models import IdToken, TokenStatus
@@ -47,6 +48,7 @@ def tokens_view(request: HttpRequest) -> HttpResponse:
         "may_create": request.user.has_perm("tokens.add_idtoken"),
         "may_change": request.user.has_perm("tokens.change_idtoken"),
         "networks": selectors.networks_list(),
+        "now": timezone.now(),
     }
     return render(request, "ui/tokens/list.html", context)
 
