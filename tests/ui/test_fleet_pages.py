@@ -10,7 +10,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from assets.models import PlannedOutage
+from assets.models import AssetGroup, PlannedOutage
 from ocpp_bridge.frame_log import frame_record
 from ocpp_bridge.models import Direction
 from ocpp_bridge.station_events import StationRef
@@ -229,3 +229,12 @@ def test_a_token_past_its_expiry_is_marked_expired(operator_client) -> None:
     old, new = html.split('data-token="OLD-1"')[1], html.split('data-token="NEW-1"')[1]
     assert 'data-role="expired"' in old.split("</tr>")[0]
     assert 'data-role="expired"' not in new.split("</tr>")[0]
+
+
+def test_a_site_without_stations_says_so(operator_client) -> None:
+    fleet = make_fleet()
+    empty = AssetGroup.objects.create(network=fleet.north, name="Empty lot")
+    response = operator_client.get(reverse("ui:site", args=[empty.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200 and "No station at this site." in html
+    assert 'data-role="availability">\N{EN DASH}<' in html

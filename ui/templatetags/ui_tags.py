@@ -36,11 +36,15 @@ def connector_label(connector: Any) -> str:
 
 @register.filter
 def percent(ratio: float | None) -> str:
-    """0.9731 -> 97.3 %; an en dash when nothing is known."""
-    return "\N{EN DASH}" if ratio is None else f"{ratio * 100:.1f} %"
+    """0.9731 -> 97.3 %; an en dash when nothing is known (None, or nothing at all)."""
+    if not isinstance(ratio, int | float):
+        return "\N{EN DASH}"
+    return f"{ratio * 100:.1f} %"
 
 
 @register.filter
 def width_percent(ratio: float | None) -> str:
     """For a bar's CSS width: 0-100, with a dot as the decimal separator whatever the locale."""
-    return "0" if ratio is None else f"{max(0.0, min(ratio, 1.0)) * 100:.1f}"
+    if not isinstance(ratio, int | float):
+        return "0"
+    return f"{max(0.0, min(ratio, 1.0)) * 100:.1f}"
