@@ -253,7 +253,9 @@ STATUS_PERIOD_MAX = timedelta(days=366)
 
 class AssetStatusFilterSerializer(serializers.Serializer):
     # Query names `from` and `to` are Python keywords: declared in the field dict below.
-    assetId = serializers.UUIDField(source="asset_id", required=False)
+    assetId = serializers.CharField(
+        source="asset_id", required=False, max_length=48, help_text="Its id or OCPP identity"
+    )
     networkId = serializers.UUIDField(source="network_id", required=False)
     assetGroupId = serializers.UUIDField(source="asset_group_id", required=False)
 

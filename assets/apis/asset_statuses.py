@@ -3,7 +3,7 @@ a period (scope read:assetstatus), one item per connector, in the platform's lis
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from drf_spectacular.utils import extend_schema
 from oauth2_provider.contrib.rest_framework import TokenMatchesOASRequirements
 from rest_framework import serializers
@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.access import assets_visible
+from api.identifiers import is_uuid
 from api.openapi import errors
 from api.pagination import EnvelopePagination, PaginatedView
 from assets.apis.schemas import shape
@@ -101,7 +102,11 @@ class AssetStatusListView(PaginatedView):
 
 def _connectors(assets: QuerySet[Any], **filters: Any) -> QuerySet[Connector]:
     if filters.get("asset_id"):
-        assets = assets.filter(pk=filters["asset_id"])
+        # By its id or, as stations know themselves, by its OCPP identity.
+        wanted = filters["asset_id"]
+        assets = assets.filter(
+            Q(pk=wanted) | Q(identity=wanted) if is_uuid(wanted) else Q(identity=wanted)
+        )
     if filters.get("network_id"):
         assets = assets.filter(network_id=filters["network_id"])
     if filters.get("asset_group_id"):

@@ -102,6 +102,16 @@ def test_a_client_restricted_to_a_network_sees_only_its_connectors(make_station)
     assert [item["ocppIdentity"] for item in items] == ["CP-S"]
 
 
+def test_one_station_by_its_id_or_identity(make_station) -> None:
+    wanted = make_station("CP-ONE")
+    record(wanted, 1, "Available", 1)
+    record(make_station("CP-OTHER"), 1, "Available", 1)
+    api = client(["read:assetstatus"])
+    for key in (str(wanted.pk), "CP-ONE"):
+        items = api.get(STATUSES, {**DAY, "assetId": key}).json()["data"]["items"]
+        assert [item["ocppIdentity"] for item in items] == ["CP-ONE"], key
+
+
 def test_a_reversed_or_too_long_period_is_a_400(make_station) -> None:
     api = client(["read:assetstatus"])
     reversed_period = api.get(STATUSES, {"from": DAY["to"], "to": DAY["from"]})
