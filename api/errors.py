@@ -74,7 +74,7 @@ def _first_message(detail: Any, path: str = "") -> str:
 # --- errors Django answers outside DRF views: unknown routes, 500s, request-level refusals ----
 
 # Paths Django renders as HTML pages (admin, the operator UI, the API's documentation pages).
-HTML_PREFIXES = ("/admin", "/static", "/stations", "/api/docs", "/api/redoc")
+HTML_PREFIXES = ("/admin", "/static", "/stations", "/ui/", "/api/docs", "/api/redoc")
 API_PREFIXES = (
     "/asset-management/", "/ocpp/", "/sessions", "/tokens", "/webhooks/", "/api/schema", "/oauth/"
 )  # fmt: skip

@@ -12,6 +12,8 @@ from assets.models import (
     Asset,
     AssetGroup,
     Connector,
+    ConnectorStatusChange,
+    PlannedOutage,
     SitePartner,
     StationEvent,
     StationVariable,
@@ -92,3 +94,30 @@ class SitePartnerAdmin(admin.ModelAdmin):
     list_display = ("name", "type", "network", "contact_email")
     list_filter = ("type", "network")
     search_fields = ("name", "contact_email")
+
+
+@admin.register(PlannedOutage)
+class PlannedOutageAdmin(admin.ModelAdmin):
+    """Outages an operator plans: availability leaves their time out."""
+
+    list_display = ("asset", "evse_id", "starts_at", "ends_at", "reason")
+    list_filter = ("asset__network",)
+    search_fields = ("asset__identity", "reason")
+    autocomplete_fields = ("asset",)
+    date_hierarchy = "starts_at"
+
+
+@admin.register(ConnectorStatusChange)
+class ConnectorStatusChangeAdmin(admin.ModelAdmin):
+    """The history as stations reported it: read only."""
+
+    list_display = ("asset", "evse_id", "connector_id", "status", "error_code", "at")
+    list_filter = ("status",)
+    search_fields = ("asset__identity",)
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

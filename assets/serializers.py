@@ -2,8 +2,10 @@
 contract's camelCase; `source` names the model field each value is for. Responses are built by
 assets.presenters and described for OpenAPI in assets.apis.schemas."""
 
+from datetime import timedelta
 from typing import Any
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from assets.models import (
@@ -241,3 +243,35 @@ class NetworkCreateSerializer(serializers.Serializer):
 
 class NetworkUpdateSerializer(NetworkCreateSerializer):
     name = serializers.CharField(max_length=120, required=False)
+
+
+# --- Asset statuses -------------------------------------------------------------------------
+
+STATUS_PERIOD_DEFAULT = timedelta(days=30)
+STATUS_PERIOD_MAX = timedelta(days=366)
+
+
+class AssetStatusFilterSerializer(serializers.Serializer):
+    # Query names `from` and `to` are Python keywords: declared in the field dict below.
+    assetId = serializers.CharField(
+        source="asset_id", required=False, max_length=48, help_text="Its id or OCPP identity"
+    )
+    networkId = serializers.UUIDField(source="network_id", required=False)
+    assetGroupId = serializers.UUIDField(source="asset_group_id", required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        end = attrs.pop("to", None) or timezone.now()
+        start = attrs.pop("from", None) or end - STATUS_PERIOD_DEFAULT
+        if start >= end:
+            raise serializers.ValidationError({"from": "from must be before to."})
+        if end - start > STATUS_PERIOD_MAX:
+            raise serializers.ValidationError({"from": "The period is at most 366 days."})
+        return {**attrs, "period": (start, end)}
+
+
+AssetStatusFilterSerializer._declared_fields["from"] = serializers.DateTimeField(
+    required=False, help_text="Start of the period (default: 30 days before `to`)"
+)
+AssetStatusFilterSerializer._declared_fields["to"] = serializers.DateTimeField(
+    required=False, help_text="End of the period (default: now); at most 366 days after `from`"
+)

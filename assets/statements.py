@@ -14,12 +14,25 @@ LAST_SEEN_UPDATE = ValuesUpdate(Asset, ["last_seen_at"], where=["id"])
 
 # Every StatusNotification's one conditional UPDATE (stored unless the connector holds a newer
 # report), where update() compiled it each time (docs/PERFORMANCE.md, fixes 12 and 35).
+# CONNECTOR_STATUS_CHANGE is tried first: it updates only a report that changes the status or
+# the error code, so its row count says whether the history gains a row, at no extra statement
+# for a change; a repeated status then takes CONNECTOR_STATUS_UPDATE as before.
 CONNECTOR_STATUS_COLUMNS = ("status", "status_at", "error_code", "info", "vendor_error_code")
+NEWER_REPORT = "({status_at} IS NULL OR {status_at} <= %s)"
 CONNECTOR_STATUS_UPDATE = ValuesUpdate(
     Connector,
     CONNECTOR_STATUS_COLUMNS,
     where=["asset", "evse_id", "connector_id"],
-    condition=("{status_at} IS NULL OR {status_at} <= %s", ["status_at"]),
+    condition=(NEWER_REPORT, ["status_at"]),
+)
+CONNECTOR_STATUS_CHANGE = ValuesUpdate(
+    Connector,
+    CONNECTOR_STATUS_COLUMNS,
+    where=["asset", "evse_id", "connector_id"],
+    condition=(
+        NEWER_REPORT + " AND ({status} <> %s OR {error_code} <> %s)",
+        ["status_at", "status", "error_code"],
+    ),
 )
 
 

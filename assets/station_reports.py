@@ -7,9 +7,15 @@ from typing import Any
 
 from django.utils import timezone
 
-from assets.models import Asset, Connector, StationEvent, StationVariable
+from assets.models import Asset, Connector, ConnectorStatusChange, StationEvent, StationVariable
 from assets.services import station_password_hash
-from assets.statements import CONNECTOR_STATUS_COLUMNS, CONNECTOR_STATUS_UPDATE, LAST_SEEN_UPDATE
+from assets.statements import (
+    CONNECTOR_STATUS_CHANGE,
+    CONNECTOR_STATUS_COLUMNS,
+    CONNECTOR_STATUS_UPDATE,
+    LAST_SEEN_UPDATE,
+)
+from csms.runtime import batched_inserts
 from ocpp_bridge.station_events import connector_status_changed
 
 
@@ -74,13 +80,30 @@ def connector_record_status(
     }
     values = [fields[name] for name in CONNECTOR_STATUS_COLUMNS]
     key = (asset_id, evse_id, connector_id)
-    if not CONNECTOR_STATUS_UPDATE.run(values, *key, at):
-        _, created = Connector.objects.get_or_create(
+    changed = bool(CONNECTOR_STATUS_CHANGE.run(values, *key, at, status, error_code))
+    if not changed and not CONNECTOR_STATUS_UPDATE.run(values, *key, at):
+        _, changed = Connector.objects.get_or_create(
             asset_id=asset_id, evse_id=evse_id, connector_id=connector_id, defaults=fields
         )
         # Not created: it exists and holds a newer report, or it was created meanwhile.
-        if not created and not CONNECTOR_STATUS_UPDATE.run(values, *key, at):
+        if not changed and not CONNECTOR_STATUS_UPDATE.run(values, *key, at):
             return
+    if changed:
+        # With the group commit's other rows (csms.runtime.batched_inserts): nothing reads the
+        # history on the charger path.
+        batched_inserts.insert(
+            ConnectorStatusChange,
+            [
+                ConnectorStatusChange(
+                    asset_id=asset_id,
+                    evse_id=evse_id,
+                    connector_id=connector_id,
+                    status=status,
+                    error_code=error_code,
+                    at=at,
+                )
+            ],
+        )
     connector_status_changed(
         asset_id=asset_id,
         evse_id=evse_id,

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from assets.apis.asset_groups import AddSitePartnersView, AssetGroupDetailView, AssetGroupListView
+from assets.apis.asset_statuses import AssetStatusListView
 from assets.apis.assets import AssetDetailView, AssetListView
 from assets.apis.site_partners import SitePartnerDetailView, SitePartnerListView
 
@@ -20,6 +21,7 @@ urlpatterns = [
         AddSitePartnersView.as_view(),
         name="asset-group-add-site-partners",
     ),
+    path(f"{PREFIX}/asset-statuses", AssetStatusListView.as_view(), name="asset-status-list"),
     path(f"{PREFIX}/site-partners", SitePartnerListView.as_view(), name="site-partner-list"),
     path(
         f"{PREFIX}/site-partners/<str:partner_id>",

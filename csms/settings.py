@@ -165,6 +165,14 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# --- Web UI ---------------------------------------------------------------------------------
+# Map tiles under a site's map, as a "https://tiles.example/{z}/{x}/{y}.png" template. Off by
+# default: the map is drawn without tiles, and no tile server learns what operators look at.
+UI_MAP_TILE_URL = os.environ.get("UI_MAP_TILE_URL", "")
+# How long a process keeps the dashboard's availability per site (30 days of status history):
+# 0 reads it afresh on every page.
+UI_AVAILABILITY_CACHE_SECONDS = int(os.environ.get("UI_AVAILABILITY_CACHE_SECONDS", "300"))
+
 # --- OCPP -----------------------------------------------------------------------------------
 OCPP_HEARTBEAT_INTERVAL = int(os.environ.get("OCPP_HEARTBEAT_INTERVAL", "300"))
 OCPP_CALL_TIMEOUT = float(os.environ.get("OCPP_CALL_TIMEOUT", "30"))

@@ -39,6 +39,10 @@ def pytest_configure(config: pytest.Config) -> None:
     # The beat schedule's jobs would run in this process's heartbeat (embedded setup) and
     # change rows under the tests; the servers the tests start run it as in production.
     settings.EMBEDDED_BEAT = False
+    # Each test builds its own fleet: the dashboard's availability must not come from a cache
+    # filled by an earlier test (here or in the servers). tests/ui tests the cache itself.
+    os.environ.setdefault("UI_AVAILABILITY_CACHE_SECONDS", "0")
+    settings.UI_AVAILABILITY_CACHE_SECONDS = int(os.environ["UI_AVAILABILITY_CACHE_SECONDS"])
     # This process's own ORM use runs in pytest-asyncio's helper threads, which never hand
     # their connections back: a pool would run dry. The servers the tests start keep it.
     settings.DATABASES["default"].get("OPTIONS", {}).pop("pool", None)

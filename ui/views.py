@@ -59,6 +59,7 @@ def stations(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "networks": selectors.networks_list(),
         "counts": selectors.stations_counts(),
+        "nav": "stations",
     }
     if request.GET.get("fragment") == "stations":
         return render(request, "ui/overview/_stations.html", context)

@@ -16,6 +16,7 @@ EXPECTED = {
     (f"{AM}/asset-groups/{{group_id}}", "get"): "read:assetgroup",
     (f"{AM}/asset-groups/{{group_id}}", "patch"): "write:assetgroup",
     (f"{AM}/asset-groups/{{group_id}}/add-site-partners", "post"): "write:assetgroup",
+    (f"{AM}/asset-statuses", "get"): "read:assetstatus",
     (f"{AM}/site-partners", "get"): "read:sitepartner",
     (f"{AM}/site-partners", "post"): "write:sitepartner",
     (f"{AM}/site-partners/{{partner_id}}", "get"): "read:sitepartner",
@@ -62,3 +63,13 @@ def test_lists_and_objects_are_documented_in_their_envelopes(schema: dict) -> No
 
 def test_the_whole_schema_validates_without_warnings() -> None:
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+
+
+def test_the_asset_statuses_period_and_filters_are_documented(schema: dict) -> None:
+    operation = schema["paths"][f"{AM}/asset-statuses"]["get"]
+    parameters = {p["name"] for p in operation["parameters"]}
+    assert parameters == {
+        "from", "to", "assetId", "networkId", "assetGroupId", "limit", "startingAfter"
+    }  # fmt: skip
+    item = schema["components"]["schemas"]["AssetStatus"]["properties"]
+    assert {"history", "availability", "statusAtStart"} <= set(item)

@@ -47,9 +47,9 @@ def send(client, asset, body) -> tuple[int, dict]:
     return response.status_code, response.json()
 
 
-def test_root_leads_to_the_station_overview(operator_client) -> None:
+def test_root_is_the_dashboard(operator_client) -> None:
     response = operator_client.get("/")
-    assert response.status_code == 302 and response.url == reverse("ui:stations")
+    assert response.status_code == 200 and response.templates[0].name == "ui/dashboard/page.html"
 
 
 @pytest.mark.parametrize("page", ["ui:stations", "ui:station"])

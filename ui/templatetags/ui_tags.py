@@ -32,3 +32,19 @@ def connector_label(connector: Any) -> str:
     if connector.connector_id == 1:
         return f"#{connector.evse_id}"
     return f"#{connector.evse_id}.{connector.connector_id}"
+
+
+@register.filter
+def percent(ratio: float | None) -> str:
+    """0.9731 -> 97.3 %; an en dash when nothing is known (None, or nothing at all)."""
+    if not isinstance(ratio, int | float):
+        return "\N{EN DASH}"
+    return f"{ratio * 100:.1f} %"
+
+
+@register.filter
+def width_percent(ratio: float | None) -> str:
+    """For a bar's CSS width: 0-100, with a dot as the decimal separator whatever the locale."""
+    if not isinstance(ratio, int | float):
+        return "0"
+    return f"{max(0.0, min(ratio, 1.0)) * 100:.1f}"

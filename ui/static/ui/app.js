@@ -133,9 +133,7 @@
 
   // --- Overview ---------------------------------------------------------------------------
   function overview() {
-    document.querySelectorAll("[data-autosubmit]").forEach(function (select) {
-      select.addEventListener("change", function () { select.form.submit(); });
-    });
+    autosubmit();
     function card(assetId) {
       return document.querySelector('.station-card[data-asset-id="' + assetId + '"]');
     }
@@ -151,6 +149,32 @@
         if (el) setTime(el.querySelector('[data-role="last-seen"]'), data.at);
       },
     }, function () { return refresh("stations"); });
+  }
+
+  // --- Dashboard --------------------------------------------------------------------------
+  // The figures stations change (counts, what is down) are re-read on each change; the charts
+  // and availability are of whole days and stay as loaded.
+  function dashboard() {
+    autosubmit();
+    openLive(body.dataset.liveUrl, {
+      connectivity: function () { refresh("figures"); },
+      connector: function () { refresh("figures"); },
+    }, function () { return refresh("figures"); });
+  }
+
+  // A site: its counts, map and stations re-read as its stations change (a push for another
+  // site's station costs one read of this page's part).
+  function site() {
+    openLive(body.dataset.liveUrl, {
+      connectivity: function () { refresh("site"); },
+      connector: function () { refresh("site"); },
+    }, function () { return refresh("site"); });
+  }
+
+  function autosubmit() {
+    document.querySelectorAll("[data-autosubmit]").forEach(function (select) {
+      select.addEventListener("change", function () { select.form.submit(); });
+    });
   }
 
   // --- Station page -----------------------------------------------------------------------
@@ -235,4 +259,7 @@
   window.setInterval(refreshTimes, 10000);
   if (body.dataset.page === "overview") overview();
   if (body.dataset.page === "station") station();
+  if (body.dataset.page === "dashboard") dashboard();
+  if (body.dataset.page === "site") site();
+  if (body.dataset.autosubmit !== undefined) autosubmit();
 })();
