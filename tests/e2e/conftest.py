@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.servers import celery_worker_process, daphne_process, unavailable
+from tests.servers import (
+    celery_worker_process,
+    daphne_process,
+    unavailable,
+    webhook_sender_process,
+)
 
 # Short so that timeout tests are quick; long enough for a loaded CI machine to answer.
 CLUSTER_CALL_TIMEOUT = "3"
@@ -15,7 +20,8 @@ CLUSTER_CALL_TIMEOUT = "3"
 
 @dataclass(frozen=True)
 class Cluster:
-    """The production shape: two daphne processes and a Celery worker on PostgreSQL + Redis."""
+    """The production shape: two daphne processes, a Celery worker and a webhook sender on
+    PostgreSQL + Redis."""
 
     daphne_a: str
     daphne_b: str
@@ -30,6 +36,7 @@ def cluster(django_db_setup: None, django_db_blocker, server_logs: Path) -> Iter
         a = stack.enter_context(daphne_process(server_logs / "daphne-a.log", **env))
         b = stack.enter_context(daphne_process(server_logs / "daphne-b.log", **env))
         stack.enter_context(celery_worker_process(server_logs / "worker.log", **env))
+        stack.enter_context(webhook_sender_process(server_logs / "webhook-sender.log", **env))
         yield Cluster(a, b)
 
 

@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from networks.services import network_get_or_create
 from tests.webhooks.receiver import Receiver
+from webhooks import sending
 from webhooks.events import webhook_events_record
 from webhooks.models import DeliveryState, WebhookDelivery, WebhookEndpoint
-from webhooks import sending
 from webhooks.services import endpoint_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
