@@ -16,6 +16,7 @@ from tests.servers import (
 
 # Short so that timeout tests are quick; long enough for a loaded CI machine to answer.
 CLUSTER_CALL_TIMEOUT = "3"
+CLUSTER_WEBHOOK_TIMEOUT = "20"
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,12 @@ class Cluster:
 def cluster(django_db_setup: None, django_db_blocker, server_logs: Path) -> Iterator[Cluster]:
     if not settings.REDIS_URL:
         unavailable("multi-process tests need REDIS_URL (and ideally DATABASE_URL)")
-    env = {"OCPP_CALL_TIMEOUT": CLUSTER_CALL_TIMEOUT, "OCPP_SYNC_QUEUE_WAIT": "15"}
+    env = {
+        "OCPP_CALL_TIMEOUT": CLUSTER_CALL_TIMEOUT,
+        "OCPP_SYNC_QUEUE_WAIT": "15",
+        # Long enough for a hanging receiver to show starvation (test_webhooks_under_load).
+        "WEBHOOK_TIMEOUT_SECONDS": CLUSTER_WEBHOOK_TIMEOUT,
+    }
     with django_db_blocker.unblock(), ExitStack() as stack:
         a = stack.enter_context(daphne_process(server_logs / "daphne-a.log", **env))
         b = stack.enter_context(daphne_process(server_logs / "daphne-b.log", **env))
