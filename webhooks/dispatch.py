@@ -64,11 +64,11 @@ def deliveries_kick(delivery_ids: Sequence[Any]) -> None:
         _buffer.add(len(delivery_ids))
 
 
-def senders_wake() -> None:
-    if settings.CELERY_TASK_ALWAYS_EAGER:  # embedded: the sender is a thread of this process
+def senders_wake(*, start_embedded: bool = False) -> None:
+    if settings.CELERY_TASK_ALWAYS_EAGER:  # embedded: the sender is a thread of the server
         from webhooks.embedded import embedded_sender
 
-        embedded_sender.wake()
+        embedded_sender.wake(start=start_embedded)
         return
     from csms.redis_client import redis_client
     from webhooks.sender import KICK_CHANNEL
@@ -83,4 +83,4 @@ def embedded_periodic_jobs() -> None:
     """Without sender processes (the embedded setup), the daphne heartbeat calls this each
     beat: the server's sender thread runs, and retries that came due are sent."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        senders_wake()
+        senders_wake(start_embedded=True)

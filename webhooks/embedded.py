@@ -1,5 +1,6 @@
 """The embedded setup's sender (no Redis, tasks in process): the same asyncio sender on a
-thread of the server process, started by the first kick or heartbeat and woken by kicks."""
+thread of the server process, started by the server's heartbeat and woken by kicks. Only a
+server starts it: a shell or a test process that writes deliveries leaves them to the server."""
 
 import asyncio
 import os
@@ -17,10 +18,13 @@ class EmbeddedSender:
         self._sender: Sender | None = None
         self._pid = 0
 
-    def wake(self) -> None:
-        """Start the sender on its thread if this process has none yet, and wake it."""
+    def wake(self, *, start: bool = False) -> None:
+        """Wake this process's sender; with `start`, start it first if there is none."""
         with self._lock:
-            if self._loop is None or self._pid != os.getpid():  # first use, or a fork
+            running = self._loop is not None and self._pid == os.getpid()  # not a fork's
+            if not running and not start:
+                return
+            if not running:
                 self._pid = os.getpid()
                 self._loop = asyncio.new_event_loop()
                 self._sender = Sender(max_in_flight=settings.WEBHOOK_SENDER_MAX_IN_FLIGHT)
