@@ -33,7 +33,7 @@ class EmbeddedSender:
                     daemon=True,
                 ).start()  # fmt: skip
             loop, sender = self._loop, self._sender
-        assert sender is not None
+        assert loop is not None and sender is not None
         loop.call_soon_threadsafe(sender.wake)
 
     @staticmethod
