@@ -10,7 +10,7 @@ the databases you give it (migrated; stations BENCH-*, networks bench-* and ever
 endpoint in it are replaced):
 
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/csms_bench REDIS_URL=redis://127.0.0.1:6379/7 \\
-      .venv/bin/python bench/webhook_path.py --stations 4 --seconds 10 --senders 2
+      .venv/bin/python bench/webhook_path.py --stations 4 --quiet-stations 1 --seconds 10
 """
 
 import argparse
@@ -164,18 +164,19 @@ def subscribe(receivers: dict[str, Receiver], noisy: Network, quiet: Network) ->
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--stations", type=int, default=4, help="per tenant")
+    parser.add_argument("--stations", type=int, default=4, help="of the noisy tenant A")
+    parser.add_argument("--quiet-stations", type=int, default=1, help="of tenant B")
     parser.add_argument("--seconds", type=float, default=10.0, help="per phase")
     parser.add_argument("--senders", type=int, default=2, help="webhook sender processes")
     parser.add_argument("--hang-timeout", default="20", help="WEBHOOK_TIMEOUT_SECONDS")
     args = parser.parse_args()
     if not os.environ.get("REDIS_URL") or connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL (PostgreSQL) and REDIS_URL: this measures the production shape.")
-    noisy, quiet = prepare(args.stations)
+    noisy, quiet = prepare(max(args.stations, args.quiet_stations))
     logs = Path(tempfile.mkdtemp(prefix="bench-"))
     env = {"WEBHOOK_TIMEOUT_SECONDS": args.hang_timeout}
     a_ids = [f"BENCH-A{n}" for n in range(args.stations)]
-    b_ids = [f"BENCH-B{n}" for n in range(args.stations)]
+    b_ids = [f"BENCH-B{n}" for n in range(args.quiet_stations)]
     with ExitStack() as stack:
         names = ("A hangs", "A fails", "B answers", "B slow")
         receivers = {name: stack.enter_context(running_receiver()) for name in names}
@@ -204,7 +205,8 @@ def main() -> None:
 
 def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
     print(
-        f"\n{args.stations} stations per tenant, {args.seconds:.0f} s per phase, "
+        f"\n{args.stations} stations of tenant A, {args.quiet_stations} of B, "
+        f"{args.seconds:.0f} s per phase, "
         f"{args.senders} senders, A's receivers hang {args.hang_timeout} s / fail (500)"
     )
     print(
