@@ -15,7 +15,6 @@ __all__ = [
     "CELERY_TASK_ALWAYS_EAGER",
     "CELERY_TASK_EAGER_PROPAGATES",
     "CELERY_TASK_IGNORE_RESULT",
-    "CELERY_TASK_ROUTES",
     "CELERY_WORKER_PREFETCH_MULTIPLIER",
     "CHANNEL_LAYERS",
     "EMBEDDED_BEAT",
@@ -80,9 +79,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ocpp_bridge.tasks.sweep_dead_servers",
         "schedule": SERVER_SWEEP_SECONDS,
     },
-    # Retries that came due, and deliveries whose sender died mid-POST.
-    "webhook-deliveries-due": {"task": "webhooks.tasks.send_due_deliveries", "schedule": 30.0},
-    "webhook-deliveries-prune": {"task": "webhooks.tasks.prune_deliveries", "schedule": 3600.0},
     # Sessions their station abandoned without a sign (SESSION_SILENCE_HOURS).
     "close-silent-sessions": {"task": "charging.tasks.close_silent_sessions", "schedule": 900.0},
     # Cards started in two places at once, past the start's check (charging.concurrent_use).
@@ -91,6 +87,5 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 15.0,
     },
 }
-# Webhook POSTs run on their own queue, so a slow receiver never holds up station calls
-# (docker-compose runs a worker for each; one worker may also take both: -Q celery,webhooks).
-CELERY_TASK_ROUTES = {"webhooks.tasks.*": {"queue": "webhooks"}}
+# Webhooks are not Celery's: their own process sends them (`manage.py send_webhooks`,
+# webhooks/sender.py), so a receiver never holds up the delivery of station commands.

@@ -22,7 +22,7 @@ from ocpp_bridge.protocol.versions import OcppVersion
 
 logger = logging.getLogger(__name__)
 
-CELERY_QUEUES = ("celery", "webhooks")  # the default queue and CELERY_TASK_ROUTES' one
+CELERY_QUEUES = ("celery",)  # the only queue (webhooks have their own sender processes)
 
 
 class ScrapeTimeCollector(Collector):

@@ -1,6 +1,6 @@
 """What webhook deliveries count: each attempt's outcome and how long after its event it was
-recorded. Fed at one seam (webhooks/tasks.py, from the deliveries a send returns as recorded),
-so the sending code itself carries no metrics."""
+recorded. Fed at one seam: webhooks.sending.deliveries_record, which every sender records its
+attempts through, once they are committed."""
 
 from collections.abc import Iterable
 from typing import Any

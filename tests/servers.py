@@ -151,7 +151,7 @@ def celery_worker_popen(
             [
                 sys.executable, "-m", "celery", "-A", "csms", "worker",
                 "--loglevel", "INFO", "--pool", pool, "--concurrency", "4",
-                "--queues", "celery,webhooks",
+                "--queues", "celery",
                 "--without-gossip", "--without-mingle", "--without-heartbeat",
             ],
             cwd=ROOT,
@@ -161,6 +161,24 @@ def celery_worker_popen(
         )  # fmt: skip
         try:
             _wait_for_log(log_path, b"ready", process)
+            yield process
+        finally:
+            stop(process, timeout=15)
+
+
+@contextmanager
+def webhook_sender_process(log_path: Path, **env: str) -> Iterator[subprocess.Popen[bytes]]:
+    """The webhook sender as docker-compose runs it (`manage.py send_webhooks`)."""
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "send_webhooks"],
+            cwd=ROOT,
+            env=child_env(**env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_for_log(log_path, b"webhook sender ready", process)
             yield process
         finally:
             stop(process, timeout=15)

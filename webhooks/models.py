@@ -71,8 +71,12 @@ class WebhookDelivery(models.Model):
     """One event for one endpoint, from creation until a 2xx or the last retry."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # No database constraint: its check would lock the endpoint row (FOR KEY SHARE) from the
+    # charger path's transaction, which must never wait on the senders or the admin. Deleting
+    # an endpoint still deletes its deliveries (Django's cascade); a row written for an endpoint
+    # deleted meanwhile is never sent and is pruned (webhooks.services.deliveries_prune).
     endpoint = models.ForeignKey(
-        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries", db_constraint=False
     )
     event_id = models.UUIDField(db_index=True)
     event_type = models.CharField(max_length=40, choices=EventType.choices)

@@ -1,130 +1,53 @@
-"""Sending deliveries: take them (a lease, so several senders never POST the same one at
-once), POST them concurrently, record each attempt, schedule the retry or give up."""
+"""Sending deliveries and recording what came of them: the round a caller runs itself
+(`deliveries_send`: tests, the shell) and the pieces the asyncio sender (webhooks.sender) runs
+continuously. Claims: webhooks.claims; the POST: webhooks.posting.
 
-import json
+Locks, in the one order every writer of these rows follows: delivery rows (by id), then
+endpoint rows (by id, FOR NO KEY UPDATE). The charger path takes none of them: it only inserts
+deliveries, whose endpoint column has no database constraint to check (webhooks.models).
+"""
+
+import asyncio
 import logging
-import os
-import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
-from webhooks.addresses import UrlRefusedError, url_check
-from webhooks.events import event_body
+from observability.webhooks import deliveries_attempted
+from webhooks.claims import deliveries_claim
 from webhooks.models import DeliveryState, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from webhooks.signing import signature
-from webhooks.transport import (
-    AddressNotAllowedError,
-    NameNotResolvedError,
-    failure_class,
-    public_only_client,
-)
+from webhooks.posting import PostResult, delivery_post, sender_client
+
+__all__ = ["PostResult", "deliveries_claim", "deliveries_record", "deliveries_send"]
 
 logger = logging.getLogger(__name__)
 
-USER_AGENT = "csms-webhooks/1.0"
-MAX_PARALLEL_POSTS = 8
 SWEEP_BATCH = 200
-# What of a receiver's answer is kept: enough to debug it, too little to read a service with.
-RESPONSE_EXCERPT_CHARS = 200
-
-
-@dataclass(frozen=True)
-class PostResult:
-    status_code: int | None
-    error: str
-    response_body: str
-    duration_ms: int
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
 
 
 def deliveries_send(
     *, delivery_ids: Sequence[Any] | None = None, now: datetime | None = None
 ) -> list[WebhookDelivery]:
-    """Send the due deliveries (only those of `delivery_ids`, when given); returns them as
-    recorded. Due: pending, its attempt time reached, not held by another sender."""
+    """One round, in the caller's thread: claim the due deliveries (only those of
+    `delivery_ids`, when given), POST them concurrently, record each attempt at `now`;
+    returns them as recorded."""
     now = now or timezone.now()
-    claimed = deliveries_claim(delivery_ids=delivery_ids, now=now)
+    claimed = deliveries_claim(delivery_ids=delivery_ids, now=now, limit=SWEEP_BATCH)
     if not claimed:
         return []
-    with ThreadPoolExecutor(min(MAX_PARALLEL_POSTS, len(claimed))) as pool:
-        results = list(pool.map(delivery_post, claimed))
+    results = asyncio.run(_post_all(claimed))
     deliveries_record(posted=list(zip(claimed, results, strict=True)), now=now)
     return claimed
 
 
-def deliveries_claim(
-    *, delivery_ids: Sequence[Any] | None, now: datetime, limit: int = SWEEP_BATCH
-) -> list[WebhookDelivery]:
-    lease = now + timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS + 30)
-    due = WebhookDelivery.objects.filter(
-        Q(leased_until__isnull=True) | Q(leased_until__lt=now),
-        state=DeliveryState.PENDING,
-        next_attempt_at__lte=now,
-        endpoint__enabled=True,
-    )
-    if delivery_ids is not None:
-        due = due.filter(pk__in=list(delivery_ids))
-    with transaction.atomic():
-        claimed = list(
-            due.select_for_update(skip_locked=True, of=("self",))
-            .select_related("endpoint")
-            .order_by("next_attempt_at")[:limit]
-        )
-        WebhookDelivery.objects.filter(pk__in=[d.pk for d in claimed]).update(leased_until=lease)
-    return claimed
-
-
-def delivery_post(delivery: WebhookDelivery) -> PostResult:
-    """POST the event to the endpoint, signed. Touches no database (runs in a thread)."""
-    body = json.dumps(event_body(delivery), separators=(",", ":")).encode()
-    timestamp = int(time.time())
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": USER_AGENT,
-        "X-Webhook-Delivery-Id": str(delivery.pk),
-        "X-Webhook-Timestamp": str(timestamp),
-        "X-Webhook-Signature": signature(
-            secret=delivery.endpoint.secret, timestamp=timestamp, body=body
-        ),
-    }
-    started = time.monotonic()
-    try:
-        url_check(delivery.endpoint.url)  # the settings may have changed since it was saved
-        with http_client().stream(
-            "POST",
-            delivery.endpoint.url,
-            content=body,
-            headers=headers,
-            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-        ) as response:
-            excerpt = _excerpt(response)
-    except (UrlRefusedError, AddressNotAllowedError, NameNotResolvedError) as error:
-        return PostResult(None, failure_class(error), "", _ms_since(started))
-    except (httpx.HTTPError, httpx.InvalidURL) as error:
-        return PostResult(None, failure_class(error), "", _ms_since(started))
-    return PostResult(response.status_code, "", excerpt, _ms_since(started))
-
-
-def _excerpt(response: httpx.Response) -> str:
-    """The start of the answer, enough to debug a receiver; never read a whole large body."""
-    read = b""
-    for chunk in response.iter_bytes():
-        read += chunk
-        if len(read) >= RESPONSE_EXCERPT_CHARS * 4:  # a character is at most 4 bytes
-            break
-    return read.decode("utf-8", errors="replace")[:RESPONSE_EXCERPT_CHARS]
+async def _post_all(claimed: list[WebhookDelivery]) -> list[PostResult]:
+    async with sender_client(max_connections=len(claimed)) as client:
+        return list(await asyncio.gather(*(delivery_post(client, d) for d in claimed)))
 
 
 def delivery_record_attempt(
@@ -136,8 +59,9 @@ def delivery_record_attempt(
 def deliveries_record(
     *, posted: Sequence[tuple[WebhookDelivery, PostResult]], now: datetime
 ) -> None:
-    """Store the attempts of one batch in one transaction: on failure schedule the next retry
-    or give the delivery up, and count each outcome against its endpoint, in order."""
+    """Store attempts in one transaction: on failure schedule the next retry or give the
+    delivery up, and count each outcome against its endpoint, in order. The sender calls it
+    with whatever finished since its last call, so an attempt is recorded once it ends."""
     attempts = [_apply(delivery, result, now) for delivery, result in posted]
     with transaction.atomic():
         ids = [delivery.pk for delivery, _ in posted]
@@ -157,6 +81,7 @@ def deliveries_record(
             endpoint_record_outcomes(
                 endpoint_id=endpoint_id, outcomes=outcomes[endpoint_id], now=now
             )
+    deliveries_attempted([delivery for delivery, _, _ in kept])  # committed: count them
 
 
 def _store_states(deliveries: list[WebhookDelivery], now: datetime) -> None:
@@ -218,7 +143,8 @@ def retry_delay(attempts_made: int) -> timedelta | None:
 def endpoint_record_outcomes(*, endpoint_id: Any, outcomes: list[bool], now: datetime) -> None:
     """Attempts' outcomes (True: success), in order: a success ends the endpoint's run of
     failures; a long enough run disables it. Call inside a transaction."""
-    endpoint = WebhookEndpoint.objects.select_for_update().filter(pk=endpoint_id).first()
+    # NO KEY UPDATE: the counters are no key, and nothing waits on them that should not.
+    endpoint = WebhookEndpoint.objects.select_for_update(no_key=True).filter(pk=endpoint_id).first()
     if endpoint is None:
         return
     was_enabled = endpoint.enabled
@@ -248,21 +174,3 @@ def _failing_for_good(endpoint: WebhookEndpoint, now: datetime) -> bool:
         seconds=settings.WEBHOOK_DISABLE_AFTER_SECONDS
     )
     return long_enough and endpoint.consecutive_failures >= settings.WEBHOOK_DISABLE_MIN_FAILURES
-
-
-_client: httpx.Client | None = None
-_client_pid = 0
-
-
-def http_client() -> httpx.Client:
-    """One pooled client per process (Celery forks its workers: never share it across)."""
-    global _client, _client_pid
-    if _client is None or _client_pid != os.getpid():
-        # only a 2xx counts: a redirect is the receiver's error, never followed
-        _client = public_only_client(httpx.Limits(max_connections=50, max_keepalive_connections=20))
-        _client_pid = os.getpid()
-    return _client
-
-
-def _ms_since(started: float) -> int:
-    return int((time.monotonic() - started) * 1000)

@@ -8,7 +8,7 @@ from assets.apis.schemas import envelope, shape
 from ocpp_bridge.api.presenters import iso, iso_precise
 from webhooks.events import event_body
 from webhooks.models import DeliveryState, EventType, WebhookDelivery, WebhookEndpoint
-from webhooks.sending import RESPONSE_EXCERPT_CHARS
+from webhooks.posting import RESPONSE_EXCERPT_CHARS
 
 
 def endpoint_data(endpoint: WebhookEndpoint, *, with_secret: bool = False) -> dict[str, Any]:

@@ -95,10 +95,14 @@ def delivery_resend(*, delivery: WebhookDelivery) -> WebhookDelivery:
 
 
 def deliveries_prune(*, now: Any = None) -> int:
-    """Forget finished deliveries older than the retention period."""
+    """Forget finished deliveries older than the retention period, and deliveries written for
+    an endpoint deleted meanwhile (no constraint stops them: webhooks.models)."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.WEBHOOK_RETENTION_DAYS)
     deleted, _ = WebhookDelivery.objects.filter(
         created_at__lt=cutoff, state__in=[DeliveryState.SUCCEEDED, DeliveryState.FAILED]
     ).delete()
-    return deleted
+    orphans, _ = WebhookDelivery.objects.exclude(
+        endpoint_id__in=WebhookEndpoint.objects.values("pk")
+    ).delete()
+    return deleted + orphans

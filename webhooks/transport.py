@@ -8,6 +8,7 @@ address; TLS still verifies the certificate against the name. No proxy from the 
 (it would make the connect elsewhere) and no redirects.
 """
 
+import asyncio
 import ipaddress
 import socket
 import ssl
@@ -15,7 +16,7 @@ from collections.abc import Iterable
 
 import httpcore
 import httpx
-from httpcore._backends.sync import SyncBackend
+from httpcore._backends.auto import AutoBackend
 
 from webhooks.addresses import UrlRefusedError, address_allowed
 
@@ -28,33 +29,40 @@ class NameNotResolvedError(Exception):
     """The host's name has no address."""
 
 
-class PublicOnlyBackend(SyncBackend):
-    """httpcore's socket backend, with every resolved address checked before the connect."""
+class PublicOnlyAsyncBackend(AutoBackend):
+    """The same wall for the asyncio sender: the name is resolved in a thread (getaddrinfo
+    blocks), every address checked, and only the checked addresses connected to."""
 
-    def connect_tcp(
+    async def connect_tcp(
         self,
         host: str,
         port: int,
         timeout: float | None = None,
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        candidates = _resolve(host, port)
-        allowed = [address for address in candidates if address_allowed(address)]
-        if not allowed or len(allowed) != len(candidates):
-            # Any refused address refuses the name: a name that answers both public and
-            # private addresses is a rebinding attempt, not a receiver.
-            raise AddressNotAllowedError(host)
+    ) -> httpcore.AsyncNetworkStream:
+        candidates = await asyncio.to_thread(_resolve, host, port)
         last_error: httpcore.ConnectError | None = None
-        for address in allowed:  # as socket.create_connection does: each in turn
+        for address in _allowed(host, candidates):
             try:
-                return super().connect_tcp(
+                return await super().connect_tcp(
                     str(address), port, timeout, local_address, socket_options
                 )
             except httpcore.ConnectError as error:
                 last_error = error
         assert last_error is not None
         raise last_error
+
+
+def _allowed(
+    host: str, candidates: list[ipaddress.IPv4Address | ipaddress.IPv6Address]
+) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    allowed = [address for address in candidates if address_allowed(address)]
+    if not allowed or len(allowed) != len(candidates):
+        # Any refused address refuses the name: a name that answers both public and
+        # private addresses is a rebinding attempt, not a receiver.
+        raise AddressNotAllowedError(host)
+    return allowed
 
 
 def _resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
@@ -70,23 +78,24 @@ def _resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv
     return list(dict.fromkeys(addresses))
 
 
-class PublicOnlyTransport(httpx.HTTPTransport):
+class PublicOnlyAsyncTransport(httpx.AsyncHTTPTransport):
     def __init__(self, limits: httpx.Limits) -> None:
         super().__init__(trust_env=False, limits=limits)
         # httpx takes no network backend; its pool is rebuilt with the same settings and ours
         # (tests/webhooks/test_address_wall_delivery.py fails if a new httpx stops using it).
-        self._pool = httpcore.ConnectionPool(
+        self._pool = httpcore.AsyncConnectionPool(
             ssl_context=httpx.create_ssl_context(),  # SSL_CERT_FILE still names a CA
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
-            network_backend=PublicOnlyBackend(),
+            network_backend=PublicOnlyAsyncBackend(),
         )
 
 
-def public_only_client(limits: httpx.Limits) -> httpx.Client:
-    return httpx.Client(
-        transport=PublicOnlyTransport(limits), follow_redirects=False, trust_env=False
+def async_public_only_client(limits: httpx.Limits) -> httpx.AsyncClient:
+    """Only a 2xx counts: a redirect is the receiver's error, never followed."""
+    return httpx.AsyncClient(
+        transport=PublicOnlyAsyncTransport(limits), follow_redirects=False, trust_env=False
     )
 
 

@@ -1,7 +1,7 @@
 """Webhooks in the production shape: a real receiver gets signed events for a real station's
-frames and connects (two daphne processes, a Celery worker, PostgreSQL, Redis); failed
-deliveries are retried when due and resent on request; a receiver that hangs never delays the
-station's answers, with a broker or in the embedded setup."""
+frames and connects (two daphne processes, a Celery worker, the webhook sender, PostgreSQL,
+Redis); failed deliveries are retried when due and resent on request; a receiver that hangs
+never delays the station's answers, with a broker or in the embedded setup."""
 
 import asyncio
 from collections.abc import Iterator

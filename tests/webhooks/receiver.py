@@ -42,6 +42,7 @@ class Receiver:
         self.release = threading.Event()
         self.release.set()  # cleared: every request waits until set again
         self.answered = 0
+        self.delay = 0.0  # seconds each answer takes (a slow receiver)
         self.body = b"ok"  # the answer's body
         self.headers: dict[str, str] = {}  # more headers of the answer, e.g. a Location
         self._lock = threading.Lock()
@@ -79,6 +80,8 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             receiver.record(Received(dict(self.headers.items()), body, time.monotonic()))
             receiver.release.wait(timeout=120)
+            if receiver.delay:
+                time.sleep(receiver.delay)
             status = receiver.answer()
             self.send_response(status)
             for name, value in receiver.headers.items():

@@ -1,0 +1,114 @@
+"""Which due deliveries a sender takes next: a lease on each (so no two senders POST one at
+once), at most WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT leased per endpoint across every sender, and
+turns shared out network by network, then endpoint by endpoint, so that one tenant's backlog
+(a receiver that hangs) never stands before another tenant's first attempts.
+
+Claims are serialized by a transaction-level advisory lock (PostgreSQL): the in-flight count
+read under it is exact. It takes no lock the charger path or the recording of attempts waits
+on: the deliveries are taken with SKIP LOCKED and nothing else is locked.
+"""
+
+from collections import defaultdict, deque
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+
+from webhooks.models import DeliveryState, WebhookDelivery
+
+# Any constant: the key of the one advisory lock that claims take in turn.
+CLAIM_LOCK_KEY = 0x77686B73  # "whks"
+
+
+def deliveries_claim(
+    *, delivery_ids: Sequence[Any] | None, now: datetime, limit: int = 200
+) -> list[WebhookDelivery]:
+    """Lease up to `limit` due deliveries (only among `delivery_ids`, when given), fairly;
+    returns them with their endpoint loaded. Runs its own short transaction."""
+    lease = now + timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS + 30)
+    with transaction.atomic():
+        _claims_in_turn()
+        due = _due(now)
+        if delivery_ids is not None:
+            due = due.filter(pk__in=list(delivery_ids))
+        chosen = fair_turns(_candidates(due), _in_flight(now), limit=limit)
+        if not chosen:
+            return []
+        taken = {
+            d.pk: d
+            for d in _due(now)
+            .filter(pk__in=chosen)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("endpoint")
+        }
+        WebhookDelivery.objects.filter(pk__in=list(taken)).update(leased_until=lease)
+    return [taken[pk] for pk in chosen if pk in taken]
+
+
+def _claims_in_turn() -> None:
+    if connection.vendor == "postgresql":  # SQLite serializes writers by itself
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLAIM_LOCK_KEY])
+
+
+def _due(now: datetime) -> QuerySet[WebhookDelivery]:
+    """Pending, its time come, not leased (or its sender died), its endpoint enabled (an
+    endpoint deleted meanwhile joins nothing: its orphans are never sent)."""
+    return WebhookDelivery.objects.filter(
+        Q(leased_until__isnull=True) | Q(leased_until__lt=now),
+        state=DeliveryState.PENDING,
+        next_attempt_at__lte=now,
+        endpoint__enabled=True,
+    )
+
+
+def _candidates(due: QuerySet[WebhookDelivery]) -> Iterable[tuple[Any, Any, Any]]:
+    """(id, endpoint, network) of the first due deliveries of each endpoint, oldest first:
+    no more per endpoint than may ever be in flight, however long its backlog."""
+    ranked = due.annotate(
+        turn=Window(
+            RowNumber(),
+            partition_by=[F("endpoint_id")],
+            order_by=[F("next_attempt_at").asc(), F("created_at").asc()],
+        )
+    ).filter(turn__lte=settings.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT)
+    return ranked.order_by("turn").values_list("pk", "endpoint_id", "endpoint__network_id")
+
+
+def _in_flight(now: datetime) -> dict[Any, int]:
+    leased = WebhookDelivery.objects.filter(state=DeliveryState.PENDING, leased_until__gte=now)
+    return dict(
+        leased.values("endpoint_id").annotate(n=Count("pk")).values_list("endpoint_id", "n")
+    )
+
+
+def fair_turns(
+    candidates: Iterable[tuple[Any, Any, Any]], in_flight: dict[Any, int], *, limit: int
+) -> list[Any]:
+    """Delivery ids in the order they get their turn: one per network in turn, and within a
+    network one per endpoint in turn; an endpoint at its in-flight bound gets none."""
+    room: dict[Any, int] = {}  # endpoint -> how many more it may have in flight
+    queues: dict[Any, dict[Any, deque[Any]]] = defaultdict(dict)
+    for pk, endpoint_id, network_id in candidates:
+        if endpoint_id not in room:
+            room[endpoint_id] = settings.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT - in_flight.get(
+                endpoint_id, 0
+            )
+        if room[endpoint_id] > 0:
+            room[endpoint_id] -= 1
+            queues[network_id].setdefault(endpoint_id, deque()).append(pk)
+    networks = deque(deque(endpoints.values()) for endpoints in queues.values())
+    chosen: list[Any] = []
+    while networks and len(chosen) < limit:
+        endpoints = networks.popleft()
+        endpoint_queue = endpoints.popleft()
+        chosen.append(endpoint_queue.popleft())
+        if endpoint_queue:
+            endpoints.append(endpoint_queue)
+        if endpoints:
+            networks.append(endpoints)
+    return chosen
