@@ -120,4 +120,8 @@ class MeterSample(models.Model):
 
     class Meta:
         ordering = ("sampled_at", "id")
-        indexes = [models.Index(fields=("asset", "sampled_at"))]
+        indexes = [
+            models.Index(fields=("asset", "sampled_at")),
+            # Pruning walks old samples by time (retention/services.meter_samples_prune).
+            models.Index(fields=("sampled_at",), name="meter_sample_time_idx"),
+        ]

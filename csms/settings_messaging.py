@@ -81,6 +81,9 @@ CELERY_BEAT_SCHEDULE = {
     "webhook-deliveries-prune": {"task": "webhooks.tasks.prune_deliveries", "schedule": 3600.0},
     # Sessions their station abandoned without a sign (SESSION_SILENCE_HOURS).
     "close-silent-sessions": {"task": "charging.tasks.close_silent_sessions", "schedule": 900.0},
+    # The frame log's partitions created ahead and expired ones dropped (PostgreSQL), then the
+    # other kinds pruned in bounded batches (retention/, README "Retention").
+    "retention": {"task": "retention.tasks.prune_expired_data", "schedule": 3600.0},
 }
 # Webhook POSTs run on their own queue, so a slow receiver never holds up station calls
 # (docker-compose runs a worker for each; one worker may also take both: -Q celery,webhooks).

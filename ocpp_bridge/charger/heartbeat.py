@@ -12,6 +12,7 @@ from csms.runtime.gc_tuning import frozen_swept, sweep_due
 from ocpp_bridge.calls.delivery import ocpp_calls_sweep
 from ocpp_bridge.charger.connections import SERVER_INSTANCE
 from ocpp_bridge.charger.presence import server_beat_and_sweep
+from retention.jobs import retention_embedded_tick
 from webhooks.dispatch import embedded_periodic_jobs
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ async def _beat_forever(first_beat: asyncio.Future[None]) -> None:
                 await get_channel_layer().group_send(PROCESS_GROUP, {"type": "ocpp.replaced"})
             await sweep_calls()
             embedded_periodic_jobs()
+            retention_embedded_tick()
         except Exception:  # a database hiccup must not stop the heartbeat for good
             logger.exception("Heartbeat of %s failed", SERVER_INSTANCE)
         # Outside the database's try: stations reconnecting through an outage still get their
