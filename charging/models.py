@@ -88,7 +88,11 @@ class ChargingSession(TimestampedModel):
                 fields=("asset", "transaction_id"), name="unique_transaction_per_asset"
             )
         ]
-        indexes = [models.Index(fields=("asset", "status"))]
+        indexes = [
+            models.Index(fields=("asset", "status")),
+            # GET /sessions pages in this order (tests/test_page_plans.py).
+            models.Index(fields=("created_at", "id"), name="session_list_order_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.asset_id}/{self.transaction_id}"

@@ -74,8 +74,9 @@ class OcppFrame(models.Model):
         indexes = [
             # A station's conversation, newest first: read from the newest partition back.
             models.Index(fields=("asset", "-created_at"), name="ocpp_frame_asset_time_idx"),
-            # The admin's search by message id.
+            # The admin's searches by message id and by action (ocpp_bridge/admin_lists.py).
             models.Index(fields=("message_id",), name="ocpp_frame_message_id_idx"),
+            models.Index(fields=("action", "-created_at"), name="ocpp_frame_action_time_idx"),
         ]
 
 
@@ -159,6 +160,8 @@ class OcppCall(models.Model):
             models.Index(fields=("message_id",)),
             # The admin's newest-first list and the pruning of old calls.
             models.Index(fields=("created_at",), name="ocpp_call_created_idx"),
+            # The admin's search by action.
+            models.Index(fields=("action", "-created_at"), name="ocpp_call_action_time_idx"),
         ]
 
     def __str__(self) -> str:
