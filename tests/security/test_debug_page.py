@@ -26,7 +26,9 @@ urlpatterns = [path("fails", failing_view)]
 def test_the_debug_500_page_hides_the_bearer_token() -> None:
     client = Client(raise_request_exception=False)
     # As a browser asks for it: an API client gets the JSON error envelope instead.
-    response = client.get("/fails", HTTP_AUTHORIZATION=f"Bearer {TOKEN}", HTTP_ACCEPT="text/html")
+    response = client.get(
+        "/fails", HTTP_AUTHORIZATION=f"Bearer {TOKEN}", HTTP_ACCEPT="text/html"
+    )
     page = response.content.decode()
     assert response.status_code == 500 and "something broke" in page  # the debug page
     assert "failing_view" in page and "authorization" in page  # its frame's variables shown
