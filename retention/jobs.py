@@ -58,13 +58,14 @@ def retention_run(*, now: datetime | None = None) -> dict[str, Any]:
 
 _embedded_lock = threading.Lock()
 _embedded_last_run: float | None = None
+embedded_thread: threading.Thread | None = None  # the latest run's, for tests to wait on
 
 
 def retention_embedded_tick() -> None:
     """Without Celery beat (the embedded setup), the daphne heartbeat calls this each beat:
     every RETENTION_EMBEDDED_EVERY_SECONDS (and at the first beat) the retention run starts
     on a thread, so the heartbeat never waits for it; never two at once."""
-    global _embedded_last_run
+    global _embedded_last_run, embedded_thread
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         return
     due = _embedded_last_run is None or (
@@ -73,7 +74,8 @@ def retention_embedded_tick() -> None:
     if not due or not _embedded_lock.acquire(blocking=False):
         return
     _embedded_last_run = time.monotonic()
-    threading.Thread(target=_run_embedded, name="retention", daemon=True).start()
+    embedded_thread = threading.Thread(target=_run_embedded, name="retention", daemon=True)
+    embedded_thread.start()
 
 
 def _run_embedded() -> None:
