@@ -213,6 +213,8 @@ class Asset(TimestampedModel):
         # Seeing a station is not commanding it: the web UI's console and the admin's station
         # actions need this (superusers have it), whatever the staff user may view.
         permissions = [("command_station", "Can send OCPP commands to stations")]
+        # The API's asset list pages in this order (tests/test_page_plans.py).
+        indexes = [models.Index(fields=("created_at", "id"), name="asset_list_order_idx")]
 
     def __str__(self) -> str:
         return self.identity

@@ -97,6 +97,8 @@ class ChargingSession(TimestampedModel):
                 condition=models.Q(status="active"),
                 name="session_active_token",
             ),
+            # GET /sessions pages in this order (tests/test_page_plans.py).
+            models.Index(fields=("created_at", "id"), name="session_list_order_idx"),
         ]
 
     def __str__(self) -> str:
@@ -129,4 +131,8 @@ class MeterSample(models.Model):
 
     class Meta:
         ordering = ("sampled_at", "id")
-        indexes = [models.Index(fields=("asset", "sampled_at"))]
+        indexes = [
+            models.Index(fields=("asset", "sampled_at")),
+            # Pruning walks old samples by time (retention/services.meter_samples_prune).
+            models.Index(fields=("sampled_at",), name="meter_sample_time_idx"),
+        ]

@@ -13,6 +13,7 @@ as before.
 """
 
 import ipaddress
+import json
 import os
 
 from api.scope_catalogue import SCOPES as API_SCOPES
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "charging",
     "ocpp_bridge",
     "webhooks",
+    "retention",
     "ui",
     "observability",
     "axes",
@@ -93,6 +95,8 @@ OAUTH2_PROVIDER = {
     "SCOPES_BACKEND_CLASS": "api.scopes.ApplicationScopes",
     "OAUTH2_VALIDATOR_CLASS": "api.oauth_validator.CachedTokenValidator",
     "ACCESS_TOKEN_EXPIRE_SECONDS": int(os.environ.get("OAUTH_TOKEN_SECONDS", "3600")),
+    # Expired tokens are cleared by the retention job (retention/services.oauth_tokens_prune).
+    "CLEAR_EXPIRED_TOKENS_BATCH_SIZE": int(os.environ.get("RETENTION_BATCH_SIZE", "2000")),
     "PKCE_REQUIRED": True,
 }
 # Failed client authentications at /oauth/token, counted per address and per client id in fixed
@@ -163,6 +167,20 @@ WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # The frame log's archive (retention/archive.py): a local folder unless
+    # FRAME_ARCHIVE_STORAGE names another django-storages backend, configured by
+    # FRAME_ARCHIVE_OPTIONS (JSON), e.g. S3 (README "Retention").
+    "frame_archive": {
+        "BACKEND": os.environ.get(
+            "FRAME_ARCHIVE_STORAGE", "django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": json.loads(
+            os.environ.get(
+                "FRAME_ARCHIVE_OPTIONS",
+                json.dumps({"location": str(BASE_DIR / "frame-archive")}),
+            )
+        ),
+    },
 }
 
 # --- Web UI ---------------------------------------------------------------------------------
@@ -233,6 +251,25 @@ WEBHOOK_DISABLE_AFTER_SECONDS = int(os.environ.get("WEBHOOK_DISABLE_AFTER_SECOND
 WEBHOOK_DISABLE_MIN_FAILURES = int(os.environ.get("WEBHOOK_DISABLE_MIN_FAILURES", "10"))
 # Finished deliveries are kept this long for listing and resending.
 WEBHOOK_RETENTION_DAYS = int(os.environ.get("WEBHOOK_RETENTION_DAYS", "30"))
+# --- Retention (retention/, README "Retention") ---------------------------------------------
+# How long each kind of data is kept; pruned by Celery beat (csms/settings_messaging.py) or, in
+# the embedded setup, by the daphne heartbeat (retention/jobs.py). Webhook deliveries:
+# WEBHOOK_RETENTION_DAYS above (webhooks.services.deliveries_prune).
+FRAME_RETENTION_DAYS = int(os.environ.get("FRAME_RETENTION_DAYS", "30"))
+# Before a day partition is dropped, its frames written to STORAGES["frame_archive"].
+FRAME_ARCHIVE_ENABLED = env_bool("FRAME_ARCHIVE_ENABLED", False)
+# PostgreSQL: day partitions of the frame log created this many days ahead.
+FRAME_PARTITIONS_AHEAD_DAYS = int(os.environ.get("FRAME_PARTITIONS_AHEAD_DAYS", "3"))
+# Finished CSMS-initiated calls (GET /ocpp/v2/requests/{id} answers 404 after this).
+CALL_RETENTION_DAYS = int(os.environ.get("CALL_RETENTION_DAYS", "90"))
+# Meter samples, counted from the end of their session (an active session keeps them all).
+METER_SAMPLE_RETENTION_DAYS = int(os.environ.get("METER_SAMPLE_RETENTION_DAYS", "365"))
+# Closed station connections (a station's current connection is always kept).
+CONNECTION_RETENTION_DAYS = int(os.environ.get("CONNECTION_RETENTION_DAYS", "90"))
+# Rows per delete and deletes per run and kind: short transactions; the rest goes next run.
+RETENTION_BATCH_SIZE = int(os.environ.get("RETENTION_BATCH_SIZE", "2000"))
+RETENTION_MAX_BATCHES = int(os.environ.get("RETENTION_MAX_BATCHES", "200"))
+
 # Webhooks go to public addresses only (checked at each connect, after DNS): a client must not
 # reach the CSMS's own network through them. On-premises receivers: name their networks (CIDRs).
 # A bad CIDR stops the start rather than being ignored.

@@ -86,6 +86,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "charging.tasks.resolve_cards_charging_twice",
         "schedule": 15.0,
     },
+    # The frame log's partitions created ahead and expired ones dropped (PostgreSQL), then the
+    # other kinds pruned in bounded batches (retention/, README "Retention").
+    "retention": {"task": "retention.tasks.prune_expired_data", "schedule": 3600.0},
 }
 # Webhooks are not Celery's: their own process sends them (`manage.py send_webhooks`,
 # webhooks/sender.py), so a receiver never holds up the delivery of station commands.

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
 
+from ocpp_bridge.admin_lists import IndexedSearchAdmin, RecentFilter
 from ocpp_bridge.models import ChargerConnection, OcppCall, OcppFrame
 
 
@@ -30,15 +31,15 @@ class ChargerConnectionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(OcppFrame)
-class OcppFrameAdmin(ReadOnlyAdmin):
+class OcppFrameAdmin(IndexedSearchAdmin, ReadOnlyAdmin):
     list_display = ("created_at", "asset", "direction", "message_type", "action", "message_id")
-    list_filter = ("direction", "message_type")
-    search_fields = ("asset__identity", "message_id", "action")
+    # Fixed choices only: a filter on a free column would read it whole for its choices.
+    list_filter = (RecentFilter, "direction")
     list_select_related = ("asset",)
 
 
 @admin.register(OcppCall)
-class OcppCallAdmin(ReadOnlyAdmin):
+class OcppCallAdmin(IndexedSearchAdmin, ReadOnlyAdmin):
     list_display = (
         "created_at",
         "asset",
@@ -48,6 +49,5 @@ class OcppCallAdmin(ReadOnlyAdmin):
         "source",
         "completed_at",
     )
-    list_filter = ("state", "action", "source")
-    search_fields = ("asset__identity", "message_id", "action")
+    list_filter = (RecentFilter, "state")
     list_select_related = ("asset",)

@@ -28,6 +28,8 @@ class ChargerConnection(models.Model):
 
     class Meta:
         ordering = ("-opened_at",)
+        # Connection history is pruned by when it closed (ocpp_bridge/retention.py).
+        indexes = [models.Index(fields=("closed_at",), name="ocpp_connection_closed_idx")]
 
     def __str__(self) -> str:
         return f"{self.asset_id} {self.protocol} {self.id}"
@@ -39,10 +41,19 @@ class Direction(models.TextChoices):
 
 
 class OcppFrame(models.Model):
-    """Every frame in either direction, so an operator can read a station's conversation."""
+    """Every frame in either direction, so an operator can read a station's conversation.
+
+    Stored once: `payload` (what the UI, the console, webhooks and the API read) for every
+    frame that parsed, `raw` only for one that did not. On PostgreSQL the table is partitioned
+    by day on `created_at` (migration 0006; ocpp_bridge/frame_partitions.py creates and drops
+    the partitions): its primary key there is (id, created_at), and ids stay unique through
+    their one sequence."""
 
     id = models.BigAutoField(primary_key=True)
-    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="frames")
+    # Indexed by ocpp_frame_asset_time_idx, whose first column it is: one index less to write.
+    asset = models.ForeignKey(
+        Asset, on_delete=models.CASCADE, related_name="frames", db_index=False
+    )
     connection = models.ForeignKey(
         ChargerConnection, null=True, on_delete=models.SET_NULL, related_name="frames"
     )
@@ -59,8 +70,14 @@ class OcppFrame(models.Model):
     invalid_response = models.JSONField(null=True, blank=True)
 
     class Meta:
-        ordering = ("-id",)
-        indexes = [models.Index(fields=("asset", "-id"))]
+        ordering = ("-created_at", "-id")
+        indexes = [
+            # A station's conversation, newest first: read from the newest partition back.
+            models.Index(fields=("asset", "-created_at"), name="ocpp_frame_asset_time_idx"),
+            # The admin's searches by message id and by action (ocpp_bridge/admin_lists.py).
+            models.Index(fields=("message_id",), name="ocpp_frame_message_id_idx"),
+            models.Index(fields=("action", "-created_at"), name="ocpp_frame_action_time_idx"),
+        ]
 
 
 class CallState(models.TextChoices):
@@ -141,6 +158,10 @@ class OcppCall(models.Model):
             models.Index(fields=("asset", "state", "created_at")),
             models.Index(fields=("state", "deadline_at")),
             models.Index(fields=("message_id",)),
+            # The admin's newest-first list and the pruning of old calls.
+            models.Index(fields=("created_at",), name="ocpp_call_created_idx"),
+            # The admin's search by action.
+            models.Index(fields=("action", "-created_at"), name="ocpp_call_action_time_idx"),
         ]
 
     def __str__(self) -> str:

@@ -86,7 +86,7 @@ def station_sessions(*, asset: Asset, limit: int = SESSION_LIMIT) -> list[Chargi
 
 def station_frames(*, asset: Asset, limit: int = FRAME_LIMIT) -> list[OcppFrame]:
     """The station's conversation, newest first."""
-    return list(OcppFrame.objects.filter(asset=asset).order_by("-id")[:limit])
+    return list(OcppFrame.objects.filter(asset=asset).order_by("-created_at", "-id")[:limit])
 
 
 def station_console_actions(*, asset: Asset) -> list[str]:
