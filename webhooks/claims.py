@@ -4,8 +4,10 @@ turns shared out network by network, then endpoint by endpoint, so that one tena
 (a receiver that hangs) never stands before another tenant's first attempts.
 
 Claims are serialized by a transaction-level advisory lock (PostgreSQL): the in-flight count
-read under it is exact. It takes no lock the charger path or the recording of attempts waits
-on: the deliveries are taken with SKIP LOCKED and nothing else is locked.
+read under it is exact. A claim costs the same whatever the backlog: it reads at most the room
+of each endpoint from that endpoint's index (webhooks.statements). It takes no lock the
+charger path or the recording of attempts waits on: the deliveries are taken with SKIP LOCKED
+and nothing else is locked.
 """
 
 from collections import defaultdict, deque
@@ -18,7 +20,8 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
-from webhooks.models import DeliveryState, WebhookDelivery
+from webhooks.models import DeliveryState, WebhookDelivery, WebhookEndpoint
+from webhooks.statements import due_per_endpoint
 
 # Any constant: the key of the one advisory lock that claims take in turn.
 CLAIM_LOCK_KEY = 0x77686B73  # "whks"
@@ -32,10 +35,15 @@ def deliveries_claim(
     lease = now + timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS + 30)
     with transaction.atomic():
         _claims_in_turn()
-        due = _due(now)
-        if delivery_ids is not None:
-            due = due.filter(pk__in=list(delivery_ids))
-        chosen = fair_turns(_candidates(due), _in_flight(now), limit=limit)
+        in_flight = _in_flight(now)
+        if delivery_ids is None and connection.vendor == "postgresql":
+            candidates = due_per_endpoint(_rooms(in_flight), now)
+        else:
+            due = _due(now)
+            if delivery_ids is not None:
+                due = due.filter(pk__in=list(delivery_ids))
+            candidates = list(_candidates(due))
+        chosen = fair_turns(candidates, in_flight, limit=limit)
         if not chosen:
             return []
         taken = {
@@ -68,7 +76,9 @@ def _due(now: datetime) -> QuerySet[WebhookDelivery]:
 
 def _candidates(due: QuerySet[WebhookDelivery]) -> Iterable[tuple[Any, Any, Any]]:
     """(id, endpoint, network) of the first due deliveries of each endpoint, oldest first:
-    no more per endpoint than may ever be in flight, however long its backlog."""
+    no more per endpoint than may ever be in flight. A window over every due delivery: for
+    SQLite and for claims of given ids; PostgreSQL reads each endpoint's index instead
+    (webhooks.statements)."""
     ranked = due.annotate(
         turn=Window(
             RowNumber(),
@@ -79,8 +89,20 @@ def _candidates(due: QuerySet[WebhookDelivery]) -> Iterable[tuple[Any, Any, Any]
     return ranked.order_by("turn").values_list("pk", "endpoint_id", "endpoint__network_id")
 
 
+def _rooms(in_flight: dict[Any, int]) -> dict[Any, int]:
+    """How many more each enabled endpoint may have in flight, where it may have any."""
+    bound = settings.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT
+    enabled = WebhookEndpoint.objects.filter(enabled=True).values_list("pk", flat=True)
+    rooms = {pk: bound - in_flight.get(pk, 0) for pk in enabled}
+    return {pk: room for pk, room in rooms.items() if room > 0}
+
+
 def _in_flight(now: datetime) -> dict[Any, int]:
-    leased = WebhookDelivery.objects.filter(state=DeliveryState.PENDING, leased_until__gte=now)
+    leased = WebhookDelivery.objects.filter(
+        leased_until__isnull=False,  # webhooks_delivery_leased: the few leased rows only
+        leased_until__gte=now,
+        state=DeliveryState.PENDING,
+    )
     return dict(
         leased.values("endpoint_id").annotate(n=Count("pk")).values_list("endpoint_id", "n")
     )

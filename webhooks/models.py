@@ -103,6 +103,18 @@ class WebhookDelivery(models.Model):
         indexes = [
             models.Index(fields=("state", "next_attempt_at")),
             models.Index(fields=("endpoint", "created_at")),
+            # A claim reads each endpoint's first due deliveries, however long its backlog
+            # (webhooks.statements.DUE_PER_ENDPOINT), and the leased ones to count in flight.
+            models.Index(
+                fields=("endpoint", "next_attempt_at", "created_at"),
+                condition=models.Q(state="pending"),
+                name="delivery_due_per_endpoint",
+            ),
+            models.Index(
+                fields=("endpoint",),
+                condition=models.Q(leased_until__isnull=False),
+                name="delivery_leased",
+            ),
         ]
 
     def __str__(self) -> str:

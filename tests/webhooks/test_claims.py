@@ -97,3 +97,44 @@ def test_a_delivery_written_for_an_endpoint_deleted_meanwhile_is_never_sent_and_
     assert deliveries_claim(delivery_ids=None, now=timezone.now(), limit=200) == []
     assert deliveries_prune() == 1
     assert not WebhookDelivery.objects.filter(pk=orphan.pk).exists()
+
+
+def _delivery_rows_read(plan: dict) -> int:
+    """Rows the plan's nodes read from the deliveries table (per loop times loops)."""
+    own = 0
+    if plan.get("Relation Name") == "webhooks_webhookdelivery":
+        own = int(plan.get("Actual Rows", 0)) * int(plan.get("Actual Loops", 1))
+    return own + sum(_delivery_rows_read(child) for child in plan.get("Plans", []))
+
+
+def test_a_claim_reads_no_more_of_a_backlog_than_the_room_it_fills(settings) -> None:
+    """A receiver that hangs piles up deliveries for as long as it hangs: a claim must read
+    each endpoint's room from its index, not the whole backlog."""
+    import json
+
+    from django.db import connection
+
+    from tests.servers import unavailable
+    from webhooks.statements import DUE_PER_ENDPOINT
+
+    if connection.vendor != "postgresql":
+        unavailable("the claim's plan: needs a PostgreSQL DATABASE_URL")
+    settings.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = 8
+    hanging, quiet = endpoint(), endpoint()
+    due(hanging.pk, 5000)
+    due(quiet.pk, 3)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE webhooks_webhookdelivery")
+        now = timezone.now()
+        params = [[hanging.pk, quiet.pk], [8, 8], now, now]
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {DUE_PER_ENDPOINT}", params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    # Each endpoint's room (8 + 3), give or take PostgreSQL's per-loop row averages rounded:
+    # the window this replaced read all 5,003.
+    assert _delivery_rows_read(plan[0]["Plan"]) <= 8 + 3 + 2
+
+    claimed = deliveries_claim(delivery_ids=None, now=now, limit=200)
+    assert sorted(str(d.endpoint_id) for d in claimed) == sorted(
+        [str(hanging.pk)] * 8 + [str(quiet.pk)] * 3
+    )
