@@ -264,8 +264,10 @@ FRAME_PARTITIONS_AHEAD_DAYS = int(os.environ.get("FRAME_PARTITIONS_AHEAD_DAYS", 
 CALL_RETENTION_DAYS = int(os.environ.get("CALL_RETENTION_DAYS", "90"))
 # Meter samples, counted from the end of their session (an active session keeps them all).
 METER_SAMPLE_RETENTION_DAYS = int(os.environ.get("METER_SAMPLE_RETENTION_DAYS", "365"))
-# Closed station connections (a station's current connection is always kept).
-CONNECTION_RETENTION_DAYS = int(os.environ.get("CONNECTION_RETENTION_DAYS", "90"))
+# Closed station connections (a station's current connection is always kept) and connector
+# status changes: availability is computed from both, so they cover a year's report and more.
+CONNECTION_RETENTION_DAYS = int(os.environ.get("CONNECTION_RETENTION_DAYS", "400"))
+STATUS_HISTORY_RETENTION_DAYS = int(os.environ.get("STATUS_HISTORY_RETENTION_DAYS", "400"))
 # Rows per delete and deletes per run and kind: short transactions; the rest goes next run.
 RETENTION_BATCH_SIZE = int(os.environ.get("RETENTION_BATCH_SIZE", "2000"))
 RETENTION_MAX_BATCHES = int(os.environ.get("RETENTION_MAX_BATCHES", "200"))

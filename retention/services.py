@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from oauth2_provider.models import clear_expired
 
-from assets.models import Asset
+from assets.models import Asset, ConnectorStatusChange
 from charging.models import MeterSample, SessionStatus
 from ocpp_bridge.frame_partitions import (
     BeforeDrop,
@@ -83,6 +83,14 @@ def meter_samples_prune(*, now: datetime | None = None) -> int:
     ended = Q(session__stopped_at__lt=cutoff) & ~Q(session__status=SessionStatus.ACTIVE)
     old = MeterSample.objects.filter(sampled_at__lt=cutoff)  # on its index, then the session
     return delete_in_batches(old.filter(Q(session__isnull=True) | ended))
+
+
+def status_changes_prune(*, now: datetime | None = None) -> int:
+    """Connector status changes older than STATUS_HISTORY_RETENTION_DAYS: availability is
+    computed from them (and from connections), so keep both for the longest period an operator
+    reports on."""
+    cutoff = _cutoff(now, settings.STATUS_HISTORY_RETENTION_DAYS)
+    return delete_in_batches(ConnectorStatusChange.objects.filter(at__lt=cutoff))
 
 
 def oauth_tokens_prune() -> None:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from oauth2_provider.models import AccessToken
 
 from api.services import api_client_create
+from assets.models import ConnectorStatusChange
 from charging.models import ChargingSession, MeterSample, SessionStatus
 from ocpp_bridge.frame_partitions import frames_partitioned
 from ocpp_bridge.models import CallState, ChargerConnection, OcppCall, OcppFrame
@@ -20,6 +21,7 @@ from retention.services import (
     frames_prune,
     meter_samples_prune,
     oauth_tokens_prune,
+    status_changes_prune,
 )
 
 pytestmark = pytest.mark.django_db
@@ -163,3 +165,18 @@ def test_the_beat_runs_every_retention_job(make_station) -> None:
     assert not [name for name, outcome in report.items() if isinstance(outcome, Exception)]
     assert report["calls"] == 1
     assert not OcppCall.objects.filter(pk=old.pk).exists()
+
+
+def test_status_changes_go_after_their_retention(make_station) -> None:
+    station = make_station("CP-1")
+    days = settings.STATUS_HISTORY_RETENTION_DAYS
+
+    def change(age_days: float) -> ConnectorStatusChange:
+        return ConnectorStatusChange.objects.create(
+            asset=station, evse_id=1, connector_id=1, status="Available", at=days_ago(age_days)
+        )
+
+    old, recent = change(days + 1), change(days - 1)
+    assert status_changes_prune(now=NOW) == 1
+    assert list(ConnectorStatusChange.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not ConnectorStatusChange.objects.filter(pk=old.pk).exists()
