@@ -84,7 +84,27 @@ def other_daphnes_paused(*own: subprocess.Popen[bytes]) -> Iterator[None]:
     on. For a database outage that a test gives its own processes only: a process that still
     reaches the database (the session's daphne_server, say) rightly takes those for dead and
     sweeps them; paused, it sees the outage as they do."""
-    paused = [process for process in RUNNING_DAPHNES - set(own) if process.poll() is None]
+    with _paused(RUNNING_DAPHNES - set(own)):
+        yield
+
+
+# The Celery workers and webhook senders running now, whichever fixture started them.
+RUNNING_WORKERS: set[subprocess.Popen[bytes]] = set()
+
+
+@contextmanager
+def other_workers_paused(*own: subprocess.Popen[bytes]) -> Iterator[None]:
+    """Stop (SIGSTOP) every running Celery worker and webhook sender but `own` for the block:
+    for tests that count what their own processes did, or send webhooks in process. They all
+    share one database and broker, so the session's cluster would otherwise take its share of
+    the queued calls and due deliveries."""
+    with _paused(RUNNING_WORKERS - set(own)):
+        yield
+
+
+@contextmanager
+def _paused(processes: set[subprocess.Popen[bytes]]) -> Iterator[None]:
+    paused = [process for process in processes if process.poll() is None]
     for process in paused:
         process.send_signal(signal.SIGSTOP)
     try:
@@ -159,10 +179,12 @@ def celery_worker_popen(
             stdout=log,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
+        RUNNING_WORKERS.add(process)
         try:
             _wait_for_log(log_path, b"ready", process)
             yield process
         finally:
+            RUNNING_WORKERS.discard(process)
             stop(process, timeout=15)
 
 
@@ -177,10 +199,12 @@ def webhook_sender_process(log_path: Path, **env: str) -> Iterator[subprocess.Po
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+        RUNNING_WORKERS.add(process)
         try:
             _wait_for_log(log_path, b"webhook sender ready", process)
             yield process
         finally:
+            RUNNING_WORKERS.discard(process)
             stop(process, timeout=15)
 
 

@@ -134,12 +134,16 @@ async def test_in_the_embedded_setup_the_daphne_process_runs_the_job(
     make_station, card, server_logs
 ) -> None:
     """No broker, no beat: the daphne process runs the beat schedule itself."""
-    await sync_to_async(start_16)(await sync_to_async(make_station)("CP-A"))
-    later = await sync_to_async(start_16)(await sync_to_async(make_station)("CP-B"))
+    station_a = await sync_to_async(make_station)("CP-A")
+    station_b = await sync_to_async(make_station)("CP-B")
     embedded = {"REDIS_URL": "", "CELERY_TASK_ALWAYS_EAGER": "true", "EMBEDDED_BEAT": "true"}
     with daphne_process(server_logs / "daphne-embedded-beat.log", **embedded) as address:
+        # Connected first: the job's first run (at the first heartbeat) finds nothing yet; its
+        # next, 15 s on, at the heartbeat after that, finds the card in two places.
         async with RawStation(address, "CP-B", "ocpp1.6") as station:
-            received = await station.wait_for_calls(1)
+            await sync_to_async(start_16)(station_a)
+            later = await sync_to_async(start_16)(station_b)
+            received = await station.wait_for_calls(1, timeout=45)
     expected = {"transactionId": int(later.transaction_id)}
     assert [(c.action, c.payload) for c in received] == [("RemoteStopTransaction", expected)]
     later = await ChargingSession.objects.aget(pk=later.pk)

@@ -22,7 +22,14 @@ from tests.api_clients import Api, api_for
 from tests.e2e.raw_station import RawStation
 from tests.e2e.test_webhooks import subscribe
 from tests.observability.scrape import Samples, moved, scrape, scraped_until, value
-from tests.servers import celery_worker_process, daphne_process, free_port, unavailable
+from tests.servers import (
+    celery_worker_popen,
+    daphne_process,
+    free_port,
+    other_workers_paused,
+    unavailable,
+    webhook_sender_process,
+)
 from tests.webhooks.receiver import Receiver, running_receiver
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -55,7 +62,15 @@ def observed(
     with django_db_blocker.unblock(), ExitStack() as stack:
         a = stack.enter_context(daphne_process(log_a, LOG_FORMAT="json", **env))
         b = stack.enter_context(daphne_process(server_logs / "observed-b.log", **env))
-        stack.enter_context(celery_worker_process(server_logs / "observed-worker.log", **env))
+        worker = stack.enter_context(
+            celery_worker_popen(server_logs / "observed-worker.log", **env)
+        )
+        sender = stack.enter_context(
+            webhook_sender_process(server_logs / "observed-sender.log", **env)
+        )
+        # Its counts are of its own processes: the session's cluster, on the same database and
+        # broker, would otherwise deliver a share of its calls and webhooks.
+        stack.enter_context(other_workers_paused(worker, sender))
         yield Observed(a, b, log_a, env)
 
 
