@@ -236,9 +236,9 @@ OCPP_AUTH_FAILURE_WINDOW_SECONDS = int(os.environ.get("OCPP_AUTH_FAILURE_WINDOW_
 # --- Webhooks -------------------------------------------------------------------------------
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "30"))
 # POSTs in flight at once to one endpoint, counted across every sender process.
-WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = int(os.environ.get("WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT", "8"))
+WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = int(os.environ.get("WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT", "32"))
 # POSTs in flight at once in one sender process (one asyncio loop, one HTTP client).
-WEBHOOK_SENDER_MAX_IN_FLIGHT = int(os.environ.get("WEBHOOK_SENDER_MAX_IN_FLIGHT", "200"))
+WEBHOOK_SENDER_MAX_IN_FLIGHT = int(os.environ.get("WEBHOOK_SENDER_MAX_IN_FLIGHT", "1000"))
 # How often a sender looks for retries come due and deliveries whose kick was lost.
 WEBHOOK_SENDER_POLL_SECONDS = float(os.environ.get("WEBHOOK_SENDER_POLL_SECONDS", "2"))
 # After the first attempt fails: retries after 1 h, 4 h, 12 h, 24 h and 48 h.
