@@ -77,6 +77,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": SERVER_SWEEP_SECONDS,
     },
     # Retries that came due, and deliveries whose sender died mid-POST.
+    # Panels shared out again: cars drawing less (or again more) than their share.
+    "rebalance-panels": {"task": "smart_charging.tasks.rebalance_all_panels", "schedule": 60.0},
     "webhook-deliveries-due": {"task": "webhooks.tasks.send_due_deliveries", "schedule": 30.0},
     "webhook-deliveries-prune": {"task": "webhooks.tasks.prune_deliveries", "schedule": 3600.0},
     # Sessions their station abandoned without a sign (SESSION_SILENCE_HOURS).

@@ -16,6 +16,7 @@ from charging.transaction_events import TransactionEvent, transaction_event_reco
 from ocpp_bridge.api.presenters import iso
 from ocpp_bridge.charger.handlers import V2, Payload, StationContext, handles
 from ocpp_bridge.charger.handlers.common import boot_record, parse_time
+from smart_charging.triggers import station_sessions_changed
 from tokens.selectors import Authorization, token_authorize
 
 
@@ -90,6 +91,8 @@ def transaction_event(station: StationContext, payload: Payload) -> Payload:
         meter_values=payload.get("meterValue", []),
         network_id=station.network_id,
     )
+    if event.event_type != "Updated" or event.trigger_reason == "ChargingStateChanged":
+        station_sessions_changed(asset_id=station.asset_id)  # its panel shares out again
     cost = total_cost_answer(
         session=outcome.session,
         version=station.version,

@@ -1,0 +1,140 @@
+"""The load manager: what each session under a panel should be allowed, from the panel's
+capacity, its stations and their sessions (smart_charging.allocation does the sharing).
+
+A station the CSMS cannot reach keeps what it holds: its sessions count at the limit they
+hold (at least its fallback, since it may start new ones at its TxDefault), and so does each
+idle EVSE of any station, which may start a session at its fallback before the CSMS hears of
+it. What remains is shared among the online sessions.
+"""
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+
+from assets.models import Connector
+from charging.models import ChargingSession, MeterSample, SessionStatus
+from ocpp_bridge.api.presenters import iso_precise
+from smart_charging.allocation import Demand, allocate
+from smart_charging.models import ChargingLimit, Panel, PanelStation, Purpose
+
+PHASES = ("L1", "L2", "L3")
+POWER = "Power.Active.Import"
+# A car drawing under this share of what it may is taken to want no more than it draws...
+UNDER_DRAW = 0.8
+# ...plus this margin (A per phase), so that it can show it wants more at the next look.
+DRAW_MARGIN = 1.0
+
+
+@dataclass
+class SessionShare:
+    """An online session, the limit it holds now and the one it should get."""
+
+    session: ChargingSession
+    station: PanelStation
+    limit: ChargingLimit | None
+    held: float
+    target: float = 0.0
+
+
+@dataclass
+class PanelPlan:
+    panel: Panel
+    available: dict[str, float]  # per phase, once what offline and idle EVSEs hold is set aside
+    shares: list[SessionShare] = field(default_factory=list)
+
+
+def held_amps(limit: ChargingLimit | None, station: PanelStation) -> float:
+    """What a session may draw now: its transaction limit if the station may hold one, else
+    its station's fallback (the TxDefault it starts under)."""
+    committed = None if limit is None else limit.committed_amps
+    return station.fallback_amps if committed is None else committed
+
+
+def panel_plan(panel: Panel) -> PanelPlan:
+    """The targets for the panel's online sessions (each share's `target`)."""
+    stations = list(panel.stations.select_related("asset"))
+    capacity = dict.fromkeys(PHASES[: panel.phases], panel.amps_per_phase)
+    reserved = dict.fromkeys(capacity, 0.0)
+    sessions = _active_sessions([s.asset_id for s in stations])
+    limits = _transaction_limits([s.asset_id for s in stations])
+    evses = _evses([s.asset_id for s in stations])
+    plan = PanelPlan(panel, capacity)
+    for station in stations:
+        own = [s for s in sessions if s.asset_id == station.asset_id]
+        idle = evses.get(station.asset_id, set()) - {s.evse_id for s in own}
+        _reserve(reserved, station.phases, station.fallback_amps * len(idle))
+        online = station.asset.is_online and station.asset.current_connection_id is not None
+        for session in own:
+            limit = limits.get((session.asset_id, session.transaction_id))
+            held = held_amps(limit, station)
+            if online:
+                plan.shares.append(SessionShare(session, station, limit, held))
+            else:
+                _reserve(reserved, station.phases, max(held, station.fallback_amps))
+    plan.available = {p: max(0.0, capacity[p] - reserved[p]) for p in capacity}
+    targets = allocate(plan.available, [_demand(share, panel) for share in plan.shares],
+                       minimum=settings.SMART_CHARGING_MIN_AMPS)  # fmt: skip
+    for share in plan.shares:
+        share.target = targets[_key(share)]
+    return plan
+
+
+def _key(share: SessionShare) -> Hashable:
+    return share.session.pk
+
+
+def _demand(share: SessionShare, panel: Panel) -> Demand:
+    station = share.station
+    ceiling = min(station.max_amps, _wanted(share, panel.voltage))
+    return Demand(
+        key=_key(share),
+        phases=station.phases,
+        ceiling=ceiling,
+        arrival=iso_precise(share.session.started_at) or "",
+        priority=station.priority,
+    )
+
+
+def _wanted(share: SessionShare, voltage: int) -> float:
+    """What the car is seen to want: unbounded unless its latest power reading is well under
+    what it holds (measured from its meter values)."""
+    sample = (
+        MeterSample.objects.filter(session=share.session, measurand=POWER, phase="")
+        .order_by("-sampled_at", "-id")
+        .values_list("value", "unit")
+        .first()
+    )
+    if sample is None or share.held <= 0:
+        return float("inf")
+    watts = float(sample[0]) * (1000 if sample[1] == "kW" else 1)
+    drawn = watts / (voltage * len(share.station.phases))
+    return drawn + DRAW_MARGIN if drawn < UNDER_DRAW * share.held else float("inf")
+
+
+def _reserve(reserved: dict[str, float], phases: frozenset[str], amps: float) -> None:
+    for phase in phases & reserved.keys():
+        reserved[phase] += amps
+
+
+def _active_sessions(asset_ids: list[Any]) -> list[ChargingSession]:
+    return list(
+        ChargingSession.objects.filter(asset_id__in=asset_ids, status=SessionStatus.ACTIVE)
+        .exclude(transaction_id="")
+        .order_by("started_at", "pk")
+    )
+
+
+def _transaction_limits(asset_ids: list[Any]) -> dict[tuple[Any, str], ChargingLimit]:
+    rows = ChargingLimit.objects.filter(asset_id__in=asset_ids, purpose=Purpose.TX)
+    return {(row.asset_id, row.transaction_id): row for row in rows.select_related("call")}
+
+
+def _evses(asset_ids: list[Any]) -> dict[Any, set[int]]:
+    evses: dict[Any, set[int]] = {}
+    for asset_id, evse_id in Connector.objects.filter(asset_id__in=asset_ids).values_list(
+        "asset_id", "evse_id"
+    ):
+        evses.setdefault(asset_id, set()).add(evse_id)
+    return evses
