@@ -1,3 +1,4 @@
+import uuid
 from typing import Any
 
 from django.db import models
@@ -97,6 +98,7 @@ class Panel(TimestampedModel):
     """An electrical panel at a site (asset group), whose capacity the load manager shares
     among the sessions of the stations attached to it."""
 
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     asset_group = models.ForeignKey(AssetGroup, on_delete=models.PROTECT, related_name="panels")
     name = models.CharField(max_length=120)
     capacity = models.FloatField()
