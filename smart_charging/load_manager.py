@@ -99,18 +99,25 @@ def _demand(share: SessionShare, panel: Panel) -> Demand:
 
 def _wanted(share: SessionShare, voltage: int) -> float:
     """What the car is seen to want: unbounded unless its latest power reading is well under
-    what it holds (measured from its meter values)."""
+    the limit it was drawn under (its present one if taken since, else the one before)."""
+    limit = share.limit
+    call = limit.call if limit is not None else None
+    if limit is None or call is None or call.completed_at is None:
+        return float("inf")
     sample = (
         MeterSample.objects.filter(session=share.session, measurand=POWER, phase="")
         .order_by("-sampled_at", "-id")
-        .values_list("value", "unit")
+        .values_list("value", "unit", "sampled_at")
         .first()
     )
-    if sample is None or share.held <= 0:
+    if sample is None:
         return float("inf")
+    under = limit.limit_amps if sample[2] > call.completed_at else limit.prior_amps
     watts = float(sample[0]) * (1000 if sample[1] == "kW" else 1)
     drawn = watts / (voltage * len(share.station.phases))
-    return drawn + DRAW_MARGIN if drawn < UNDER_DRAW * share.held else float("inf")
+    if under is None or under <= 0 or drawn >= UNDER_DRAW * under:
+        return float("inf")
+    return drawn + DRAW_MARGIN
 
 
 def _reserve(reserved: dict[str, float], phases: frozenset[str], amps: float) -> None:
