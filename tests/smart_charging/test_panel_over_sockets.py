@@ -149,4 +149,4 @@ async def test_a_panel_is_never_overcommitted_and_shared_fairly(
     await asyncio.gather(*runners)
     logs = [(i, s.profiles.log) for i, s in [*stations.items(), ("SC-201", dropped)]]
     assert worst_total(logs) <= 40.0
-    assert max(l for _, log in logs for at, _, l in log if l is not None) <= 32.0
+    assert max(amps for _, log in logs for _, _, amps in log if amps is not None) <= 32.0
