@@ -10,6 +10,7 @@ from smart_charging.selectors import charging_limits_of
 def charging_limit_present(limit: ChargingLimit) -> dict[str, Any]:
     call = limit.call
     return {
+        "id": limit.pk,
         "evseId": limit.evse_id,
         "purpose": limit.purpose,
         "transactionId": limit.transaction_id or None,

@@ -1,8 +1,10 @@
 """The panel API's request shapes: they parse and validate, nothing more."""
 
+from typing import Any
+
 from rest_framework import serializers
 
-from smart_charging.models import CapacityUnit, PhaseWiring
+from smart_charging.models import CapacityUnit, PhaseWiring, Purpose
 
 
 class PanelFieldsSerializer(serializers.Serializer):
@@ -30,3 +32,24 @@ class PanelStationSerializer(serializers.Serializer):
 
 class PanelFilterSerializer(serializers.Serializer):
     assetGroupId = serializers.UUIDField(required=False)
+
+
+class ChargingLimitSerializer(serializers.Serializer):
+    purpose = serializers.ChoiceField(choices=Purpose.choices)
+    limitAmps = serializers.FloatField(min_value=0, max_value=1000)
+    evseId = serializers.IntegerField(min_value=0, default=0)
+    numberPhases = serializers.ChoiceField(choices=[1, 2, 3], default=3)
+    stackLevel = serializers.IntegerField(min_value=0, max_value=100, default=0)
+    transactionId = serializers.CharField(max_length=36, required=False, default="")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["purpose"] == Purpose.TX and not attrs["transactionId"]:
+            raise serializers.ValidationError({"transactionId": "A TxProfile needs one."})
+        if attrs["purpose"] != Purpose.TX and attrs["transactionId"]:
+            raise serializers.ValidationError({"transactionId": "Only a TxProfile has one."})
+        return attrs
+
+
+class CompositeQuerySerializer(serializers.Serializer):
+    evseId = serializers.IntegerField(min_value=0, default=0)
+    duration = serializers.IntegerField(min_value=1, max_value=86400, default=3600)

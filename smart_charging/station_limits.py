@@ -13,7 +13,11 @@ from ocpp_bridge.calls.create import CALL_ASSET_FIELDS, CallRefusedError, ocpp_c
 from ocpp_bridge.models import OcppCall
 from ocpp_bridge.protocol.versions import OcppVersion
 from smart_charging.models import ChargingLimit, LimitSource, Purpose
-from smart_charging.profile_messages import ProfileLimit, set_profile_payload
+from smart_charging.profile_messages import (
+    ProfileLimit,
+    clear_profile_payload,
+    set_profile_payload,
+)
 from smart_charging.station_support import station_rate_unit
 
 logger = logging.getLogger(__name__)
@@ -107,3 +111,23 @@ def charging_limits_stale_delete(*, asset_id: Any, active_transaction_ids: set[s
     ChargingLimit.objects.filter(asset_id=asset_id, purpose=Purpose.TX).exclude(
         transaction_id__in=active_transaction_ids
     ).delete()
+
+
+def charging_limit_remove(*, limit: ChargingLimit) -> OcppCall | None:
+    """Forget the limit and clear its profile from the station if it is connected (a station
+    offline now holds it until its next boot, which installs only what is kept)."""
+    asset = limit.asset
+    call = None
+    if asset.protocol and asset.current_connection_id is not None:
+        payload = clear_profile_payload(OcppVersion(asset.protocol), limit.profile_id)
+        try:
+            call = ocpp_call_create(
+                asset=asset,
+                action="ClearChargingProfile",
+                payload=payload,
+                source=PROFILE_CALL_SOURCE,
+            )
+        except CallRefusedError as error:
+            logger.info("Limit %s not cleared on %s: %s", limit.pk, asset.identity, error.message)
+    limit.delete()
+    return call

@@ -144,6 +144,21 @@ async def test_a_panel_is_never_overcommitted_and_shared_fairly(
     assert changed.status_code == 200, changed.text
     await holding(stations, {"SC-16/1": 8.0, "SC-21/1": 6.0, "SC-21/2": 6.0})
 
+    # What the stations say they apply, each in its version (GetCompositeSchedule).
+    ops = await sync_to_async(api_for)(cluster.daphne_b, "write:ocpp read:asset")
+    limits = "/asset-management/v1/assets/{}/charging-limits"
+    v16 = await asyncio.to_thread(ops.get, limits.format("SC-16") + "/composite?evseId=1")
+    v21 = await asyncio.to_thread(ops.get, limits.format("SC-21") + "/composite?evseId=2")
+    v16_schedule = v16.json()["data"]["response"]["payload"]["chargingSchedule"]
+    assert v16_schedule["chargingSchedulePeriod"][0]["limit"] == 8.0
+    v21_schedule = v21.json()["data"]["response"]["payload"]["schedule"]
+    assert v21_schedule["chargingSchedulePeriod"][0]["limit"] == 6.0
+    kept = (await asyncio.to_thread(ops.get, limits.format("SC-16"))).json()["data"]["items"]
+    assert {(x["purpose"], x["status"]) for x in kept} == {
+        ("tx_default", "Accepted"),
+        ("tx", "Accepted"),
+    }
+
     for station in stations.values():
         await station.stop()
     await asyncio.gather(*runners)
