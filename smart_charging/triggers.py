@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import close_old_connections, transaction
 
 from ocpp_bridge.station_fanout import EventData
-from smart_charging.models import PanelStation
+from smart_charging.models import ChargingLimit, PanelStation, Purpose
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,9 @@ def station_sessions_changed(*, asset_id: Any) -> None:
 def station_booted(*, asset_id: Any) -> None:
     """The station booted (it holds none of our profiles): send its limits again once the
     boot is answered, then re-balance its panel (its sessions ended with the reboot)."""
-    transaction.on_commit(partial(_limits_reapply_request, asset_id))
+    kept = ChargingLimit.objects.filter(asset_id=asset_id).exclude(purpose=Purpose.TX)
+    if kept.exists():  # most stations have none: no task for them
+        transaction.on_commit(partial(_limits_reapply_request, asset_id))
     station_sessions_changed(asset_id=asset_id)
 
 
