@@ -16,6 +16,7 @@ from api.openapi import errors
 from api.pagination import PaginatedView, one
 from assets.selectors import asset_group_visible_get, asset_visible_get
 from smart_charging.models import Panel
+from smart_charging.panel_tree import panel_tree
 from smart_charging.presenters import panel_present
 from smart_charging.selectors import panel_visible_get, panels_visible
 from smart_charging.serializers import (
@@ -44,10 +45,11 @@ def _values(request: Request, body: dict[str, Any], panel: Panel | None) -> dict
         parent = panel_visible_get(
             panel_id=str(values["parent"]), network_ids=client_network_ids(request)
         )
-        if panel is not None and parent.pk == panel.pk:
+        if panel is not None and parent.pk in panel_tree(panel):  # itself, or one it feeds
             raise ApiError(
-                400, "invalid_request", "A panel cannot feed itself.", {"field": "parentPanelId"}
-            )
+                400, "invalid_request", "A panel cannot feed one that feeds it.",
+                {"field": "parentPanelId"},
+            )  # fmt: skip
         values["parent"] = parent
     return values
 

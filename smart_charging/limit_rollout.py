@@ -59,14 +59,14 @@ def _lower(shares: list[SessionShare]) -> None:
 def _raise(plan: PanelPlan, shares: list[SessionShare]) -> None:
     headroom = dict(plan.available)
     for share in plan.shares:
-        for phase in share.station.phases & headroom.keys():
-            headroom[phase] -= share.held
+        for name in share.resources & headroom.keys():
+            headroom[name] -= share.held
     for share in shares:
-        phases = share.station.phases & headroom.keys()
-        room = min((headroom[p] for p in phases), default=0.0)
+        resources = share.resources & headroom.keys()
+        room = min((headroom[r] for r in resources), default=0.0)
         amps = round(min(share.target, share.held + max(room, 0.0)), 1)
         if amps <= share.held + NEGLIGIBLE:
             continue
-        for phase in phases:
-            headroom[phase] -= amps - share.held
+        for name in resources:
+            headroom[name] -= amps - share.held
         share.limit = _send(share, amps)

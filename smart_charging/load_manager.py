@@ -1,5 +1,6 @@
-"""The load manager: what each session under a panel should be allowed, from the panel's
-capacity, its stations and their sessions (smart_charging.allocation does the sharing).
+"""The load manager: what each session under a panel tree should be allowed, from the panels'
+capacities, their stations and their sessions (smart_charging.allocation does the sharing,
+over the resources of smart_charging.panel_tree).
 
 A station the CSMS cannot reach keeps what it holds: its sessions count at the limit they
 hold (at least its fallback, since it may start new ones at its TxDefault), and so does each
@@ -18,8 +19,8 @@ from charging.models import ChargingSession, MeterSample, SessionStatus
 from ocpp_bridge.api.presenters import iso_precise
 from smart_charging.allocation import Demand, allocate
 from smart_charging.models import ChargingLimit, Panel, PanelStation, Purpose
+from smart_charging.panel_tree import panel_tree, station_resources, tree_capacity
 
-PHASES = ("L1", "L2", "L3")
 POWER = "Power.Active.Import"
 # A car drawing under this share of what it may is taken to want no more than it draws...
 UNDER_DRAW = 0.8
@@ -29,19 +30,22 @@ DRAW_MARGIN = 1.0
 
 @dataclass
 class SessionShare:
-    """An online session, the limit it holds now and the one it should get."""
+    """An online session, the limit it holds now and the one it should get; `resources` are
+    what it draws from (smart_charging.panel_tree)."""
 
     session: ChargingSession
     station: PanelStation
     limit: ChargingLimit | None
     held: float
+    resources: frozenset[str] = frozenset()
     target: float = 0.0
 
 
 @dataclass
 class PanelPlan:
-    panel: Panel
-    available: dict[str, float]  # per phase, once what offline and idle EVSEs hold is set aside
+    root: Panel
+    # Per resource, once what offline stations and idle EVSEs may hold is set aside.
+    available: dict[str, float]
     shares: list[SessionShare] = field(default_factory=list)
 
 
@@ -52,30 +56,34 @@ def held_amps(limit: ChargingLimit | None, station: PanelStation) -> float:
     return station.fallback_amps if committed is None else committed
 
 
-def panel_plan(panel: Panel) -> PanelPlan:
-    """The targets for the panel's online sessions (each share's `target`)."""
-    stations = list(panel.stations.select_related("asset"))
-    capacity = dict.fromkeys(PHASES[: panel.phases], panel.amps_per_phase)
+def panel_plan(root: Panel) -> PanelPlan:
+    """The targets for the online sessions under the root panel and every panel below it
+    (each share's `target`)."""
+    tree = panel_tree(root)
+    stations = list(PanelStation.objects.filter(panel_id__in=tree).select_related("asset"))
+    asset_ids = [s.asset_id for s in stations]
+    capacity = tree_capacity(tree)
     reserved = dict.fromkeys(capacity, 0.0)
-    sessions = _active_sessions([s.asset_id for s in stations])
-    limits = _transaction_limits([s.asset_id for s in stations])
-    evses = _evses([s.asset_id for s in stations])
-    plan = PanelPlan(panel, capacity)
+    sessions, limits, evses = (
+        _active_sessions(asset_ids), _transaction_limits(asset_ids), _evses(asset_ids)
+    )  # fmt: skip
+    plan = PanelPlan(root, capacity)
     for station in stations:
+        resources = station_resources(station, tree)
         own = [s for s in sessions if s.asset_id == station.asset_id]
         idle = evses.get(station.asset_id, set()) - {s.evse_id for s in own}
-        _reserve(reserved, station.phases, station.fallback_amps * len(idle))
+        _reserve(reserved, resources, station.fallback_amps * len(idle))
         online = station.asset.is_online and station.asset.current_connection_id is not None
         for session in own:
             limit = limits.get((session.asset_id, session.transaction_id))
             held = held_amps(limit, station)
             if online:
-                plan.shares.append(SessionShare(session, station, limit, held))
+                plan.shares.append(SessionShare(session, station, limit, held, resources))
             else:
-                _reserve(reserved, station.phases, max(held, station.fallback_amps))
-    plan.available = {p: max(0.0, capacity[p] - reserved[p]) for p in capacity}
-    targets = allocate(plan.available, [_demand(share, panel) for share in plan.shares],
-                       minimum=settings.SMART_CHARGING_MIN_AMPS)  # fmt: skip
+                _reserve(reserved, resources, max(held, station.fallback_amps))
+    plan.available = {r: max(0.0, capacity[r] - reserved[r]) for r in capacity}
+    demands = [_demand(share, tree[share.station.panel_id]) for share in plan.shares]
+    targets = allocate(plan.available, demands, minimum=settings.SMART_CHARGING_MIN_AMPS)
     for share in plan.shares:
         share.target = targets[_key(share)]
     return plan
@@ -90,7 +98,7 @@ def _demand(share: SessionShare, panel: Panel) -> Demand:
     ceiling = min(station.max_amps, _wanted(share, panel.voltage))
     return Demand(
         key=_key(share),
-        phases=station.phases,
+        phases=share.resources,
         ceiling=ceiling,
         arrival=iso_precise(share.session.started_at) or "",
         priority=station.priority,
@@ -120,9 +128,9 @@ def _wanted(share: SessionShare, voltage: int) -> float:
     return drawn + DRAW_MARGIN
 
 
-def _reserve(reserved: dict[str, float], phases: frozenset[str], amps: float) -> None:
-    for phase in phases & reserved.keys():
-        reserved[phase] += amps
+def _reserve(reserved: dict[str, float], resources: frozenset[str], amps: float) -> None:
+    for name in resources & reserved.keys():
+        reserved[name] += amps
 
 
 def _active_sessions(asset_ids: list[Any]) -> list[ChargingSession]:

@@ -9,21 +9,24 @@ from charging.models import ChargingSession, SessionStatus
 from smart_charging.limit_rollout import plan_roll_out
 from smart_charging.load_manager import panel_plan
 from smart_charging.models import LimitSource, Panel, PanelStation, Purpose
+from smart_charging.panel_tree import panel_root, panel_tree
 from smart_charging.rebalance_lease import with_panel_lease
 from smart_charging.station_limits import charging_limit_set, charging_limits_stale_delete
 from smart_charging.triggers import panel_rebalance_on_commit
 
 
 def panel_rebalance(*, panel_id: Any) -> bool:
-    """Share the panel's capacity among its sessions now and bring the stations to it;
-    False when a re-balance of this panel is under way elsewhere (it runs again for this
-    one). Outside any transaction: it waits for the stations' answers to lowered limits."""
-    return with_panel_lease(panel_id, _rebalance_once)
+    """Share the capacity of the panel's tree (from its topmost panel) among its sessions
+    now and bring the stations to it; False when a re-balance of this tree is under way
+    elsewhere (it runs again for this one). Outside any transaction: it waits for the
+    stations' answers to lowered limits."""
+    return with_panel_lease(panel_root(panel_id).pk, _rebalance_once)
 
 
-def _rebalance_once(panel_id: Any) -> None:
-    panel = Panel.objects.get(pk=panel_id)
-    for station in panel.stations.all():
+def _rebalance_once(root_id: Any) -> None:
+    root = Panel.objects.get(pk=root_id)
+    tree = panel_tree(root)
+    for station in PanelStation.objects.filter(panel_id__in=tree):
         running = ChargingSession.objects.filter(
             asset_id=station.asset_id, status=SessionStatus.ACTIVE
         )
@@ -31,7 +34,7 @@ def _rebalance_once(panel_id: Any) -> None:
             asset_id=station.asset_id,
             active_transaction_ids=set(running.values_list("transaction_id", flat=True)),
         )
-    plan_roll_out(panel_plan(panel))
+    plan_roll_out(panel_plan(root))
 
 
 def panel_create(
