@@ -95,7 +95,7 @@ def _key(share: SessionShare) -> Hashable:
 
 def _demand(share: SessionShare, panel: Panel) -> Demand:
     station = share.station
-    ceiling = min(station.max_amps, _wanted(share, panel.voltage))
+    ceiling = min(station.max_amps, _wanted(share, panel.voltage), _ev_max(share.session))
     return Demand(
         key=_key(share),
         phases=share.resources,
@@ -128,6 +128,12 @@ def _wanted(share: SessionShare, voltage: int) -> float:
     return drawn + DRAW_MARGIN
 
 
+def _ev_max(session: ChargingSession) -> float:
+    """The most an ISO 15118 car said it takes (NotifyEVChargingNeeds), if it said."""
+    needs = getattr(session, "ev_charging_needs", None)
+    return needs.ev_max_amps if needs is not None and needs.ev_max_amps else float("inf")
+
+
 def _reserve(reserved: dict[str, float], resources: frozenset[str], amps: float) -> None:
     for name in resources & reserved.keys():
         reserved[name] += amps
@@ -137,6 +143,7 @@ def _active_sessions(asset_ids: list[Any]) -> list[ChargingSession]:
     return list(
         ChargingSession.objects.filter(asset_id__in=asset_ids, status=SessionStatus.ACTIVE)
         .exclude(transaction_id="")
+        .select_related("ev_charging_needs")
         .order_by("started_at", "pk")
     )
 

@@ -153,3 +153,21 @@ class PanelStation(TimestampedModel):
     def phases(self) -> frozenset[str]:
         wiring: Any = self.phase_wiring
         return frozenset(str(wiring)[i : i + 2] for i in range(0, len(str(wiring)), 2))
+
+
+class EvChargingNeeds(TimestampedModel):
+    """What an ISO 15118 car said it needs (NotifyEVChargingNeeds, 2.0.1 K15 / 2.1) for its
+    session: its most current bounds its share of a panel."""
+
+    session = models.OneToOneField(
+        "charging.ChargingSession", on_delete=models.CASCADE, related_name="ev_charging_needs"
+    )
+    requested_energy_transfer = models.CharField(max_length=30)
+    ev_max_amps = models.FloatField(null=True, blank=True, help_text="AC, per phase.")
+    ev_min_amps = models.FloatField(null=True, blank=True)
+    energy_amount_wh = models.FloatField(null=True, blank=True)
+    departure_time = models.DateTimeField(null=True, blank=True)
+    needs = models.JSONField(default=dict, help_text="As the station sent them.")
+
+    def __str__(self) -> str:
+        return f"{self.session_id}: {self.requested_energy_transfer}"
