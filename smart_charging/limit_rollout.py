@@ -10,6 +10,7 @@ background thread, never on the charger path.
 """
 
 from django.conf import settings
+from django.db import transaction
 
 from ocpp_bridge.calls.waiting import new_reply_channel, ocpp_call_wait
 from smart_charging.load_manager import PanelPlan, SessionShare, held_amps
@@ -44,10 +45,11 @@ def _send(share: SessionShare, amps: float, *, reply_channel: str = "") -> Charg
 def _lower(shares: list[SessionShare]) -> None:
     """Send every lowering at once, then wait for each answer (together, about the slowest)."""
     waiting = []
-    for share in shares:
-        channel = new_reply_channel()
-        limit = _send(share, share.target, reply_channel=channel)
-        waiting.append((share, limit, channel))
+    with transaction.atomic():  # one commit for them all; delivered once it is done
+        for share in shares:
+            channel = new_reply_channel()
+            limit = _send(share, share.target, reply_channel=channel)
+            waiting.append((share, limit, channel))
     timeout = settings.OCPP_CALL_TIMEOUT + settings.OCPP_SYNC_QUEUE_WAIT
     for share, limit, channel in waiting:
         if limit.call is not None:
@@ -61,12 +63,18 @@ def _raise(plan: PanelPlan, shares: list[SessionShare]) -> None:
     for share in plan.shares:
         for name in share.resources & headroom.keys():
             headroom[name] -= share.held
-    for share in shares:
-        resources = share.resources & headroom.keys()
-        room = min((headroom[r] for r in resources), default=0.0)
-        amps = round(min(share.target, share.held + max(room, 0.0)), 1)
-        if amps <= share.held + NEGLIGIBLE:
-            continue
-        for name in resources:
-            headroom[name] -= amps - share.held
-        share.limit = _send(share, amps)
+    with transaction.atomic():  # one commit for them all
+        for share in shares:
+            _raise_one(share, headroom)
+
+
+def _raise_one(share: SessionShare, headroom: dict[str, float]) -> None:
+    """Raise toward the target as far as the headroom on each of its resources allows."""
+    resources = share.resources & headroom.keys()
+    room = min((headroom[r] for r in resources), default=0.0)
+    amps = round(min(share.target, share.held + max(room, 0.0)), 1)
+    if amps <= share.held + NEGLIGIBLE:
+        return
+    for name in resources:
+        headroom[name] -= amps - share.held
+    share.limit = _send(share, amps)

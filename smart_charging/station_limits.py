@@ -40,8 +40,9 @@ def charging_limit_set(
     """Store the limit and send it now if the station is connected (else it goes when the
     station boots). The row keeps what the station held before, so a refused or lost call
     leaves the CSMS knowing the old value still holds. Runs in its own transaction; the call
-    is delivered after it commits."""
-    with transaction.atomic():
+    is delivered after it commits. Inside the caller's transaction when there is one (a
+    re-balance stores all its limits in one)."""
+    with transaction.atomic(savepoint=False):
         limit, created = ChargingLimit.objects.select_for_update().get_or_create(
             asset=asset,
             evse_id=evse_id,
