@@ -171,3 +171,18 @@ class EvChargingNeeds(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.session_id}: {self.requested_energy_transfer}"
+
+
+class PanelSnapshot(models.Model):
+    """A panel after a re-balance: what its sessions were given on its busiest phase, against
+    its capacity (the panel page's chart)."""
+
+    panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="snapshots")
+    taken_at = models.DateTimeField(auto_now_add=True)
+    capacity_amps = models.FloatField()
+    allocated_amps = models.FloatField()
+    sessions = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ("-taken_at",)
+        indexes = [models.Index(fields=("panel", "-taken_at"))]

@@ -11,6 +11,7 @@ from smart_charging.load_manager import panel_plan
 from smart_charging.models import LimitSource, Panel, PanelStation, Purpose
 from smart_charging.panel_tree import panel_root, panel_tree
 from smart_charging.rebalance_lease import with_panel_lease
+from smart_charging.snapshots import panel_snapshots_record
 from smart_charging.station_limits import charging_limit_set, charging_limits_stale_delete
 from smart_charging.triggers import panel_rebalance_on_commit
 
@@ -34,7 +35,9 @@ def _rebalance_once(root_id: Any) -> None:
             asset_id=station.asset_id,
             active_transaction_ids=set(running.values_list("transaction_id", flat=True)),
         )
-    plan_roll_out(panel_plan(root))
+    plan = panel_plan(root)
+    plan_roll_out(plan)
+    panel_snapshots_record(plan)
 
 
 def panel_create(

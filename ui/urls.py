@@ -3,13 +3,15 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from ui import views
+from ui import panels, views
 
 app_name = "ui"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="ui:stations"), name="home"),
     path("stations/", views.stations, name="stations"),
+    path("panels/", panels.panels, name="panels"),
+    path("panels/<uuid:panel_id>/", panels.panel, name="panel"),
     path("stations/<uuid:asset_id>/", views.station, name="station"),
     path("stations/<uuid:asset_id>/console", views.console_send_view, name="console-send"),
     path(
