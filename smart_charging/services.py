@@ -8,11 +8,15 @@ from assets.models import Asset, AssetGroup
 from charging.models import ChargingSession, SessionStatus
 from smart_charging.limit_rollout import plan_roll_out
 from smart_charging.load_manager import panel_plan
-from smart_charging.models import LimitSource, Panel, PanelStation, Purpose
+from smart_charging.models import ChargingLimit, LimitSource, Panel, PanelStation, Purpose
 from smart_charging.panel_tree import panel_root, panel_tree
 from smart_charging.rebalance_lease import with_panel_lease
 from smart_charging.snapshots import panel_snapshots_record
-from smart_charging.station_limits import charging_limit_set, charging_limits_stale_delete
+from smart_charging.station_limits import (
+    charging_limit_remove,
+    charging_limit_set,
+    charging_limits_stale_delete,
+)
 from smart_charging.triggers import panel_rebalance_on_commit
 
 
@@ -83,6 +87,9 @@ def panel_station_attach(
     """Attach (or re-attach with new settings) a station; its fallback becomes the TxDefault
     of each of its EVSEs (EVSE 0: all of them), what it draws when the CSMS is not heard."""
     with transaction.atomic():
+        moved_from = PanelStation.objects.filter(asset=asset).exclude(panel=panel)
+        for old_panel_id in moved_from.values_list("panel_id", flat=True):
+            panel_rebalance_on_commit(panel_id=old_panel_id)  # what it held there is free
         station, _ = PanelStation.objects.update_or_create(
             asset=asset,
             defaults={
@@ -106,10 +113,15 @@ def panel_station_attach(
 
 
 def panel_station_detach(*, station: PanelStation) -> None:
+    """Detach the station: its panel shares out again, and the fallback it held as its
+    TxDefault is cleared from it (it charges by its own defaults again)."""
     panel_id = station.panel_id
     with transaction.atomic():
         station.delete()
         panel_rebalance_on_commit(panel_id=panel_id)
+    fallbacks = ChargingLimit.objects.filter(asset_id=station.asset_id, source=LimitSource.FALLBACK)
+    for limit in fallbacks.select_related("asset"):
+        charging_limit_remove(limit=limit)
 
 
 def panels_rebalance_all() -> int:
