@@ -94,13 +94,26 @@ def profile_send(limit: ChargingLimit, *, asset: Asset, reply_channel: str = "")
 def charging_limits_reapply(*, asset_id: Any) -> int:
     """The station (re)booted: send again every limit it should hold beyond a transaction
     (a transaction's limit ends with it). Returns how many were queued."""
+    return _resend(asset_id, unconfirmed_only=False)
+
+
+def charging_limits_send_unconfirmed(*, asset_id: Any) -> int:
+    """The station came back without a reboot: it still holds what it accepted, so send only
+    the limits it never took (set while it was away, or whose call failed with its last
+    connection)."""
+    return _resend(asset_id, unconfirmed_only=True)
+
+
+def _resend(asset_id: Any, *, unconfirmed_only: bool) -> int:
     asset = Asset.objects.only(*CALL_ASSET_FIELDS).get(pk=asset_id)
     lasting = ChargingLimit.objects.filter(asset_id=asset_id).exclude(purpose=Purpose.TX)
     queued = 0
     with transaction.atomic():
-        for limit in lasting.select_for_update():
-            # After a reboot the station holds nothing of ours: what it holds now is this.
-            limit.prior_amps = None
+        for limit in lasting.select_for_update(of=("self",)).select_related("call"):
+            if unconfirmed_only and limit.outcome in ("Accepted", "queued", "sent"):
+                continue
+            if not unconfirmed_only:  # after a reboot it holds nothing of ours
+                limit.prior_amps = None
             limit.call = profile_send(limit, asset=asset)
             limit.save(update_fields=["prior_amps", "call", "updated_at"])
             queued += limit.call is not None

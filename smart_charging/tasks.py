@@ -3,7 +3,10 @@
 from celery import shared_task
 
 from smart_charging.services import panel_rebalance, panels_rebalance_all
-from smart_charging.station_limits import charging_limits_reapply
+from smart_charging.station_limits import (
+    charging_limits_reapply,
+    charging_limits_send_unconfirmed,
+)
 
 
 @shared_task(ignore_result=True)
@@ -12,7 +15,10 @@ def rebalance_panel(panel_id: str) -> bool:
 
 
 @shared_task(ignore_result=True)
-def reapply_limits(asset_id: str) -> int:
+def reapply_limits(asset_id: str, unconfirmed_only: bool = False) -> int:
+    """After a boot: every lasting limit; after a reconnect: those the station never took."""
+    if unconfirmed_only:
+        return charging_limits_send_unconfirmed(asset_id=asset_id)
     return charging_limits_reapply(asset_id=asset_id)
 
 

@@ -60,20 +60,24 @@ def station_booted(*, asset_id: Any) -> None:
     station_sessions_changed(asset_id=asset_id)
 
 
-def _limits_reapply_request(asset_id: Any) -> None:
+def _limits_reapply_request(asset_id: Any, *, unconfirmed_only: bool = False) -> None:
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        _embedded.submit(_reapply_embedded, asset_id)
+        _embedded.submit(_reapply_embedded, asset_id, unconfirmed_only)
         return
     from smart_charging.tasks import reapply_limits
 
-    reapply_limits.delay(str(asset_id))
+    reapply_limits.delay(str(asset_id), unconfirmed_only)
 
 
-def _reapply_embedded(asset_id: Any) -> None:
-    from smart_charging.station_limits import charging_limits_reapply
+def _reapply_embedded(asset_id: Any, unconfirmed_only: bool) -> None:
+    from smart_charging.station_limits import (
+        charging_limits_reapply,
+        charging_limits_send_unconfirmed,
+    )
 
+    resend = charging_limits_send_unconfirmed if unconfirmed_only else charging_limits_reapply
     try:
-        charging_limits_reapply(asset_id=asset_id)
+        resend(asset_id=asset_id)
     except Exception:
         logger.exception("Re-applying the limits of %s failed", asset_id)
     finally:
@@ -88,3 +92,6 @@ def station_connectivity_changed(data: EventData) -> None:
     )
     for found in panel_id[:1]:
         panel_rebalance_request(found)
+    kept = ChargingLimit.objects.filter(asset_id=data["assetId"]).exclude(purpose=Purpose.TX)
+    if data.get("online") and kept.exists():
+        _limits_reapply_request(data["assetId"], unconfirmed_only=True)
