@@ -10,6 +10,7 @@ it. What remains is shared among the online sessions.
 
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -26,6 +27,8 @@ POWER = "Power.Active.Import"
 UNDER_DRAW = 0.8
 # ...plus this margin (A per phase), so that it can show it wants more at the next look.
 DRAW_MARGIN = 1.0
+# How long after a new limit is taken its car's readings start to tell what it wants.
+SETTLE = timedelta(seconds=10)
 
 
 @dataclass
@@ -106,26 +109,30 @@ def _demand(share: SessionShare, panel: Panel) -> Demand:
 
 
 def _wanted(share: SessionShare, voltage: int) -> float:
-    """What the car is seen to want: unbounded unless its latest power reading is well under
-    the limit it was drawn under (its present one if taken since, else the one before)."""
+    """What the car is seen to want: unbounded unless a power reading taken at least SETTLE
+    after its present limit was taken is well under that limit. Readings closer to a change
+    may still show the draw under the limit before it (a station stamps and sends its
+    readings late), which made cars look slow that were only held lower a moment ago."""
     limit = share.limit
     call = limit.call if limit is not None else None
-    if limit is None or call is None or call.completed_at is None:
+    if limit is None or call is None or call.completed_at is None or limit.limit_amps <= 0:
         return float("inf")
     sample = (
-        MeterSample.objects.filter(session=share.session, measurand=POWER, phase="")
+        MeterSample.objects.filter(
+            session=share.session,
+            measurand=POWER,
+            phase="",
+            sampled_at__gt=call.completed_at + SETTLE,
+        )
         .order_by("-sampled_at", "-id")
-        .values_list("value", "unit", "sampled_at")
+        .values_list("value", "unit")
         .first()
     )
     if sample is None:
         return float("inf")
-    under = limit.limit_amps if sample[2] > call.completed_at else limit.prior_amps
     watts = float(sample[0]) * (1000 if sample[1] == "kW" else 1)
     drawn = watts / (voltage * len(share.station.phases))
-    if under is None or under <= 0 or drawn >= UNDER_DRAW * under:
-        return float("inf")
-    return drawn + DRAW_MARGIN
+    return drawn + DRAW_MARGIN if drawn < UNDER_DRAW * limit.limit_amps else float("inf")
 
 
 def _ev_max(session: ChargingSession) -> float:

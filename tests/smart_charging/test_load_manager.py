@@ -3,12 +3,15 @@ stations counted at what they hold, idle EVSEs at their fallback. (The limits re
 stations are tested in test_panel_over_sockets.py.)"""
 
 import itertools
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from assets.models import Asset, AssetGroup, Connector
-from charging.models import ChargingSession
+from charging.models import ChargingSession, MeterSample
+from ocpp_bridge.models import OcppCall
 from smart_charging.load_manager import panel_plan
 from smart_charging.models import ChargingLimit, Panel, PanelStation
 from smart_charging.panel_tree import panel_root
@@ -80,3 +83,26 @@ def test_an_idle_evse_counts_at_its_fallback(site: AssetGroup, make_station) -> 
     charging(busy, evse_id=1)
     Connector.objects.create(asset=busy, evse_id=2, connector_id=1)
     assert targets(panel) == {"BUSY/1": 24.0}
+
+
+def test_a_car_seen_drawing_less_leaves_its_rest_to_the_others(
+    site: AssetGroup, make_station
+) -> None:
+    panel = Panel.objects.create(asset_group=site, name="Main", capacity=30)
+    slow = station_on(panel, "SLOW", make_station)
+    session = charging(slow)
+    charging(station_on(panel, "FAST", make_station))
+    taken = timezone.now() - timedelta(seconds=30)
+    call = OcppCall.objects.create(
+        asset=slow, protocol="ocpp2.0.1", message_id="m-1", action="SetChargingProfile",
+        state="answered", response_payload={"status": "Accepted"}, completed_at=taken,
+    )  # fmt: skip
+    ChargingLimit.objects.create(
+        asset=slow, evse_id=1, purpose="tx", transaction_id=session.transaction_id,
+        limit_amps=15, source="load_manager", call=call,
+    )  # fmt: skip
+    MeterSample.objects.create(  # 4 A on three phases, well after it took its 15 A
+        asset=slow, session=session, sampled_at=taken + timedelta(seconds=20),
+        measurand="Power.Active.Import", value=Decimal("2760"), unit="W",
+    )  # fmt: skip
+    assert targets(panel) == {"SLOW/1": 6.0, "FAST/1": 24.0}

@@ -1,7 +1,8 @@
 """A panel shared among stations of all three versions on real sockets, through two daphne
 processes and a Celery worker on PostgreSQL + Redis. The stations' own record of the limits
 they held (station_simulator.charging_profiles) is the truth: at no moment does their sum
-exceed the panel's capacity, and the shares are the fair ones at each step."""
+exceed the panel's capacity, and the shares are the fair ones at each step. (A car drawing
+less than its share is covered below the sockets: tests/smart_charging/test_load_manager.py.)"""
 
 import asyncio
 from typing import Any
@@ -10,10 +11,9 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from assets.models import Asset, AssetGroup
-from charging.models import MeterSample
 from networks.services import network_get_or_create
-from smart_charging.models import ChargingLimit, Panel
-from smart_charging.services import panel_create, panel_station_attach, panels_rebalance_all
+from smart_charging.models import Panel
+from smart_charging.services import panel_create, panel_station_attach
 from station_simulator import StationConfig, create_station
 from tests.api_clients import api_for
 from tests.conftest import STATION_PASSWORD
@@ -24,7 +24,6 @@ from tokens.services import token_upsert
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 STATIONS = {"SC-16": "ocpp1.6", "SC-201": "ocpp2.0.1", "SC-21": "ocpp2.1"}
-SLOW_CARS = "SC-21"  # its cars want 4 A per phase, whatever they may draw
 
 
 @pytest.fixture
@@ -45,7 +44,7 @@ async def connect(cluster: Cluster, identity: str) -> tuple[Any, asyncio.Task[An
     config = StationConfig(
         identity=identity, password=STATION_PASSWORD, protocol=STATIONS[identity],
         url=f"ws://{cluster.daphne_a}/ocpp", heartbeat_interval=30, transaction_duration=0,
-        meter_value_interval=0.5, car_max_amps=4.0 if identity == SLOW_CARS else 32.0,
+        meter_value_interval=0.5, car_max_amps=32.0,
     )  # fmt: skip
     station = create_station(config)
     runner = asyncio.create_task(station.run())
@@ -85,17 +84,6 @@ def worst_total(logs: list[tuple[str, list[tuple[float, int, float | None]]]]) -
     return worst
 
 
-@sync_to_async
-def drawn_under_its_limit(identity: str) -> bool:
-    """The station reported the power its cars drew since they took their present limits."""
-    power = MeterSample.objects.filter(asset__identity=identity, measurand="Power.Active.Import")
-    limits = ChargingLimit.objects.select_related("call").filter(
-        asset__identity=identity, purpose="tx"
-    )
-    taken = [limit.call.completed_at if limit.call else None for limit in limits]
-    return all(at is not None and power.filter(sampled_at__gt=at).exists() for at in taken)
-
-
 async def test_a_panel_is_never_overcommitted_and_shared_fairly(
     cluster: Cluster,  # noqa: F811
     panel: Panel,
@@ -112,37 +100,32 @@ async def test_a_panel_is_never_overcommitted_and_shared_fairly(
         stations[identity].start_transaction(1, f"{identity}-1")
     await holding(stations, {"SC-16/1": 13.3, "SC-201/1": 13.3, "SC-21/1": 13.3})
 
-    # The slow car is seen drawing 4 A: at the next look it gets the least a car takes.
-    assert await wait_for(lambda: drawn_under_its_limit("SC-21"))
-    await sync_to_async(panels_rebalance_all)()
-    await holding(stations, {"SC-16/1": 17.0, "SC-201/1": 17.0, "SC-21/1": 6.0})
-
-    assert await wait_for(lambda: drawn_under_its_limit("SC-21"))  # still slow under 6 A
-    for identity in STATIONS:  # six cars: 6 + 5 x 6.8 = 40
+    for identity in STATIONS:  # six cars: 40 / 6
         stations[identity].start_transaction(2, f"{identity}-2")
-    five = {"SC-16/1": 6.8, "SC-201/1": 6.8, "SC-16/2": 6.8, "SC-201/2": 6.8, "SC-21/2": 6.8}
-    await holding(stations, {**five, "SC-21/1": 6.0})
+    await holding(stations, {f"{i}/{c}": 6.6 for i in STATIONS for c in (1, 2)})
 
     stations["SC-16"].connectors[2].transaction.request_stop("Local")
-    await holding(stations, {"SC-16/1": 8.5, "SC-201/1": 8.5, "SC-201/2": 8.5, "SC-16/2": 0.0})
+    five = {"SC-16/1": 8.0, "SC-201/1": 8.0, "SC-201/2": 8.0, "SC-21/1": 8.0, "SC-21/2": 8.0}
+    await holding(stations, {**five, "SC-16/2": 0.0})
 
-    # SC-201 drops off holding 2 x 8.5: the others share what it leaves (SC-21/2 is seen slow).
+    # SC-201 drops off holding 2 x 8 A, and the panel is cut to 34 A meanwhile: the others
+    # share only what SC-201 leaves, (34 - 16) / 3 (not 34 / 3).
     dropped = stations.pop("SC-201")
     await dropped.stop(graceful=False)
-    await holding(stations, {"SC-16/1": 11.0, "SC-21/1": 6.0, "SC-21/2": 6.0})
+    api = await sync_to_async(api_for)(cluster.daphne_b, "read:panel write:panel")
+    panel_url = f"/asset-management/v1/panels/{panel.pk}"
+    changed = await asyncio.to_thread(api.patch, panel_url, {"capacity": 34})
+    assert changed.status_code == 200, changed.text
+    await holding(stations, {"SC-16/1": 6.0, "SC-21/1": 6.0, "SC-21/2": 6.0})
 
-    assert await wait_for(lambda: drawn_under_its_limit("SC-21"))
-    # It comes back rebooted (its sessions ended with the reboot): SC-16/1 takes the rest.
+    # It comes back rebooted (its sessions ended with the reboot): the others share it all.
     stations["SC-201"], runner = await connect(cluster, "SC-201")
     runners.append(runner)
-    await holding(stations, {"SC-16/1": 28.0, "SC-201/1": 0.0, "SC-201/2": 0.0})
+    await holding(stations, {"SC-16/1": 11.3, "SC-21/1": 11.3, "SC-21/2": 11.3, "SC-201/1": 0.0})
 
-    api = await sync_to_async(api_for)(cluster.daphne_b, "read:panel write:panel")
-    changed = await asyncio.to_thread(
-        api.patch, f"/asset-management/v1/panels/{panel.pk}", {"capacity": 20}
-    )
+    changed = await asyncio.to_thread(api.patch, panel_url, {"capacity": 20})
     assert changed.status_code == 200, changed.text
-    await holding(stations, {"SC-16/1": 8.0, "SC-21/1": 6.0, "SC-21/2": 6.0})
+    await holding(stations, {"SC-16/1": 6.6, "SC-21/1": 6.6, "SC-21/2": 6.6})
 
     # What the stations say they apply, each in its version (GetCompositeSchedule).
     ops = await sync_to_async(api_for)(cluster.daphne_b, "write:ocpp read:asset")
@@ -150,9 +133,9 @@ async def test_a_panel_is_never_overcommitted_and_shared_fairly(
     v16 = await asyncio.to_thread(ops.get, limits.format("SC-16") + "/composite?evseId=1")
     v21 = await asyncio.to_thread(ops.get, limits.format("SC-21") + "/composite?evseId=2")
     v16_schedule = v16.json()["data"]["response"]["payload"]["chargingSchedule"]
-    assert v16_schedule["chargingSchedulePeriod"][0]["limit"] == 8.0
+    assert v16_schedule["chargingSchedulePeriod"][0]["limit"] == 6.6
     v21_schedule = v21.json()["data"]["response"]["payload"]["schedule"]
-    assert v21_schedule["chargingSchedulePeriod"][0]["limit"] == 6.0
+    assert v21_schedule["chargingSchedulePeriod"][0]["limit"] == 6.6
     kept = (await asyncio.to_thread(ops.get, limits.format("SC-16"))).json()["data"]["items"]
     assert {(x["purpose"], x["status"]) for x in kept} == {
         ("tx_default", "Accepted"),
