@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "ocpp_bridge",
     "webhooks",
     "retention",
+    "smart_charging",
     "ui",
     "observability",
     "axes",
@@ -213,6 +214,9 @@ GC_FROZEN_SWEEP_AFTER_CLOSED = int(os.environ.get("GC_FROZEN_SWEEP_AFTER_CLOSED"
 # An active session nothing has reached the CSMS about for this long is closed as "Silent"
 # (charging/abandonment.py, run by Celery beat): the station abandoned it without a sign.
 SESSION_SILENCE_HOURS = float(os.environ.get("SESSION_SILENCE_HOURS", "24"))
+# The least current (A per phase) the load manager gives a session it admits: below it most
+# cars stop charging (IEC 61851), so a session that would get less waits at 0 instead.
+SMART_CHARGING_MIN_AMPS = float(os.environ.get("SMART_CHARGING_MIN_AMPS", "6"))
 # Frames above this size are refused with a CALLERROR instead of being parsed.
 OCPP_MAX_FRAME_BYTES = int(os.environ.get("OCPP_MAX_FRAME_BYTES", str(256 * 1024)))
 # Group commit of station messages (ocpp_bridge/charger/group_commit.py): at most this many messages

@@ -79,6 +79,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ocpp_bridge.tasks.sweep_dead_servers",
         "schedule": SERVER_SWEEP_SECONDS,
     },
+    # Panels shared out again: cars drawing less (or again more) than their share.
+    "rebalance-panels": {"task": "smart_charging.tasks.rebalance_all_panels", "schedule": 60.0},
     # Sessions their station abandoned without a sign (SESSION_SILENCE_HOURS).
     "close-silent-sessions": {"task": "charging.tasks.close_silent_sessions", "schedule": 900.0},
     # Cards started in two places at once, past the start's check (charging.concurrent_use).

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("charging.urls")),
     path("", include("tokens.urls")),
     path("", include("webhooks.urls")),
+    path("", include("smart_charging.urls")),
     path("", include("ui.urls")),
 ]
 

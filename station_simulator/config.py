@@ -34,6 +34,11 @@ class StationConfig:
     meter_value_interval: float = 5.0
     # Simulated seconds of charging per real second (speeds up energy for short tests).
     time_acceleration: float = 1.0
+    # The phases the station draws from and their voltage (limits in W become A with them).
+    phases: int = 3
+    voltage: float = 230.0
+    # What the car wants (A per phase); None: a typical AC power picked at random.
+    car_max_amps: float | None = None
     transactions: int = 0
     transaction_duration: float = 20.0
     # Pause between the end of one scenario transaction and the start of the next.

@@ -6,6 +6,7 @@ import asyncio
 import math
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .ledger import TransactionRecord
@@ -21,8 +22,20 @@ class Meter:
     timestamps it receives.
     """
 
-    def __init__(self, rng: random.Random, time_acceleration: float = 1.0) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        time_acceleration: float = 1.0,
+        *,
+        phases: int = 3,
+        voltage: float = 230.0,
+        car_max_amps: float | None = None,
+    ) -> None:
         self._rng = rng
+        self.phases, self.voltage, self.car_max_amps = phases, voltage, car_max_amps
+        # The station's limit for this connector now (A per phase, None: none), read at each
+        # step: the car draws what it wants up to it (station_simulator.charging_profiles).
+        self.limit_source: Callable[[], float | None] = lambda: None
         # >1 makes short test transactions consume visible energy (simulated s per real s).
         self._acceleration = time_acceleration
         # Stations are not brand new: start the register somewhere plausible.
@@ -35,7 +48,9 @@ class Meter:
         """Pick a charging power typical of AC chargers (3.7 kW to 22 kW)."""
         self.advance()
         self._target_w = self._rng.choice((3_700.0, 7_400.0, 11_000.0, 22_000.0))
-        self.power_w = self._target_w
+        if self.car_max_amps is not None:  # a car of known appetite
+            self._target_w = self.car_max_amps * self.phases * self.voltage
+        self.power_w = self._allowed()
 
     def stop_charging(self) -> None:
         """Account energy up to now and drop the power to zero."""
@@ -49,8 +64,15 @@ class Meter:
         self.energy_wh += self.power_w * (now - self._last) * self._acceleration / 3600.0
         self._last = now
         if self._target_w:
-            # Real cars wobble a few percent around their charging power.
-            self.power_w = self._target_w * self._rng.uniform(0.95, 1.0)
+            # Real cars wobble a few percent under their charging power.
+            self.power_w = self._allowed() * self._rng.uniform(0.95, 1.0)
+
+    def _allowed(self) -> float:
+        """What the car draws: what it wants, within the station's limit."""
+        limit = self.limit_source()
+        if limit is None:
+            return self._target_w
+        return min(self._target_w, limit * self.phases * self.voltage)
 
     def reset(self) -> None:
         """The register goes back to 0 (a meter replaced or wrapped around mid-transaction)."""

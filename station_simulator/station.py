@@ -11,36 +11,44 @@ import asyncio
 import math
 import random
 from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import Any
 
 from websockets.exceptions import ConnectionClosed
 
 from .answers import utc_now
+from .charging_profiles import ProfileStore
 from .config import StationConfig, StationReport
 from .ledger import TransactionRecord
 from .link import StationError, cancel_tasks
 from .meter import Connector, Meter, Transaction
 from .pipelining import PipelinedLink
+from .smart_charging import StationLimits
 
 __all__ = ["SimulatedStation", "StationError"]
 
 
-class SimulatedStation(PipelinedLink):
+class SimulatedStation(StationLimits, PipelinedLink):
     """A charging station that speaks OCPP-J over a real WebSocket (see :class:`OcppLink`),
     with the quirks its config names (``station_simulator.quirks``)."""
 
     def __init__(self, config: StationConfig) -> None:
         super().__init__(config)
         self.rng = random.Random(config.identity)
-        self.connectors = {
-            n: Connector(n, Meter(self.rng, config.time_acceleration))
-            for n in range(1, config.connectors + 1)
-        }
+        self.connectors = {n: Connector(n, self._meter()) for n in range(1, config.connectors + 1)}
+        self.profiles = ProfileStore()
+        for n, connector in self.connectors.items():
+            connector.meter.limit_source = partial(self.connector_limit, n)
         self.booted = asyncio.Event()
         self.boot_interval: float = 0.0
         self._tx_tasks: set[asyncio.Task[Any]] = set()
         self._stopped = asyncio.Event()
         self._stuck_at = config.stuck_clock_at or utc_now()
+
+    def _meter(self) -> Meter:
+        config = self.config
+        return Meter(self.rng, config.time_acceleration, phases=config.phases,
+                     voltage=config.voltage, car_max_amps=config.car_max_amps)  # fmt: skip
 
     # ---- version-specific steps, implemented by the subclasses -------------------------
 
@@ -213,6 +221,9 @@ class SimulatedStation(PipelinedLink):
         finally:
             connector.transaction = None
             connector.meter.stop_charging()
+            if tx.transaction_id:
+                self.profiles.end_transaction(tx.transaction_id)
+            self.connector_limit(connector.connector_id)
 
     async def charge_until_stopped(
         self, tx: Transaction, send_sample: Callable[[], Coroutine[Any, Any, Any]]

@@ -7,6 +7,7 @@ from typing import Any
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call, call_result
 
+from .charging_profiles import profile_from_v16
 from .config import StationConfig
 from .meter import ENERGY, POWER, Transaction
 from .v16_transaction import V16Transactions
@@ -155,6 +156,37 @@ class Station16(V16Transactions, ChargePoint):
     def on_data_transfer(self, vendor_id: str, **_: Any) -> call_result.DataTransfer:
         """Accept any vendor data."""
         return call_result.DataTransfer(status="Accepted")
+
+    @on("SetChargingProfile")
+    def on_set_charging_profile(
+        self, connector_id: int, cs_charging_profiles: dict[str, Any], **_: Any
+    ) -> call_result.SetChargingProfile:
+        """Install the profile and draw under it (charging_profiles)."""
+        config = self.config
+        profile = profile_from_v16(
+            connector_id, cs_charging_profiles, config.phases, config.voltage
+        )
+        return call_result.SetChargingProfile(status=self.profile_install(profile))
+
+    @on("ClearChargingProfile")
+    def on_clear_charging_profile(
+        self, id: int | None = None, **_: Any
+    ) -> call_result.ClearChargingProfile:
+        return call_result.ClearChargingProfile(status=self.profile_clear(id))
+
+    @on("GetCompositeSchedule")
+    def on_get_composite_schedule(
+        self, connector_id: int, duration: int, charging_rate_unit: str | None = None, **_: Any
+    ) -> call_result.GetCompositeSchedule:
+        schedule = self.composite_schedule(connector_id, duration, charging_rate_unit)
+        if schedule is None:
+            return call_result.GetCompositeSchedule(status="Rejected")
+        return call_result.GetCompositeSchedule(
+            status="Accepted",
+            connector_id=connector_id,
+            schedule_start=schedule.pop("schedule_start"),
+            charging_schedule={key: value for key, value in schedule.items() if key != "evse_id"},
+        )
 
     # ---- triggers -----------------------------------------------------------------------
 

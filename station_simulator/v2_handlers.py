@@ -11,6 +11,7 @@ from typing import Any
 
 from ocpp.routing import on
 
+from .charging_profiles import profile_from_v2
 from .device_model import DeviceModel
 from .meter import Transaction
 from .station import SimulatedStation
@@ -37,6 +38,30 @@ class V2Handlers(SimulatedStation):
         """Accept and remember each item (read-only variables are Rejected)."""
         results = [self.device_model.set(item) for item in set_variable_data]
         return self._call_result.SetVariables(set_variable_result=results)
+
+    @on("SetChargingProfile")
+    def on_set_charging_profile(
+        self, evse_id: int, charging_profile: dict[str, Any], **_: Any
+    ) -> Any:
+        """Install the profile and draw under it (charging_profiles)."""
+        config = self.config
+        profile = profile_from_v2(evse_id, charging_profile, config.phases, config.voltage)
+        return self._call_result.SetChargingProfile(status=self.profile_install(profile))
+
+    @on("ClearChargingProfile")
+    def on_clear_charging_profile(self, charging_profile_id: int | None = None, **_: Any) -> Any:
+        return self._call_result.ClearChargingProfile(
+            status=self.profile_clear(charging_profile_id)
+        )
+
+    @on("GetCompositeSchedule")
+    def on_get_composite_schedule(
+        self, duration: int, evse_id: int, charging_rate_unit: str | None = None, **_: Any
+    ) -> Any:
+        schedule = self.composite_schedule(evse_id, duration, charging_rate_unit)
+        if schedule is None:
+            return self._call_result.GetCompositeSchedule(status="Rejected")
+        return self._call_result.GetCompositeSchedule(status="Accepted", schedule=schedule)
 
     @on("Reset")
     def on_reset(self, type: str, **_: Any) -> Any:

@@ -12,6 +12,7 @@ import base64
 import itertools
 import json
 import uuid
+from decimal import Decimal
 from http import HTTPStatus
 from typing import Any
 
@@ -44,8 +45,17 @@ FAST = {
 }
 
 
+# The actions whose schemas carry `multipleOf`: the `ocpp` package validates them (and only
+# them) with decimals, as a float's remainder is never exact.
+DECIMAL_ACTIONS = ("SetChargingProfile", "RemoteStartTransaction", "GetCompositeSchedule")
+
+
 def _validate(protocol: str, kind: MessageType, action: str, payload: Any) -> None:
-    get_validator(kind, action, OCPP_VERSION[protocol]).validate(payload)
+    if action not in DECIMAL_ACTIONS:
+        get_validator(kind, action, OCPP_VERSION[protocol]).validate(payload)
+        return
+    validator = get_validator(kind, action, OCPP_VERSION[protocol], parse_float=Decimal)
+    validator.validate(json.loads(json.dumps(payload), parse_float=Decimal))
 
 
 class FakeCsms:

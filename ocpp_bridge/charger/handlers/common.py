@@ -12,6 +12,7 @@ from assets.station_reports import asset_record_boot, station_event_record
 from ocpp_bridge.api.presenters import iso
 from ocpp_bridge.charger.handlers import V2, Payload, StationContext, handles
 from ocpp_bridge.protocol.versions import OcppVersion
+from smart_charging.triggers import station_booted
 
 ALL = (OcppVersion.V16, *V2)
 PENDING_RETRY_INTERVAL = 60
@@ -63,6 +64,7 @@ def trigger_note(station: StationContext, frame: str) -> None:
 def boot_record(station: StationContext, info: dict[str, str | None], reason: str) -> Payload:
     present = {name: value for name, value in info.items() if value is not None}
     asset = asset_record_boot(asset_id=station.asset_id, info=present, reason=reason)
+    station_booted(asset_id=station.asset_id)  # its charging limits go again
     return boot_answer(station, asset)
 
 

@@ -15,6 +15,7 @@ from ocpp_bridge.api.presenters import iso
 from ocpp_bridge.charger.handlers import Payload, StationContext, handles
 from ocpp_bridge.charger.handlers.common import boot_record, parse_time
 from ocpp_bridge.protocol.versions import OcppVersion
+from smart_charging.triggers import station_sessions_changed
 from tokens.selectors import Authorization, token_authorize, token_authorize_start
 
 V16 = OcppVersion.V16
@@ -101,6 +102,7 @@ def start_transaction(station: StationContext, payload: Payload) -> Payload:
         refused=not authorization.accepted,
         start_status=authorization.status_for_v16(),
     )
+    station_sessions_changed(asset_id=station.asset_id)  # its panel shares out again
     # A repeat is answered as the start it repeats was (its session says which), even when the
     # card's state changed in between: the station and the session must agree.
     if session.start_status and session.start_status != authorization.status_for_v16():
@@ -120,6 +122,7 @@ def stop_transaction(station: StationContext, payload: Payload) -> Payload:
         transaction_data=payload.get("transactionData"),
     )
     final_cost_tell_v16(asset_id=station.asset_id, session=session)
+    station_sessions_changed(asset_id=station.asset_id)
     if "idTag" not in payload:
         return {}
     authorization = token_authorize(id_token=payload["idTag"], network_id=station.network_id)

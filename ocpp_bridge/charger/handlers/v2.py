@@ -16,6 +16,8 @@ from charging.transaction_events import TransactionEvent, transaction_event_reco
 from ocpp_bridge.api.presenters import iso
 from ocpp_bridge.charger.handlers import V2, Payload, StationContext, handles
 from ocpp_bridge.charger.handlers.common import boot_record, parse_time
+from smart_charging.ev_charging import ev_charging_needs_record, ev_charging_schedule_check
+from smart_charging.triggers import station_sessions_changed
 from tokens.selectors import Authorization, token_authorize
 
 
@@ -90,6 +92,8 @@ def transaction_event(station: StationContext, payload: Payload) -> Payload:
         meter_values=payload.get("meterValue", []),
         network_id=station.network_id,
     )
+    if event.event_type != "Updated" or event.trigger_reason == "ChargingStateChanged":
+        station_sessions_changed(asset_id=station.asset_id)  # its panel shares out again
     cost = total_cost_answer(
         session=outcome.session,
         version=station.version,
@@ -184,9 +188,20 @@ for _action in (
 
 
 @handles("NotifyEVChargingNeeds", *V2)
+def notify_ev_charging_needs(station: StationContext, payload: Payload) -> Payload:
+    needs = payload["chargingNeeds"]
+    evse_id = payload["evseId"]
+    return {
+        "status": ev_charging_needs_record(asset_id=station.asset_id, evse_id=evse_id, needs=needs)
+    }
+
+
 @handles("NotifyEVChargingSchedule", *V2)
-def acknowledge_ev_charging(station: StationContext, payload: Payload) -> Payload:
-    return {"status": "Accepted"}
+def notify_ev_charging_schedule(station: StationContext, payload: Payload) -> Payload:
+    status = ev_charging_schedule_check(
+        asset_id=station.asset_id, evse_id=payload["evseId"], schedule=payload["chargingSchedule"]
+    )
+    return {"status": status}
 
 
 @handles("Get15118EVCertificate", *V2)

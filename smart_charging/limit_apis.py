@@ -1,0 +1,93 @@
+"""/asset-management/v1/assets/{assetId}/charging-limits: the limits a station should hold
+(kept, sent in its version, re-sent after its reboots), and what it says it applies."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from oauth2_provider.contrib.rest_framework import TokenMatchesOASRequirements
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.access import asset_visible_get
+from api.errors import ApiError
+from api.openapi import errors
+from api.pagination import one
+from ocpp_bridge.api.call_responses import command_station
+from ocpp_bridge.api.presenters import raw_request_answer
+from ocpp_bridge.protocol.versions import OcppVersion
+from smart_charging.models import ChargingLimit
+from smart_charging.presenters import charging_limit_present
+from smart_charging.profile_messages import composite_schedule_payload
+from smart_charging.selectors import charging_limits_of
+from smart_charging.serializers import ChargingLimitSerializer, CompositeQuerySerializer
+from smart_charging.station_limits import charging_limit_remove, charging_limit_set
+
+TAGS = ["Smart charging"]
+LIMIT = OpenApiResponse(description="`{data: limit}` with `status` (queued, not_sent, Accepted...)")
+NO_ASSET = {404: "asset_not_found"}
+LIMITS = OpenApiResponse(description="`{data: {items: [limit]}}`")
+
+
+class ChargingLimitsView(APIView):
+    permission_classes = [TokenMatchesOASRequirements]
+    required_alternate_scopes = {"GET": [["read:asset"]], "POST": [["write:ocpp"]]}
+
+    @extend_schema(operation_id="charging_limit_list", summary="A station's charging limits",
+                   responses={200: LIMITS, **errors(NO_ASSET)}, tags=TAGS)  # fmt: skip
+    def get(self, request: Request, asset_id: str) -> Response:
+        asset = asset_visible_get(request, asset_id)
+        limits = charging_limits_of([asset.pk]).get(asset.pk, [])
+        return one({"hasMore": False, "items": [charging_limit_present(x) for x in limits]})
+
+    @extend_schema(operation_id="charging_limit_set",
+                   summary="Set a limit of the station, an EVSE or a transaction",
+                   request=ChargingLimitSerializer,
+                   responses={202: LIMIT, **errors(NO_ASSET)}, tags=TAGS)  # fmt: skip
+    def post(self, request: Request, asset_id: str) -> Response:
+        asset = asset_visible_get(request, asset_id)
+        body = ChargingLimitSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        limit = charging_limit_set(
+            asset=asset, purpose=data["purpose"], limit_amps=data["limitAmps"],
+            evse_id=data["evseId"], transaction_id=data["transactionId"],
+            number_phases=data["numberPhases"], stack_level=data["stackLevel"],
+        )  # fmt: skip
+        return one(charging_limit_present(limit), http_status=status.HTTP_202_ACCEPTED)
+
+
+class ChargingLimitDetailView(APIView):
+    required_scopes = ["write:ocpp"]
+
+    @extend_schema(operation_id="charging_limit_remove",
+                   summary="Remove a limit (ClearChargingProfile on the station)",
+                   responses={204: None, **errors({404: "charging_limit_not_found"})},
+                   tags=TAGS)  # fmt: skip
+    def delete(self, request: Request, asset_id: str, limit_id: str) -> Response:
+        asset = asset_visible_get(request, asset_id)
+        limits = ChargingLimit.objects.select_related("asset").filter(asset=asset)
+        limit = limits.filter(pk=limit_id).first() if limit_id.isdigit() else None
+        if limit is None:
+            raise ApiError(404, "charging_limit_not_found", f"No limit {limit_id!r} here.")
+        charging_limit_remove(limit=limit)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CompositeScheduleView(APIView):
+    required_scopes = ["write:ocpp"]
+
+    @extend_schema(operation_id="charging_limit_composite",
+                   summary="Ask the station what it applies (GetCompositeSchedule)",
+                   parameters=[CompositeQuerySerializer],
+                   responses={200: OpenApiResponse(description="The raw-request answer shape"),
+                              **errors({404: "asset_not_found"})}, tags=TAGS)  # fmt: skip
+    def get(self, request: Request, asset_id: str) -> Response:
+        asset = asset_visible_get(request, asset_id)
+        query = CompositeQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        version = OcppVersion(asset.protocol or OcppVersion.V16.value)
+        evse_id, duration = query.validated_data["evseId"], query.validated_data["duration"]
+        payload = composite_schedule_payload(version, evse_id=evse_id, duration=duration)
+        call = command_station(request, asset=asset, action="GetCompositeSchedule", payload=payload,
+                               wait=True, message_id=None)  # fmt: skip
+        return Response(raw_request_answer(call))

@@ -1,0 +1,52 @@
+"""What a station says it takes in its charging profiles, from its configuration (1.6) or its
+device model (2.x); amperes where it never said."""
+
+from typing import Any
+
+from assets.models import StationVariable
+from ocpp_bridge.models import CallState, OcppCall
+from ocpp_bridge.protocol.versions import OcppVersion
+
+RATE_UNIT_KEY_V16 = "ChargingScheduleAllowedChargingRateUnit"
+# The latest few GetConfiguration answers are searched (the operator's or the CSMS's).
+RECENT_ANSWERS = 10
+
+
+def units_said(value: str) -> str | None:
+    """A (amperes) when the station's list of units allows current, W when only power."""
+    units = {part.strip() for part in value.replace(";", ",").split(",") if part.strip()}
+    if units & {"A", "Current"}:
+        return "A"
+    if units & {"W", "Power"}:
+        return "W"
+    return None
+
+
+def station_rate_unit(*, asset_id: Any, version: OcppVersion) -> str:
+    """The charging rate unit to send the station: A unless it said it takes only W."""
+    if version == OcppVersion.V16:
+        said = _v16_configuration_value(asset_id, RATE_UNIT_KEY_V16)
+    else:
+        said = (
+            StationVariable.objects.filter(
+                asset_id=asset_id, component="SmartChargingCtrlr", variable="RateUnit"
+            )
+            .values_list("value", flat=True)
+            .first()
+        )
+    return (units_said(said) if said else None) or "A"
+
+
+def _v16_configuration_value(asset_id: Any, key: str) -> str | None:
+    answers = (
+        OcppCall.objects.filter(
+            asset_id=asset_id, state=CallState.ANSWERED, action="GetConfiguration"
+        )
+        .order_by("-created_at")
+        .values_list("response_payload", flat=True)[:RECENT_ANSWERS]
+    )
+    for answer in answers:
+        for item in (answer or {}).get("configurationKey", []):
+            if item.get("key") == key and "value" in item:
+                return str(item["value"])
+    return None

@@ -1,0 +1,44 @@
+"""Limits and panels changed in the Django admin go through the services, as from the API."""
+
+import pytest
+from django.urls import reverse
+
+from assets.models import AssetGroup
+from ocpp_bridge.models import OcppCall
+from smart_charging.models import ChargingLimit, Panel
+from tests.admin.test_admin import connect
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_limit_added_in_the_admin_is_sent_to_the_station(admin_client, make_station) -> None:
+    station = connect(make_station("CP-ADM"), "ocpp2.0.1")
+    form = {
+        "asset": station.pk, "evse_id": 0, "purpose": "station_max", "transaction_id": "",
+        "limit_amps": 20, "number_phases": 3, "stack_level": 0, "source": "operator",
+    }  # fmt: skip
+    response = admin_client.post(reverse("admin:smart_charging_charginglimit_add"), form)
+    assert response.status_code == 302
+    limit = ChargingLimit.objects.get()
+    call = OcppCall.objects.get(action="SetChargingProfile")
+    assert limit.call == call and limit.outcome == "queued"
+    profile = call.payload["chargingProfile"]
+    assert profile["chargingProfilePurpose"] == "ChargingStationMaxProfile"
+    assert profile["chargingSchedule"][0]["chargingSchedulePeriod"][0]["limit"] == 20.0
+
+
+def test_a_station_attached_in_the_admin_gets_its_fallback(admin_client, make_station) -> None:
+    station = connect(make_station("CP-ADM"), "ocpp1.6")
+    site = AssetGroup.objects.create(network=station.network, name="Depot")
+    form = {
+        "asset_group": site.pk, "name": "Main", "capacity": 63, "capacity_unit": "A",
+        "phases": 3, "voltage": 230,
+        "stations-TOTAL_FORMS": 1, "stations-INITIAL_FORMS": 0,
+        "stations-0-asset": station.pk, "stations-0-phase_wiring": "L1L2L3",
+        "stations-0-max_amps": 32, "stations-0-priority": 0, "stations-0-fallback_amps": 6,
+    }  # fmt: skip
+    response = admin_client.post(reverse("admin:smart_charging_panel_add"), form)
+    assert response.status_code == 302, response.content[:2000]
+    assert Panel.objects.get().stations.get().asset == station
+    payload = OcppCall.objects.get(action="SetChargingProfile").payload
+    assert payload["csChargingProfiles"]["chargingProfilePurpose"] == "TxDefaultProfile"
