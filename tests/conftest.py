@@ -12,6 +12,7 @@ from django.test import TransactionTestCase
 from api import token_cache
 from assets.models import Asset
 from assets.services import station_upsert
+from tests.cluster import cluster  # noqa: F401  (the session's one production-shape cluster)
 from tests.servers import daphne_process
 from webhooks.subscriptions import subscriptions_changed_elsewhere
 

@@ -13,7 +13,7 @@ from charging.models import ChargingSession
 from ocpp_bridge.models import OcppCall
 from tests.api.conftest import ALL_OCPP
 from tests.api_clients import Api
-from tests.e2e.conftest import cluster, settled  # noqa: F401  (fixtures)
+from tests.e2e.conftest import settled  # noqa: F401  (fixture)
 from tests.e2e.raw_station import RawStation
 from tests.e2e.test_command_path import wait_until_final
 

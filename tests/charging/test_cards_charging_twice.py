@@ -16,7 +16,7 @@ from charging.services import session_start_v16
 from charging.transaction_events import TransactionEvent, transaction_event_record
 from networks.models import ConcurrentCardUse, Network
 from tests.charging.messages import meter_201
-from tests.e2e.conftest import cluster, settled  # noqa: F401  (fixtures)
+from tests.e2e.conftest import settled  # noqa: F401  (fixture)
 from tests.e2e.raw_station import RawStation
 from tests.servers import daphne_process, unavailable
 from tokens.models import IdToken

@@ -15,7 +15,7 @@ from charging.models import ChargingSession
 from ocpp_bridge.models import CallState, OcppCall
 from rates.models import Rate
 from tests.charging.messages import meter_16, meter_201, tx_event
-from tests.e2e.conftest import cluster, settled  # noqa: F401  (fixtures)
+from tests.e2e.conftest import settled  # noqa: F401  (fixture)
 from tests.e2e.raw_station import RawStation
 from tests.waiting import wait_for
 from tokens.models import IdToken

@@ -17,7 +17,7 @@ from ocpp_bridge.models import OcppCall
 from rates.models import Rate
 from tests.api_clients import Api
 from tests.charging.messages import meter_201, send_all, tx_event
-from tests.e2e.conftest import cluster, settled  # noqa: F401  (fixtures)
+from tests.e2e.conftest import settled  # noqa: F401  (fixture)
 from tests.e2e.raw_station import RawStation
 from tests.e2e.test_command_path import wait_until_final
 from tests.ocpp_bridge.stations import FakeStation

@@ -17,7 +17,7 @@ from tests.charging.messages import (
     stop_16,
     tx_event,
 )
-from tests.e2e.conftest import Cluster, cluster, settled  # noqa: F401  (fixtures)
+from tests.e2e.conftest import Cluster, settled  # noqa: F401  (fixture)
 from tests.e2e.raw_station import RawStation
 from tests.e2e.test_command_path import wait_until_final
 from tokens.models import IdToken
@@ -31,7 +31,7 @@ T2 = "2025-03-01T10:30:00Z"
 
 
 @pytest.fixture
-def fleet(make_station, cluster: Cluster) -> Cluster:  # noqa: F811
+def fleet(make_station, cluster: Cluster) -> Cluster:
     IdToken.objects.create(id_token="CARD")
     for identity in ("E-16", "E-201", "E-21"):
         make_station(identity)

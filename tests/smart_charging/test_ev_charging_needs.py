@@ -9,7 +9,7 @@ import pytest
 from assets.models import Asset, AssetGroup
 from smart_charging.services import panel_create, panel_station_attach
 from tests.charging.messages import tx_event
-from tests.e2e.conftest import cluster, settled  # noqa: F401  (fixtures)
+from tests.e2e.conftest import settled  # noqa: F401  (fixture)
 from tests.e2e.raw_station import RawStation
 from tests.waiting import wait_for
 from tokens.models import IdToken
@@ -50,7 +50,7 @@ def tx_profile_limits(raw: RawStation) -> list[float]:
 
 @pytest.mark.parametrize("protocol", ["ocpp2.0.1", "ocpp2.1"])
 async def test_the_cars_needs_bound_its_share_and_its_schedule(
-    cluster,  # noqa: F811
+    cluster,
     station: Asset,
     protocol: str,
 ) -> None:

@@ -7,7 +7,7 @@ from asgiref.sync import sync_to_async
 from assets.models import Asset
 from smart_charging.models import ChargingLimit
 from smart_charging.station_limits import charging_limit_set
-from tests.e2e.conftest import cluster, settled  # noqa: F401  (fixtures)
+from tests.e2e.conftest import settled  # noqa: F401  (fixture)
 from tests.e2e.raw_station import RawStation
 from tests.waiting import wait_for
 
@@ -25,7 +25,7 @@ def station_max_calls(raw: RawStation) -> list[float]:
 
 
 async def test_a_limit_set_while_away_goes_on_return_and_again_after_a_reboot(
-    cluster,  # noqa: F811
+    cluster,
     make_station,
 ) -> None:
     asset = await sync_to_async(make_station)("CP-LIMITS")

@@ -17,7 +17,7 @@ from smart_charging.services import panel_create, panel_station_attach
 from station_simulator import StationConfig, create_station
 from tests.api_clients import api_for
 from tests.conftest import STATION_PASSWORD
-from tests.e2e.conftest import Cluster, cluster, settled  # noqa: F401  (fixtures)
+from tests.e2e.conftest import Cluster, settled  # noqa: F401  (fixture)
 from tests.waiting import wait_for
 from tokens.services import token_upsert
 
@@ -40,7 +40,7 @@ def panel(make_station) -> Panel:
     return panel
 
 
-async def connect(cluster: Cluster, identity: str) -> tuple[Any, asyncio.Task[Any]]:  # noqa: F811
+async def connect(cluster: Cluster, identity: str) -> tuple[Any, asyncio.Task[Any]]:
     config = StationConfig(
         identity=identity, password=STATION_PASSWORD, protocol=STATIONS[identity],
         url=f"ws://{cluster.daphne_a}/ocpp", heartbeat_interval=30, transaction_duration=0,
@@ -85,7 +85,7 @@ def worst_total(logs: list[tuple[str, list[tuple[float, int, float | None]]]]) -
 
 
 async def test_a_panel_is_never_overcommitted_and_shared_fairly(
-    cluster: Cluster,  # noqa: F811
+    cluster: Cluster,
     panel: Panel,
 ) -> None:
     stations = {}
