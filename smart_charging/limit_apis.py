@@ -12,7 +12,7 @@ from api.access import asset_visible_get
 from api.errors import ApiError
 from api.openapi import errors
 from api.pagination import one
-from ocpp_bridge.api.call_responses import command_station
+from ocpp_bridge.api.call_responses import ERRORS_DOC, command_station
 from ocpp_bridge.api.presenters import raw_request_answer
 from ocpp_bridge.protocol.versions import OcppVersion
 from smart_charging.models import ChargingLimit
@@ -79,8 +79,10 @@ class CompositeScheduleView(APIView):
     @extend_schema(operation_id="charging_limit_composite",
                    summary="Ask the station what it applies (GetCompositeSchedule)",
                    parameters=[CompositeQuerySerializer],
+                   # A call to the station: it answers, times out or is not connected, as a
+                   # raw request does.
                    responses={200: OpenApiResponse(description="The raw-request answer shape"),
-                              **errors({404: "asset_not_found"})}, tags=TAGS)  # fmt: skip
+                              **ERRORS_DOC}, tags=TAGS)  # fmt: skip
     def get(self, request: Request, asset_id: str) -> Response:
         asset = asset_visible_get(request, asset_id)
         query = CompositeQuerySerializer(data=request.query_params.dict())

@@ -186,13 +186,26 @@ def south(daphne_server: str, make_station) -> dict[str, str]:
         data={},
         asset_id=station.pk,
     )
+    group = created("/asset-management/v1/asset-groups", {"name": "G", "networkId": network})
+    panel = created(
+        "/asset-management/v1/panels", {"name": "P", "capacity": 32, "assetGroupId": group}
+    )
+    attached = everyone.post(
+        f"/asset-management/v1/panels/{panel}/stations", {"assetId": station.identity}
+    )
+    assert attached.status_code in (200, 201), attached.text
+    limit = everyone.post(
+        f"/asset-management/v1/assets/{station.pk}/charging-limits",
+        {"purpose": "station_max", "limitAmps": 16},
+    )
+    assert limit.status_code == 202, limit.text
     return {
         # path parameters
         "asset_id": str(station.pk),
         "network_id": network,
-        "group_id": created(
-            "/asset-management/v1/asset-groups", {"name": "G", "networkId": network}
-        ),
+        "group_id": group,
+        "panel_id": panel,
+        "limit_id": str(limit.json()["data"]["id"]),
         "partner_id": created(
             "/asset-management/v1/site-partners",
             {"name": "P", "type": "siteHost", "networkId": network},
