@@ -24,8 +24,10 @@ from tests.e2e.test_webhooks import subscribe
 from tests.observability.scrape import Samples, moved, scrape, scraped_until, value
 from tests.servers import (
     celery_worker_popen,
+    daphne_popen,
     daphne_process,
     free_port,
+    other_daphnes_paused,
     other_workers_paused,
     unavailable,
     webhook_sender_process,
@@ -60,17 +62,19 @@ def observed(
     }
     log_a = server_logs / "observed-a.log"
     with django_db_blocker.unblock(), ExitStack() as stack:
-        a = stack.enter_context(daphne_process(log_a, LOG_FORMAT="json", **env))
-        b = stack.enter_context(daphne_process(server_logs / "observed-b.log", **env))
+        a, a_process = stack.enter_context(daphne_popen(log_a, LOG_FORMAT="json", **env))
+        b, b_process = stack.enter_context(daphne_popen(server_logs / "observed-b.log", **env))
         worker = stack.enter_context(
             celery_worker_popen(server_logs / "observed-worker.log", **env)
         )
         sender = stack.enter_context(
             webhook_sender_process(server_logs / "observed-sender.log", **env)
         )
-        # Its counts are of its own processes: the session's cluster, on the same database and
-        # broker, would otherwise deliver a share of its calls and webhooks.
+        # Its counts are of its own processes: the session's other servers, workers and senders,
+        # on the same database and broker, would otherwise deliver a share of its calls (a
+        # daphne's heartbeat dispatches a station's queue that looks stalled) and webhooks.
         stack.enter_context(other_workers_paused(worker, sender))
+        stack.enter_context(other_daphnes_paused(a_process, b_process))
         yield Observed(a, b, log_a, env)
 
 
