@@ -12,7 +12,6 @@ on the worker that delivers station commands; in the embedded setup on a thread 
 
 import asyncio
 import logging
-import time
 
 import httpx
 from channels.db import database_sync_to_async
@@ -23,11 +22,8 @@ from webhooks.claims import deliveries_claim
 from webhooks.models import WebhookDelivery
 from webhooks.posting import PostResult, delivery_post, sender_client
 from webhooks.sending import deliveries_record
-from webhooks.services import deliveries_prune
 
 logger = logging.getLogger(__name__)
-
-PRUNE_EVERY_SECONDS = 3600.0
 
 _claim = database_sync_to_async(deliveries_claim, thread_sensitive=False)
 
@@ -42,7 +38,6 @@ def _record_and_claim(
 
 
 _record = database_sync_to_async(_record_and_claim, thread_sensitive=False)
-_prune = database_sync_to_async(deliveries_prune, thread_sensitive=False)
 
 
 class Sender:
@@ -63,14 +58,10 @@ class Sender:
         async with sender_client(self.max_in_flight) as client:
             recorder = asyncio.create_task(self._record_forever(client))
             stopping = asyncio.create_task(stop.wait())
-            pruned_at = 0.0
             try:
                 while not stop.is_set():
                     self._wake.clear()
                     await self._claim_and_post(client)
-                    if time.monotonic() - pruned_at > PRUNE_EVERY_SECONDS:
-                        pruned_at = time.monotonic()
-                        await self._guarded(_prune())
                     woken = asyncio.create_task(self._wake.wait())
                     await asyncio.wait(
                         [woken, stopping],
