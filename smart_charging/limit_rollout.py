@@ -9,6 +9,8 @@ Runs outside any transaction (it waits for stations), on a Celery worker or the 
 background thread, never on the charger path.
 """
 
+import time
+
 from django.conf import settings
 from django.db import transaction
 
@@ -43,17 +45,21 @@ def _send(share: SessionShare, amps: float, *, reply_channel: str = "") -> Charg
 
 
 def _lower(shares: list[SessionShare]) -> None:
-    """Send every lowering at once, then wait for each answer (together, about the slowest)."""
+    """Send every lowering at once, then wait for their answers against one deadline: a run
+    lasts about its slowest answer, never one call timeout per station that dropped
+    unnoticed."""
     waiting = []
     with transaction.atomic():  # one commit for them all; delivered once it is done
         for share in shares:
             channel = new_reply_channel()
             limit = _send(share, share.target, reply_channel=channel)
             waiting.append((share, limit, channel))
-    timeout = settings.OCPP_CALL_TIMEOUT + settings.OCPP_SYNC_QUEUE_WAIT
+    deadline = time.monotonic() + settings.OCPP_CALL_TIMEOUT + settings.OCPP_SYNC_QUEUE_WAIT
     for share, limit, channel in waiting:
         if limit.call is not None:
-            limit.call = ocpp_call_wait(limit.call, channel=channel, timeout=timeout)
+            # Past the deadline, still one look: an answer that came meanwhile counts.
+            remaining = max(0.01, deadline - time.monotonic())
+            limit.call = ocpp_call_wait(limit.call, channel=channel, timeout=remaining)
         share.limit = limit
         share.held = held_amps(limit, share.station)
 

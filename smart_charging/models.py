@@ -10,6 +10,8 @@ from ocpp_bridge.models import CallState, OcppCall
 # The voltage between a phase and neutral that turns watts into amperes where nothing says
 # otherwise (EU low voltage).
 DEFAULT_PHASE_VOLTAGE = 230
+# Written by smart_charging.rebalance_lease only (Panel.save).
+LEASE_FIELDS = frozenset({"rebalance_lease_until", "rebalance_pending"})
 
 
 class Purpose(models.TextChoices):
@@ -116,6 +118,19 @@ class Panel(TimestampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saving a panel never writes the re-balance lease: smart_charging.rebalance_lease
+        alone does, by UPDATE. A panel read while a re-balance held the lease and saved after
+        it ended (an operator's capacity change) wrote the released lease back, and no
+        re-balance could run until it expired."""
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in LEASE_FIELDS
+            ]
+        super().save(*args, **kwargs)
 
     @property
     def amps_per_phase(self) -> float:
