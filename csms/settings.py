@@ -241,6 +241,9 @@ OCPP_AUTH_FAILURE_WINDOW_SECONDS = int(os.environ.get("OCPP_AUTH_FAILURE_WINDOW_
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "30"))
 # POSTs in flight at once to one endpoint, counted across every sender process.
 WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = int(os.environ.get("WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT", "32"))
+# POSTs in flight at once to the endpoints of one network, counted across every sender: a
+# tenant's many hanging receivers hold no more than this of the senders' slots.
+WEBHOOK_MAX_IN_FLIGHT_PER_NETWORK = int(os.environ.get("WEBHOOK_MAX_IN_FLIGHT_PER_NETWORK", "256"))
 # POSTs in flight at once in one sender process (one asyncio loop, one HTTP client).
 WEBHOOK_SENDER_MAX_IN_FLIGHT = int(os.environ.get("WEBHOOK_SENDER_MAX_IN_FLIGHT", "1000"))
 # How often a sender looks for retries come due and deliveries whose kick was lost.

@@ -1,7 +1,9 @@
 """Which due deliveries a sender takes next: a lease on each (so no two senders POST one at
-once), at most WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT leased per endpoint across every sender, and
-turns shared out network by network, then endpoint by endpoint, so that one tenant's backlog
-(a receiver that hangs) never stands before another tenant's first attempts.
+once), at most WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT leased per endpoint and
+WEBHOOK_MAX_IN_FLIGHT_PER_NETWORK per network across every sender, and turns shared out network
+by network, then endpoint by endpoint, so that one tenant's backlog (a receiver that hangs)
+never stands before another tenant's first attempts, and its many hanging receivers together
+never hold a sender's every slot.
 
 Claims are serialized by a transaction-level advisory lock (PostgreSQL): the in-flight count
 read under it is exact. A claim costs the same whatever the backlog: it reads at most the room
@@ -36,14 +38,17 @@ def deliveries_claim(
     with transaction.atomic():
         _claims_in_turn()
         in_flight = _in_flight(now)
+        per_endpoint = {endpoint_id: n for (endpoint_id, _), n in in_flight.items()}
         if delivery_ids is None and connection.vendor == "postgresql":
-            candidates = due_per_endpoint(_rooms(in_flight), now)
+            candidates = due_per_endpoint(_rooms(per_endpoint), now)
         else:
             due = _due(now)
             if delivery_ids is not None:
                 due = due.filter(pk__in=list(delivery_ids))
             candidates = list(_candidates(due))
-        chosen = fair_turns(candidates, in_flight, limit=limit)
+        chosen = fair_turns(
+            candidates, per_endpoint, limit=limit, network_in_flight=_per_network(in_flight)
+        )
         if not chosen:
             return []
         taken = {
@@ -97,23 +102,40 @@ def _rooms(in_flight: dict[Any, int]) -> dict[Any, int]:
     return {pk: room for pk, room in rooms.items() if room > 0}
 
 
-def _in_flight(now: datetime) -> dict[Any, int]:
+def _in_flight(now: datetime) -> dict[tuple[Any, Any], int]:
+    """Leased deliveries per (endpoint, network)."""
     leased = WebhookDelivery.objects.filter(
         leased_until__isnull=False,  # webhooks_delivery_leased: the few leased rows only
         leased_until__gte=now,
         state=DeliveryState.PENDING,
     )
-    return dict(
-        leased.values("endpoint_id").annotate(n=Count("pk")).values_list("endpoint_id", "n")
+    counted = (
+        leased.values("endpoint_id", "endpoint__network_id")
+        .annotate(n=Count("pk"))
+        .values_list("endpoint_id", "endpoint__network_id", "n")
     )
+    return {(endpoint_id, network_id): n for endpoint_id, network_id, n in counted}
+
+
+def _per_network(in_flight: dict[tuple[Any, Any], int]) -> dict[Any, int]:
+    totals: dict[Any, int] = defaultdict(int)
+    for (_, network_id), n in in_flight.items():
+        totals[network_id] += n
+    return totals
 
 
 def fair_turns(
-    candidates: Iterable[tuple[Any, Any, Any]], in_flight: dict[Any, int], *, limit: int
+    candidates: Iterable[tuple[Any, Any, Any]],
+    in_flight: dict[Any, int],
+    *,
+    limit: int,
+    network_in_flight: dict[Any, int] | None = None,
 ) -> list[Any]:
     """Delivery ids in the order they get their turn: one per network in turn, and within a
-    network one per endpoint in turn; an endpoint at its in-flight bound gets none."""
+    network one per endpoint in turn; an endpoint or a network at its in-flight bound gets
+    none. (Endpoints of no network, the platform's own, share one bound as if one network.)"""
     room: dict[Any, int] = {}  # endpoint -> how many more it may have in flight
+    network_room = _network_rooms(network_in_flight or {})
     queues: dict[Any, dict[Any, deque[Any]]] = defaultdict(dict)
     for pk, endpoint_id, network_id in candidates:
         if endpoint_id not in room:
@@ -123,14 +145,27 @@ def fair_turns(
         if room[endpoint_id] > 0:
             room[endpoint_id] -= 1
             queues[network_id].setdefault(endpoint_id, deque()).append(pk)
-    networks = deque(deque(endpoints.values()) for endpoints in queues.values())
+    networks = deque(
+        (network_id, deque(endpoints.values()))
+        for network_id, endpoints in queues.items()
+        if network_room[network_id] > 0
+    )
     chosen: list[Any] = []
     while networks and len(chosen) < limit:
-        endpoints = networks.popleft()
+        network_id, endpoints = networks.popleft()
         endpoint_queue = endpoints.popleft()
         chosen.append(endpoint_queue.popleft())
+        network_room[network_id] -= 1
         if endpoint_queue:
             endpoints.append(endpoint_queue)
-        if endpoints:
-            networks.append(endpoints)
+        if endpoints and network_room[network_id] > 0:
+            networks.append((network_id, endpoints))
     return chosen
+
+
+def _network_rooms(network_in_flight: dict[Any, int]) -> defaultdict[Any, int]:
+    bound = settings.WEBHOOK_MAX_IN_FLIGHT_PER_NETWORK
+    rooms: defaultdict[Any, int] = defaultdict(lambda: bound)
+    for network_id, n in network_in_flight.items():
+        rooms[network_id] = bound - n
+    return rooms

@@ -1,7 +1,8 @@
 """The webhook sender: one asyncio loop per process holding many POSTs in flight on one HTTP
 client, each attempt recorded as soon as it ends (with whatever else ended meanwhile), never
-more leased per endpoint than WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT across every sender, and turns
-shared out fairly between networks (webhooks.claims). Woken by kicks (webhooks.dispatch) when
+more leased per endpoint than WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT (nor per network than
+WEBHOOK_MAX_IN_FLIGHT_PER_NETWORK) across every sender, and turns shared out fairly between
+networks (webhooks.claims). Woken by kicks (webhooks.dispatch) when
 deliveries are written, by its own attempts ending (their slots free up), and every
 WEBHOOK_SENDER_POLL_SECONDS for retries come due and deliveries whose kick was lost.
 

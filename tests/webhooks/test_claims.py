@@ -90,6 +90,46 @@ def test_fair_turns_rotate_networks_then_endpoints_and_respect_what_is_in_flight
     assert fair_turns(candidates, {}, limit=2) == ["a1", "c1"]
 
 
+def test_fair_turns_stop_a_network_at_its_bound(settings) -> None:
+    settings.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = 3
+    settings.WEBHOOK_MAX_IN_FLIGHT_PER_NETWORK = 3
+    candidates = [
+        ("a1", "A", "n1"), ("a2", "A", "n1"), ("b1", "B", "n1"), ("b2", "B", "n1"),
+        ("c1", "C", "n2"), ("c2", "C", "n2"),
+    ]  # fmt: skip
+    assert fair_turns(candidates, {}, limit=10) == ["a1", "c1", "b1", "c2", "a2"]
+    assert fair_turns(candidates, {}, limit=10, network_in_flight={"n1": 2}) == [
+        "a1", "c1", "c2",
+    ]  # fmt: skip
+    assert fair_turns(candidates, {}, limit=10, network_in_flight={"n1": 3, "n2": 1}) == [
+        "c1", "c2",
+    ]  # fmt: skip
+
+
+def test_a_tenant_with_many_busy_endpoints_holds_no_more_than_its_bound_across_senders(
+    settings,
+) -> None:
+    settings.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = 4
+    settings.WEBHOOK_MAX_IN_FLIGHT_PER_NETWORK = 6
+    noisy, quiet = network_get_or_create(name="noisy"), network_get_or_create(name="quiet")
+    for _ in range(5):  # five hanging receivers: 20 deliveries they could hold by endpoint
+        due(endpoint(noisy.pk).pk, 10)
+    quiet_endpoint = endpoint(quiet.pk)
+    now = timezone.now()
+
+    first = deliveries_claim(delivery_ids=None, now=now, limit=200)
+    second = deliveries_claim(delivery_ids=None, now=now, limit=200)  # another sender
+    assert [d.endpoint.network_id for d in first] == [noisy.pk] * 6 and second == []
+
+    due(quiet_endpoint.pk, 3)  # the quiet tenant's events come after: their turn is now
+    third = deliveries_claim(delivery_ids=None, now=now, limit=200)
+    assert [d.endpoint_id for d in third] == [quiet_endpoint.pk] * 3
+    ok = PostResult(200, "", "ok", 5)
+    deliveries_record(posted=[(first[0], ok), (first[1], ok)], now=now)
+    freed = deliveries_claim(delivery_ids=None, now=now, limit=200)
+    assert [d.endpoint.network_id for d in freed] == [noisy.pk] * 2
+
+
 def test_a_delivery_written_for_an_endpoint_deleted_meanwhile_is_never_sent_and_pruned() -> None:
     gone = uuid.uuid4()  # the endpoint was deleted as the charger path wrote its event
     [orphan] = due(gone, 1)
