@@ -53,10 +53,11 @@ def station_authenticate(
 
     Every refusal counts against the address and the station from that address (`guard`, by
     default the settings'); while either is locked the handshake is refused before any
-    password check. Failures from other addresses never lock the station's own out.
+    password check. Failures from other addresses never lock the station's own out, and a
+    station that got in from an address lately passes that address's lock (carrier NAT).
     """
     guard = guard or handshake_guard()
-    if guard.address_locked(remote_addr):
+    if guard.address_locked(remote_addr, identity):
         logger.info("Refused station %r: too many failed handshakes from its address", identity)
         return None
     asset = Asset.objects.select_related("network").filter(identity=identity).first()
@@ -68,6 +69,7 @@ def station_authenticate(
         logger.info("Refused station %r: %s", identity, reason)
         guard.record_failure(asset_id=asset and asset.pk, address=remote_addr)
         return None
+    guard.record_success(identity=identity, address=remote_addr)
     return asset
 
 

@@ -236,6 +236,10 @@ OCPP_TLS_PROXY_SECRET = os.environ.get("OCPP_TLS_PROXY_SECRET", "")
 OCPP_AUTH_MAX_FAILURES = int(os.environ.get("OCPP_AUTH_MAX_FAILURES", "10"))
 OCPP_AUTH_MAX_ADDRESS_FAILURES = int(os.environ.get("OCPP_AUTH_MAX_ADDRESS_FAILURES", "100"))
 OCPP_AUTH_FAILURE_WINDOW_SECONDS = int(os.environ.get("OCPP_AUTH_FAILURE_WINDOW_SECONDS", "300"))
+# A station that got in from an address passes that address's lock for this many days after
+# its last success (its own lock from there still holds): a neighbour behind the same NAT
+# failing its password must not lock it out. 0: the address lock refuses every station.
+OCPP_AUTH_KNOWN_SOURCE_DAYS = int(os.environ.get("OCPP_AUTH_KNOWN_SOURCE_DAYS", "30"))
 
 # --- Webhooks -------------------------------------------------------------------------------
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "30"))

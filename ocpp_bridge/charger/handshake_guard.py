@@ -20,6 +20,12 @@ Nothing resets a counter early, not even a success: a success from one address m
 the failures of another, and an attacker holding one valid station must not be able to clear
 its own address's count by logging that station in between guesses.
 
+A locked address does not refuse a station that has got in from it before (within
+`known_for` seconds of its last success): behind a carrier NAT hundreds of stations share one
+address, and one of them retrying with a wrong password every few seconds would otherwise lock
+out every neighbour. That station is still bound by its own lock from the address; what the
+address lock stops, guessing across identities never seen from there, still holds.
+
 With REDIS_URL the counters live in Redis, shared by every daphne process; without it, in this
 process (the embedded default has only one).
 """
@@ -51,6 +57,12 @@ class FailureStore(Protocol):
         """Count one failure for each key; the new counts."""
         ...
 
+    def mark(self, key: str, ttl: int) -> None:
+        """Remember `key` for `ttl` seconds (a station that got in from a source)."""
+        ...
+
+    def marked(self, key: str) -> bool: ...
+
 
 class RedisFailureStore:
     """One counter per key and bucket; Redis expires it once its bucket is over."""
@@ -69,14 +81,30 @@ class RedisFailureStore:
             pipeline.expire(f"{key}:{bucket}", ttl)
         return [int(count) for count in pipeline.execute()[::2]]
 
+    def mark(self, key: str, ttl: int) -> None:
+        self.client.set(key, 1, ex=ttl)
+
+    def marked(self, key: str) -> bool:
+        return bool(self.client.exists(key))
+
 
 @dataclass
 class MemoryFailureStore:
-    """The same in this process, holding the current bucket only (older ones are dropped)."""
+    """The same in this process, holding the current bucket only (older ones are dropped);
+    marks expire by the clock (one per station and source: bounded by the fleet)."""
 
     bucket: int = -1
     counters: dict[str, int] = field(default_factory=dict)
+    marks: dict[str, float] = field(default_factory=dict)  # key -> until (time.monotonic)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def mark(self, key: str, ttl: int) -> None:
+        with self.lock:
+            self.marks[key] = time.monotonic() + ttl
+
+    def marked(self, key: str) -> bool:
+        with self.lock:
+            return self.marks.get(key, 0.0) > time.monotonic()
 
     def counts(self, keys: list[str], bucket: int) -> list[int]:
         with self.lock:
@@ -93,21 +121,47 @@ class MemoryFailureStore:
 
 @dataclass(frozen=True)
 class HandshakeGuard:
-    """`max_station_failures` / `max_address_failures` per `window` seconds; 0 = no limit."""
+    """`max_station_failures` / `max_address_failures` per `window` seconds; 0 = no limit.
+    A station that got in from a source passes that source's address lock for `known_for`
+    seconds after (0: never)."""
 
     store: FailureStore
     max_station_failures: int
     max_address_failures: int
     window: int
     clock: Clock = time.time
+    known_for: int = 0
 
     def bucket(self) -> int:
         return int(self.clock() // self.window)
 
-    def address_locked(self, address: str | None) -> bool:
-        """Whether handshakes from `address` are refused now (checked before any database
-        read). Fails open when Redis is unreachable: the password check still stands."""
-        return self._locked(address_key(address), self.max_address_failures)
+    def address_locked(self, address: str | None, identity: str = "") -> bool:
+        """Whether handshakes from `address` by `identity` are refused now (checked before any
+        database read): not when that identity got in from there lately. Fails open when
+        Redis is unreachable: the password check still stands."""
+        if not self._locked(address_key(address), self.max_address_failures):
+            return False
+        return not self._known(identity, address)
+
+    def record_success(self, *, identity: str, address: str | None) -> None:
+        """The station got in from `address`: that address's lock no longer refuses it."""
+        key = known_key(identity, address)
+        if not key or not self.known_for:
+            return
+        try:
+            self.store.mark(key, self.known_for)
+        except redis.RedisError:
+            logger.warning("Could not remember the source of %s", identity, exc_info=True)
+
+    def _known(self, identity: str, address: str | None) -> bool:
+        key = known_key(identity, address)
+        if not key or not self.known_for:
+            return False
+        try:
+            return self.store.marked(key)
+        except redis.RedisError:  # the lock was read a moment ago: it stands
+            logger.warning("Could not read the sources of %s", identity, exc_info=True)
+            return False
 
     def station_locked(self, asset_id: object, address: str | None) -> bool:
         """Whether handshakes of the station from `address` are refused now (from any other
@@ -171,6 +225,13 @@ def station_key(asset_id: object | None, address: str | None) -> str:
     return f"{KEY_PREFIX}:station:{asset_id}:from:{source(address) or '?'}"
 
 
+def known_key(identity: str, address: str | None) -> str:
+    """A station (by the identity it connects as) that got in from one source."""
+    if not identity or not address:
+        return ""
+    return f"{KEY_PREFIX}:known:{identity}:from:{source(address)}"
+
+
 def address_key(address: str | None) -> str:
     return f"{KEY_PREFIX}:address:{source(address)}" if address else ""
 
@@ -186,4 +247,5 @@ def handshake_guard() -> HandshakeGuard:
         max_station_failures=settings.OCPP_AUTH_MAX_FAILURES,
         max_address_failures=settings.OCPP_AUTH_MAX_ADDRESS_FAILURES,
         window=max(1, settings.OCPP_AUTH_FAILURE_WINDOW_SECONDS),
+        known_for=settings.OCPP_AUTH_KNOWN_SOURCE_DAYS * 86400,
     )

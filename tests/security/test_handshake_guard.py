@@ -125,6 +125,60 @@ def test_an_address_is_locked_at_its_limit_whatever_the_stations(guard: Handshak
     assert not guard.address_locked(new_address())
 
 
+def test_a_locked_address_lets_in_a_station_that_got_in_from_it_and_no_other(
+    store: FailureStore, clock: Clock
+) -> None:
+    """Carrier NAT: one address for many stations. A neighbour (here a station deleted from
+    the CSMS that keeps retrying) locks the address; the stations seen there keep getting in."""
+    guard = HandshakeGuard(store, STATION_LIMIT, ADDRESS_LIMIT, WINDOW, clock, known_for=86400)
+    shared, identity = new_address(), f"CP-{uuid.uuid4().hex[:8]}"
+    guard.record_success(identity=identity, address=shared)
+    for _ in range(ADDRESS_LIMIT):
+        guard.record_failure(asset_id=None, address=shared)
+
+    assert not guard.address_locked(shared, identity)
+    assert guard.address_locked(shared, f"CP-{uuid.uuid4().hex[:8]}")  # never seen there
+    assert guard.address_locked(new_address(), identity) is False  # no lock elsewhere anyway
+    other = new_address()
+    for _ in range(ADDRESS_LIMIT):
+        guard.record_failure(asset_id=None, address=other)
+    assert guard.address_locked(other, identity)  # seen at the shared address, not this one
+
+
+def test_without_known_sources_a_locked_address_refuses_every_station(
+    guard: HandshakeGuard,
+) -> None:
+    address, identity = new_address(), f"CP-{uuid.uuid4().hex[:8]}"
+    guard.record_success(identity=identity, address=address)  # known_for=0: nothing kept
+    for _ in range(ADDRESS_LIMIT):
+        guard.record_failure(asset_id=None, address=address)
+    assert guard.address_locked(address, identity)
+
+
+@pytest.mark.django_db
+def test_a_known_station_is_still_bound_by_its_own_lock(
+    make_station, store: FailureStore, clock: Clock
+) -> None:
+    make_station("CP-K")
+    guard = HandshakeGuard(store, STATION_LIMIT, ADDRESS_LIMIT, WINDOW, clock, known_for=86400)
+    shared = new_address()
+
+    def attempt(password: str) -> bool:
+        auth = basic("CP-K", password)
+        found = station_authenticate(
+            identity="CP-K", authorization=auth, remote_addr=shared, guard=guard
+        )
+        return found is not None
+
+    assert attempt(STATION_PASSWORD)
+    for _ in range(ADDRESS_LIMIT):
+        guard.record_failure(asset_id=None, address=shared)
+    assert attempt(STATION_PASSWORD)  # the address is locked; CP-K was seen there
+    for _ in range(STATION_LIMIT):
+        assert not attempt(WRONG)
+    assert not attempt(STATION_PASSWORD)  # guessing CP-K's password stops at its own limit
+
+
 def test_a_lock_ends_with_its_window(guard: HandshakeGuard, clock: Clock) -> None:
     asset_id, address = uuid.uuid4(), new_address()
     for _ in range(ADDRESS_LIMIT):
@@ -436,6 +490,22 @@ async def test_over_daphne_missing_credentials_and_unknown_identities_lock_the_a
     assert "Refused station 'CP-D4': too many failed handshakes from its address" in (
         daphne_log(server_logs)
     )
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("settled")
+async def test_over_daphne_a_deleted_station_retrying_behind_a_nat_locks_out_no_neighbour(
+    guarded_daphne: str, make_station
+) -> None:
+    await stations(make_station, "CP-N1", "CP-N2")
+    nat = loopback()
+    assert await handshake(guarded_daphne, "CP-N1", nat) == 101
+    for _ in range(DAPHNE_ADDRESS_LIMIT):  # a station deleted from the CSMS keeps retrying
+        assert await handshake(guarded_daphne, "CP-GONE", nat) == 401
+    assert await handshake(guarded_daphne, "CP-N1", nat) == 101  # seen here before
+    assert await handshake(guarded_daphne, "CP-N2", nat) == 401  # never seen here: locked
+    assert await handshake(guarded_daphne, "CP-N2", loopback()) == 101
 
 
 @pytest.mark.e2e
