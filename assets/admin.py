@@ -1,4 +1,8 @@
+from typing import Any
+
 from django.contrib import admin
+from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from assets.admin_actions import (
@@ -8,6 +12,7 @@ from assets.admin_actions import (
     rotate_password,
     sync_rate,
 )
+from assets.availability_days import planned_outage_changed
 from assets.models import (
     Asset,
     AssetGroup,
@@ -105,6 +110,31 @@ class PlannedOutageAdmin(admin.ModelAdmin):
     search_fields = ("asset__identity", "reason")
     autocomplete_fields = ("asset",)
     date_hierarchy = "starts_at"
+
+    # The days an outage covered and covers are rolled up again (assets.availability_days).
+    def save_model(self, request: HttpRequest, obj: PlannedOutage, form: Any, change: bool) -> None:
+        before = PlannedOutage.objects.filter(pk=obj.pk).first() if change else None
+        super().save_model(request, obj, form, change)
+        outages_changed([obj] + ([before] if before is not None else []))
+
+    def delete_model(self, request: HttpRequest, obj: PlannedOutage) -> None:
+        super().delete_model(request, obj)
+        outages_changed([obj])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[PlannedOutage]) -> None:
+        removed = list(queryset)
+        super().delete_queryset(request, queryset)
+        outages_changed(removed)
+
+
+def outages_changed(outages: list[PlannedOutage]) -> None:
+    def roll_up() -> None:
+        for outage in outages:
+            planned_outage_changed(
+                asset_id=outage.asset_id, intervals=[(outage.starts_at, outage.ends_at)]
+            )
+
+    transaction.on_commit(roll_up)
 
 
 @admin.register(ConnectorStatusChange)

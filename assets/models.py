@@ -7,7 +7,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from assets.status_models import ConnectorStatusChange, PlannedOutage  # noqa: F401 (registered)
+from assets.status_models import (  # noqa: F401 (registered)
+    ConnectorAvailabilityDay,
+    ConnectorStatusChange,
+    PlannedOutage,
+)
 from csms.models import TimestampedModel
 from networks.models import Network
 

@@ -59,3 +59,33 @@ class PlannedOutage(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.asset_id} {self.starts_at:%Y-%m-%d %H:%M} to {self.ends_at:%Y-%m-%d %H:%M}"
+
+
+class ConnectorAvailabilityDay(models.Model):
+    """A connector's availability over one UTC day, computed once the day is over
+    (assets.availability_days): 30 days of a fleet's availability are 30 rows per connector
+    instead of every status change. Keyed like ConnectorStatusChange."""
+
+    id = models.BigAutoField(primary_key=True)
+    asset = models.ForeignKey(
+        "assets.Asset", on_delete=models.CASCADE, related_name="availability_days"
+    )
+    evse_id = models.PositiveIntegerField()
+    connector_id = models.PositiveIntegerField()
+    day = models.DateField()
+    up_seconds = models.FloatField()
+    known_seconds = models.FloatField()
+    planned_seconds = models.FloatField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=("asset", "evse_id", "connector_id", "day"),
+                name="availability_day_per_connector",
+            )
+        ]
+        indexes = [models.Index(fields=("day",))]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} {self.evse_id}/{self.connector_id} {self.day}"

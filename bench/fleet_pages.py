@@ -1,7 +1,9 @@
 """What the web UI's fleet pages cost as the fleet grows: a fleet of --stations stations (two
 connectors each, at --sites sites) with --changes status changes per connector over the last 30
 days and --sessions sessions per station, then each page read --repeat times through Django's
-test client (no network, no browser), printing its SQL statements and median time.
+test client (no network, no browser), printing its SQL statements and median time. The
+availability per connector and day is rolled up first, as the periodic job does (timed);
+--history-only drops it instead, so that the dashboard reads every status change.
 
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/csms_bench_ui \\
       .venv/bin/python bench/fleet_pages.py --stations 1000 --changes 60
@@ -35,7 +37,14 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from assets.models import Asset, AssetGroup, Connector, ConnectorStatusChange  # noqa: E402
+from assets.availability_days import availability_days_run  # noqa: E402
+from assets.models import (  # noqa: E402
+    Asset,
+    AssetGroup,
+    Connector,
+    ConnectorAvailabilityDay,
+    ConnectorStatusChange,
+)
 from charging.models import ChargingSession, SessionStatus  # noqa: E402
 from networks.services import network_get_or_create  # noqa: E402
 
@@ -120,8 +129,20 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=60, help="per connector, in 30 days")
     parser.add_argument("--sessions", type=int, default=20, help="per station")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--history-only",
+        action="store_true",
+        help="drop the availability rolled up per day first: every status change is read",
+    )
     args = parser.parse_args()
     build(args.stations, args.sites, args.changes, args.sessions)
+    if args.history_only:
+        ConnectorAvailabilityDay.objects.all().delete()
+    else:
+        started = time.perf_counter()
+        rows = availability_days_run()
+        took = time.perf_counter() - started
+        print(f"availability roll-up: {rows} connector-days in {took:.1f} s")
     user, _ = get_user_model().objects.get_or_create(
         username="bench-operator", defaults={"is_staff": True, "is_superuser": True}
     )

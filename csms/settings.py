@@ -279,6 +279,9 @@ METER_SAMPLE_RETENTION_DAYS = int(os.environ.get("METER_SAMPLE_RETENTION_DAYS", 
 # status changes: availability is computed from both, so they cover a year's report and more.
 CONNECTION_RETENTION_DAYS = int(os.environ.get("CONNECTION_RETENTION_DAYS", "400"))
 STATUS_HISTORY_RETENTION_DAYS = int(os.environ.get("STATUS_HISTORY_RETENTION_DAYS", "400"))
+# Closed days whose availability per connector the periodic roll-up keeps
+# (assets.availability_days): the dashboard's 30 days. Pruned with the status history.
+AVAILABILITY_ROLL_UP_DAYS = int(os.environ.get("AVAILABILITY_ROLL_UP_DAYS", "31"))
 # Rows per delete and deletes per run and kind: short transactions; the rest goes next run.
 RETENTION_BATCH_SIZE = int(os.environ.get("RETENTION_BATCH_SIZE", "2000"))
 RETENTION_MAX_BATCHES = int(os.environ.get("RETENTION_MAX_BATCHES", "200"))

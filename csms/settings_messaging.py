@@ -81,6 +81,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Panels shared out again: cars drawing less (or again more) than their share.
     "rebalance-panels": {"task": "smart_charging.tasks.rebalance_all_panels", "schedule": 60.0},
+    # Connector availability per day, once the day is over (assets.availability_days).
+    "roll-up-availability": {"task": "assets.tasks.roll_up_availability", "schedule": 3600.0},
     # Sessions their station abandoned without a sign (SESSION_SILENCE_HOURS).
     "close-silent-sessions": {"task": "charging.tasks.close_silent_sessions", "schedule": 900.0},
     # Cards started in two places at once, past the start's check (charging.concurrent_use).

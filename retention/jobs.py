@@ -33,6 +33,7 @@ JOBS: list[tuple[str, Callable[[datetime], Any]]] = [
     ("connections", lambda now: services.connections_prune(now=now)),
     ("meter samples", lambda now: services.meter_samples_prune(now=now)),
     ("connector status changes", lambda now: services.status_changes_prune(now=now)),
+    ("connector availability days", lambda now: services.availability_days_prune(now=now)),
     ("webhook deliveries", lambda now: deliveries_prune(now=now)),
     ("oauth tokens", _tokens),
 ]

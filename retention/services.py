@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from oauth2_provider.models import clear_expired
 
-from assets.models import Asset, ConnectorStatusChange
+from assets.models import Asset, ConnectorAvailabilityDay, ConnectorStatusChange
 from charging.models import MeterSample, SessionStatus
 from ocpp_bridge.frame_partitions import (
     BeforeDrop,
@@ -91,6 +91,12 @@ def status_changes_prune(*, now: datetime | None = None) -> int:
     reports on."""
     cutoff = _cutoff(now, settings.STATUS_HISTORY_RETENTION_DAYS)
     return delete_in_batches(ConnectorStatusChange.objects.filter(at__lt=cutoff))
+
+
+def availability_days_prune(*, now: datetime | None = None) -> int:
+    """Availability rolled up per connector and day, kept as long as the history it sums."""
+    cutoff = _cutoff(now, settings.STATUS_HISTORY_RETENTION_DAYS).date()
+    return delete_in_batches(ConnectorAvailabilityDay.objects.filter(day__lt=cutoff))
 
 
 def oauth_tokens_prune() -> None:

@@ -1,6 +1,7 @@
 """Reads for the dashboard (the home page): the fleet now, energy and sessions per day, what is
 down longest, availability per site. A fixed number of queries whatever the fleet's size; the
-availability reads every status change of the last 30 days (assets.status_selectors)."""
+availability sums the days rolled up per connector and reads today's status changes
+(assets.availability_days)."""
 
 import uuid
 from dataclasses import dataclass, field
@@ -16,8 +17,8 @@ from django.utils import timezone
 
 from api.identifiers import is_uuid
 from assets.availability import Availability
+from assets.availability_days import availability_by_group_since
 from assets.models import Asset, AssetGroup, Connector
-from assets.status_selectors import availability_by_group
 from charging.models import ChargingSession, SessionStatus
 
 DAYS = 30
@@ -127,17 +128,19 @@ def connectors_down_longest(assets: QuerySet[Asset]) -> list[Connector]:
 
 
 def availability_by_site(filters: FleetFilters) -> list[SiteAvailability]:
-    """Each site's availability over the last DAYS days, worst first (no site: last).
+    """Each site's availability over the last DAYS days (today and the DAYS - 1 before it),
+    worst first (no site: last): the days rolled up (assets.availability_days) and today's
+    part from the history.
 
-    Kept UI_AVAILABILITY_CACHE_SECONDS in this process's cache: it reads every status change
-    of the period, seconds for a large fleet (docs/UI.md), and a 30-day figure a few minutes
-    old says the same. 0 turns the cache off."""
+    Kept UI_AVAILABILITY_CACHE_SECONDS in this process's cache: a 30-day figure a minute old
+    says the same (docs/UI.md). 0 turns the cache off."""
     key = f"ui:availability:{filters.network_id}:{filters.site_id}"
     seconds = settings.UI_AVAILABILITY_CACHE_SECONDS
     totals: dict[Any, Availability] | None = cache.get(key) if seconds else None
     if totals is None:
         now = timezone.now()
-        totals = availability_by_group(filters.assets(), period=(now - timedelta(days=DAYS), now))
+        first_day = timezone.localdate(now) - timedelta(days=DAYS - 1)
+        totals = availability_by_group_since(filters.assets(), first_day=first_day, now=now)
         if seconds:
             cache.set(key, totals, seconds)
     sites = AssetGroup.objects.in_bulk([key for key in totals if key is not None])

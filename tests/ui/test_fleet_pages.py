@@ -10,6 +10,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
+from assets.availability_days import availability_days_roll_up, day_period
 from assets.models import AssetGroup, PlannedOutage
 from ocpp_bridge.frame_log import frame_record
 from ocpp_bridge.models import Direction
@@ -47,8 +48,11 @@ def test_dashboard_figures_are_the_databases(operator_client) -> None:
     assert [s.identity for s in context["stations_down"]] == ["M-1"]
     assert [c.asset.identity for c in context["connectors_down"]] == ["H-2"]
     by_site = {item.site.name: item.availability.ratio for item in context["sites_availability"]}
-    # Harbour: H-1 up all 30 days, H-2 faulted for the last 3 of them.
-    assert by_site["Harbour"] == pytest.approx((30 + 27) / 60, abs=1e-4)
+    # Harbour: H-1 up all the period (today and the 29 days before), H-2 faulted for the last
+    # 3 days of it.
+    first_midnight = day_period(timezone.localdate() - timedelta(days=29))[0]
+    days = (timezone.now() - first_midnight).total_seconds() / 86400
+    assert by_site["Harbour"] == pytest.approx((2 * days - 3) / (2 * days), abs=1e-4)
     assert by_site["Market"] == 1.0
     filtered = operator_client.get(reverse("ui:home"), {"site": str(fleet.market.pk)}).context
     assert filtered["counts"]["total"] == 1 and filtered["energy"].today_kwh == 0
@@ -149,20 +153,24 @@ def grow(fleet, count: int) -> None:
 @pytest.mark.parametrize(
     ("name", "page", "max_queries"),
     [
-        ("dashboard", lambda f: reverse("ui:home"), 14),
+        ("dashboard", lambda f: reverse("ui:home"), 15),
         ("sessions", lambda f: reverse("ui:sessions"), 8),
         ("session", lambda f: reverse("ui:session", args=[f.sessions[0].pk]), 9),
         ("tokens", lambda f: reverse("ui:tokens"), 6),
-        ("site", lambda f: reverse("ui:site", args=[f.harbour.pk]), 13),
+        ("site", lambda f: reverse("ui:site", args=[f.harbour.pk]), 14),
     ],
 )
+@pytest.mark.parametrize("rolled_up", [False, True], ids=["history", "rolled-up"])
 def test_each_page_costs_a_fixed_number_of_queries(
-    operator_client, django_assert_max_num_queries, name, page, max_queries
+    operator_client, django_assert_max_num_queries, name, page, max_queries, rolled_up
 ) -> None:
     fleet = make_fleet()
     for token in range(5):
         token_create(id_token=f"T-{token}")
     grow(fleet, 8)
+    if rolled_up:
+        today = timezone.localdate()
+        availability_days_roll_up(days=[today - timedelta(days=n) for n in range(1, 30)])
     with django_assert_max_num_queries(max_queries):
         assert operator_client.get(page(fleet)).status_code == 200
 
