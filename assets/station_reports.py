@@ -133,6 +133,51 @@ def station_event_record(
     )
 
 
-def station_variable_upsert(*, asset_id: Any, key: dict[str, Any], values: dict[str, Any]) -> None:
-    """Store a reported variable, keyed by component / EVSE / connector / variable / attribute."""
-    StationVariable.objects.update_or_create(asset_id=asset_id, **key, defaults=values)
+# A 1.6 configuration key is kept as a variable of no component.
+V16_CONFIGURATION_COMPONENT = ""
+VARIABLE_KEY_FIELDS = [
+    "asset",
+    "component",
+    "component_instance",
+    "evse_id",
+    "connector_id",
+    "variable",
+    "variable_instance",
+    "attribute_type",
+]
+
+
+def station_configuration_record(*, asset_id: Any, keys: list[Any]) -> int:
+    """Store a 1.6 station's configuration keys as reported (GetConfiguration's
+    configurationKey: key, readonly, value), one statement; how many."""
+    rows = [
+        StationVariable(
+            asset_id=asset_id,
+            component=V16_CONFIGURATION_COMPONENT,
+            variable=str(entry["key"])[:50],
+            value="" if entry.get("value") is None else str(entry["value"]),
+            mutability="ReadOnly" if entry.get("readonly") else "ReadWrite",
+        )
+        for entry in keys
+        if isinstance(entry, dict) and entry.get("key")
+    ]
+    return station_variables_record(rows, update_fields=["value", "mutability"])
+
+
+def station_variables_record(rows: list[StationVariable], *, update_fields: list[str]) -> int:
+    """Insert or update reported variables in one statement; a key reported twice keeps its
+    last report (one statement may not update a row twice)."""
+    unique = {
+        tuple(getattr(row, _attname(name)) for name in VARIABLE_KEY_FIELDS): row for row in rows
+    }
+    StationVariable.objects.bulk_create(
+        list(unique.values()),
+        update_conflicts=True,
+        unique_fields=VARIABLE_KEY_FIELDS,
+        update_fields=[*update_fields, "updated_at"],
+    )
+    return len(unique)
+
+
+def _attname(field: str) -> str:
+    return "asset_id" if field == "asset" else field

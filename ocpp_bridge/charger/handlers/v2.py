@@ -2,12 +2,13 @@
 
 from typing import Any
 
+from assets.models import StationVariable
 from assets.station_reports import (
     asset_record_diagnostics_status,
     asset_record_firmware_status,
     connector_record_status,
     station_event_record,
-    station_variable_upsert,
+    station_variables_record,
 )
 from charging.abandonment import sessions_end_on_connector_status
 from charging.cost_to_station import total_cost_answer
@@ -16,6 +17,7 @@ from charging.transaction_events import TransactionEvent, transaction_event_reco
 from ocpp_bridge.api.presenters import iso
 from ocpp_bridge.charger.handlers import V2, Payload, StationContext, handles
 from ocpp_bridge.charger.handlers.common import boot_record, parse_time
+from ocpp_bridge.protocol.masking import reported_secrets_masked
 from smart_charging.ev_charging import ev_charging_needs_record, ev_charging_schedule_check
 from smart_charging.triggers import station_sessions_changed
 from tokens.selectors import Authorization, token_authorize
@@ -146,17 +148,20 @@ def notify_event(station: StationContext, payload: Payload) -> Payload:
 
 @handles("NotifyReport", *V2)
 def notify_report(station: StationContext, payload: Payload) -> Payload:
-    for report in payload.get("reportData", []):
-        for attribute in report["variableAttribute"]:
-            station_variable_upsert(
-                asset_id=station.asset_id,
-                key=_variable_key(report, attribute),
-                values={
-                    "value": attribute.get("value", ""),
-                    "mutability": attribute.get("mutability", ""),
-                    "characteristics": report.get("variableCharacteristics"),
-                },
-            )
+    """The reported variables, stored in one statement (a full report holds hundreds), write-
+    only values a station reported anyway masked."""
+    rows = [
+        StationVariable(
+            asset_id=station.asset_id,
+            **_variable_key(report, attribute),
+            value=attribute.get("value", ""),
+            mutability=attribute.get("mutability", ""),
+            characteristics=report.get("variableCharacteristics"),
+        )
+        for report in reported_secrets_masked(payload).get("reportData", [])
+        for attribute in report["variableAttribute"]
+    ]
+    station_variables_record(rows, update_fields=["value", "mutability", "characteristics"])
     return {}
 
 

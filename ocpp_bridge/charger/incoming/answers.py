@@ -12,6 +12,10 @@ from ocpp_bridge.calls.outcomes import (
     result_answer,
 )
 from ocpp_bridge.charger.handlers import StationContext
+from ocpp_bridge.charger.incoming.configuration_answer import (
+    CONFIGURATION_ACTION,
+    configuration_answer_record,
+)
 from ocpp_bridge.charger.incoming.frames import draft_in, result_error_reply
 from ocpp_bridge.charger.incoming.password_change import (
     PASSWORD_ACTIONS,
@@ -20,6 +24,7 @@ from ocpp_bridge.charger.incoming.password_change import (
 from ocpp_bridge.frame_log import FrameDraft
 from ocpp_bridge.protocol.errors import OcppError
 from ocpp_bridge.protocol.framing import CALLERROR, CallError, CallResult
+from ocpp_bridge.protocol.masking import reported_secrets_masked
 from ocpp_bridge.protocol.versions import OcppVersion
 
 logger = logging.getLogger(__name__)
@@ -57,6 +62,8 @@ def take_answers(
             )
         elif call.action in PASSWORD_ACTIONS:
             password_change_record(asset_id=station.asset_id, call_id=call.id)
+        elif call.action == CONFIGURATION_ACTION:
+            configuration_answer_record(asset_id=station.asset_id, call_id=call.id)
     return calls
 
 
@@ -90,7 +97,9 @@ def verdict(invalid: OcppError | None) -> dict[str, Any] | None:
 def _station_answer(station: StationContext, frame: CallResult | CallError) -> StationAnswer | None:
     if isinstance(frame, CallResult):
         return result_answer(
-            asset_id=station.asset_id, message_id=frame.message_id, payload=frame.payload
+            asset_id=station.asset_id,
+            message_id=frame.message_id,
+            payload=reported_secrets_masked(frame.payload),
         )
     if frame.message_type == CALLERROR:
         return error_answer(

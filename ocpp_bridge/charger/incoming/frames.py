@@ -15,6 +15,7 @@ from ocpp_bridge.protocol.framing import (
     encode_call_error,
     encode_call_result_error,
 )
+from ocpp_bridge.protocol.masking import reported_secrets_masked
 
 
 def error_reply(
@@ -74,7 +75,7 @@ def draft_in(
 ) -> FrameDraft:
     payload = None
     if isinstance(frame, (Call, CallResult)):
-        payload = frame.payload
+        payload = reported_secrets_masked(frame.payload)
     elif isinstance(frame, CallError):
         payload = {
             "errorCode": frame.error_code,

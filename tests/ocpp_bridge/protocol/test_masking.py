@@ -1,6 +1,6 @@
 """Secret values of the CSMS's calls are masked for display and storage; nothing else is."""
 
-from ocpp_bridge.protocol.masking import MASK, secrets_masked
+from ocpp_bridge.protocol.masking import MASK, reported_secrets_masked, secrets_masked
 
 BASIC_AUTH = {"component": {"name": "SecurityCtrlr"}, "variable": {"name": "BasicAuthPassword"}}
 OTHER = {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}
@@ -61,3 +61,36 @@ def test_other_actions_and_odd_payloads_pass_unchanged() -> None:
         "setVariableData": "not a list"
     }
     assert secrets_masked("SetVariables", None) is None
+
+
+def test_secrets_a_station_reports_are_masked_by_the_shape_of_what_it_sent() -> None:
+    configuration = {
+        "configurationKey": [
+            {"key": "AuthorizationKey", "readonly": False, "value": "s3cret"},
+            {"key": "HeartbeatInterval", "readonly": False, "value": "300"},
+        ]
+    }
+    masked = reported_secrets_masked(configuration)
+    assert [k["value"] for k in masked["configurationKey"]] == [MASK, "300"]
+    assert configuration["configurationKey"][0]["value"] == "s3cret"  # a copy
+    results = {"getVariableResult": [{**BASIC_AUTH, "attributeStatus": "Accepted",
+                                      "attributeValue": "s3cret"}]}  # fmt: skip
+    assert reported_secrets_masked(results)["getVariableResult"][0]["attributeValue"] == MASK
+    report = {"reportData": [{**BASIC_AUTH, "variableAttribute": [{"value": "s3cret"}, {}]},
+                             {**OTHER, "variableAttribute": [{"value": "300"}]}]}  # fmt: skip
+    reported = reported_secrets_masked(report)["reportData"]
+    assert reported[0]["variableAttribute"] == [{"value": MASK}, {}]
+    assert reported[1] is report["reportData"][1]
+
+
+def test_what_holds_no_secret_or_is_malformed_is_left_as_it_is() -> None:
+    for payload in (
+        {"status": "Accepted"},
+        {"configurationKey": [{"key": "HeartbeatInterval", "value": "300"}]},
+        {"configurationKey": "AuthorizationKey"},
+        {"configurationKey": [None, 3, ["AuthorizationKey"]]},
+        {"getVariableResult": [{"variable": "BasicAuthPassword"}]},
+        {"reportData": [None, {"variable": None}, {**BASIC_AUTH, "variableAttribute": "x"}]},
+        [], "text", None,
+    ):  # fmt: skip
+        assert reported_secrets_masked(payload) == payload
