@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from retention import services
 from retention.archive import frame_archive_hook
+from smart_charging.installed_profiles import profiles_requests_prune
 from webhooks.services import deliveries_prune
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ JOBS: list[tuple[str, Callable[[datetime], Any]]] = [
     ("meter samples", lambda now: services.meter_samples_prune(now=now)),
     ("connector status changes", lambda now: services.status_changes_prune(now=now)),
     ("webhook deliveries", lambda now: deliveries_prune(now=now)),
+    ("charging profile requests", lambda now: profiles_requests_prune(now=now)),
     ("oauth tokens", _tokens),
 ]
 

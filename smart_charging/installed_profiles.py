@@ -5,13 +5,17 @@ asked for their composite schedule instead (smart_charging.limit_apis)."""
 
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from assets.models import Asset
 from ocpp_bridge.calls.waiting import new_reply_channel, notify_waiter, wake_up_wait
 from ocpp_bridge.protocol.versions import OcppVersion
+from retention.batches import delete_in_batches
 from smart_charging.models import ChargingLimit, ChargingProfilesRequest, ReportedChargingProfile
 from smart_charging.profile_messages import set_profile_payload
 from smart_charging.station_limits import profile_limit_of
@@ -110,3 +114,10 @@ def _schedule_of(profile: dict[str, Any]) -> tuple[Any, ...]:
 
 def reported_profiles_of(request: ChargingProfilesRequest) -> list[ReportedChargingProfile]:
     return list(request.profiles.order_by("received_at", "pk"))
+
+
+def profiles_requests_prune(*, now: datetime | None = None) -> int:
+    """Requests (and the profiles reported for them) older than the calls that sent them
+    are kept (CALL_RETENTION_DAYS): their answer is read once, by the request that asked."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.CALL_RETENTION_DAYS)
+    return delete_in_batches(ChargingProfilesRequest.objects.filter(created_at__lt=cutoff))
