@@ -231,9 +231,6 @@ class ChargingProfilesRequest(TimestampedModel):
 
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="+")
     evse_id = models.PositiveIntegerField(null=True, blank=True, help_text="None: every EVSE.")
-    call = models.ForeignKey(
-        OcppCall, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
     reply_channel = models.CharField(max_length=100, blank=True)
     complete = models.BooleanField(default=False)
 
