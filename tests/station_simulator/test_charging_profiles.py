@@ -147,3 +147,42 @@ def test_the_composite_schedule_shows_the_next_periods_of_a_recurring_profile() 
     assert periods[0] == (0, 10.0) and periods[1][1] == 20.0
     assert 2_990 <= periods[1][0] <= 3_000 and len(periods) == 2
     assert station.profiles.held[1] == 10.0
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_the_car_draws_by_the_period_in_force(protocol: str) -> None:
+    version = OcppVersion(protocol)
+    # From each transaction's start: 10 A for its first 2 s (readings every 0.1 s), then 6 A.
+    limit = ProfileLimit(profile_id=8, purpose="tx_default", evse_id=0, limit_amps=10,
+                         periods=((0, 10.0), (2, 6.0)))  # fmt: skip
+    first, then = 10 * 3 * 230, 6 * 3 * 230
+
+    async def scenario() -> None:
+        async with FakeCsms() as csms:
+            config = StationConfig(
+                identity=f"S-{protocol}", password=PASSWORD, protocol=protocol, url=csms.url,
+                connectors=1, meter_value_interval=0.1, transaction_duration=0,
+                car_max_amps=32, response_timeout=2,
+            )  # fmt: skip
+            station = create_station(config)
+            runner = asyncio.create_task(station.run())
+            await wait_for(station.booted.is_set)
+            reply = await csms.call(config.identity, "SetChargingProfile",
+                                    set_profile_payload(version, limit, now=NOW))  # fmt: skip
+            station.start_transaction(1, "TOKEN")
+            action = "MeterValues" if protocol == "ocpp1.6" else "TransactionEvent"
+
+            def lowered() -> bool:
+                drawn = [w for w in power_readings(csms.sent(action)) if w > 0]
+                return bool(drawn) and drawn[-1] <= then
+
+            await wait_for(lowered, timeout=15)
+            await station.stop()
+            await runner
+            assert reply[2]["status"] == "Accepted"
+            drawn = [w for w in power_readings(csms.sent(action)) if w > 0]
+            assert 0.95 * first <= drawn[0] <= first, drawn
+            assert 0.95 * then <= drawn[-1] <= then, drawn
+            assert [held for _, _, held in station.profiles.log][-2:] == [10.0, 6.0]
+
+    asyncio.run(scenario())
