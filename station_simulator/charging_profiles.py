@@ -55,10 +55,10 @@ class Profile:
         if not self.periods:
             return self.limit_amps
         elapsed = moment - self.origin(transaction_started_at)
+        if elapsed < 0:  # a recurrence too begins at its start
+            return None
         if self.recurrency in RECURRENCE_SECONDS:
             elapsed %= RECURRENCE_SECONDS[self.recurrency]
-        if elapsed < 0:
-            return None
         in_force = [amps for start, amps in self.periods if start <= elapsed]
         return in_force[-1] if in_force else None
 
@@ -66,7 +66,7 @@ class Profile:
         """The moments in (since, until) at which one of its periods begins."""
         origin = self.origin(started)
         step = RECURRENCE_SECONDS.get(self.recurrency)
-        first = origin if step is None else origin + ((since - origin) // step) * step
+        first = origin if step is None else origin + max(0, (since - origin) // step) * step
         moments = []
         while first < until:
             moments += [first + s for s, _ in self.periods if since < first + s < until]

@@ -112,6 +112,15 @@ def test_a_daily_schedule_applies_its_period_of_the_day_every_day() -> None:
     ]  # fmt: skip
 
 
+def test_a_recurrence_begins_at_its_start() -> None:
+    store = ProfileStore()
+    store.install(daily_profile())
+    assert store.limit(1, None, at=MIDNIGHT - 3_600) is None
+    assert store.limit_changes(1, None, since=MIDNIGHT - 86_400, until=MIDNIGHT + 3_600) == [
+        MIDNIGHT
+    ]
+
+
 def test_a_relative_schedule_counts_from_the_transactions_start() -> None:
     store = ProfileStore()
     store.install(Profile(5, "tx_default", 1, 0, "", 20.0, periods=((0, 20.0), (600, 10.0)),
