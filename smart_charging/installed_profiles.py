@@ -4,6 +4,7 @@ keeps: each confirmed, differing or missing. 1.6 has no GetChargingProfiles; its
 asked for their composite schedule instead (smart_charging.limit_apis)."""
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,10 +15,11 @@ from django.utils import timezone
 
 from assets.models import Asset
 from ocpp_bridge.calls.waiting import new_reply_channel, notify_waiter, wake_up_wait
+from ocpp_bridge.models import OcppCall
 from ocpp_bridge.protocol.versions import OcppVersion
 from retention.batches import delete_in_batches
 from smart_charging.models import ChargingLimit, ChargingProfilesRequest, ReportedChargingProfile
-from smart_charging.profile_messages import set_profile_payload
+from smart_charging.profile_messages import get_profiles_payload, set_profile_payload
 from smart_charging.station_limits import profile_limit_of
 
 # How long a request waits for the station's last ReportChargingProfiles after its answer
@@ -68,6 +70,36 @@ def reported_profiles_wait(request: ChargingProfilesRequest, *, timeout: float) 
             return False
         wake_up_wait(request.reply_channel, min(remaining, 1.0))
     return True
+
+
+@dataclass(frozen=True)
+class InstalledCheck:
+    """A station's answer to GetChargingProfiles, and each kept limit checked against it."""
+
+    request_id: int
+    call: OcppCall
+    status: str  # Accepted (reports followed) / NoProfiles
+    complete: bool  # the last report arrived in time (or none was due)
+    checks: list["LimitCheck"]
+    unknown: list[ReportedChargingProfile]
+
+
+def installed_profiles_check(
+    *, asset: Asset, evse_id: int | None, limits: list[ChargingLimit],
+    send: Callable[[str, dict[str, Any]], OcppCall],
+) -> InstalledCheck:  # fmt: skip
+    """Ask a 2.x station what it holds and check `limits` against its reports. `send`
+    delivers a call and waits for its answer (the caller's: it maps a station that cannot be
+    reached to its own errors). Outside a transaction: the request row must be committed
+    before the station reports, and the reports commit on the charger path."""
+    asked = profiles_request_create(asset=asset, evse_id=evse_id)
+    call = send("GetChargingProfiles", get_profiles_payload(request_id=asked.pk, evse_id=evse_id))
+    status = str((call.response_payload or {}).get("status", ""))
+    complete = status != "Accepted" or reported_profiles_wait(asked, timeout=REPORTS_WAIT_SECONDS)
+    checks, unknown = installed_limits_compare(
+        asset=asset, limits=limits, reported=reported_profiles_of(asked)
+    )
+    return InstalledCheck(asked.pk, call, status, complete, checks, unknown)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """/asset-management/v1/assets/{assetId}/charging-limits: the limits a station should hold
 (kept, sent in its version, re-sent after its reboots), and what it says it applies."""
 
+from typing import Any
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from oauth2_provider.contrib.rest_framework import TokenMatchesOASRequirements
 from rest_framework import status
@@ -14,17 +16,12 @@ from api.openapi import errors
 from api.pagination import one
 from ocpp_bridge.api.call_responses import ERRORS_DOC, command_station
 from ocpp_bridge.api.presenters import raw_request_answer
+from ocpp_bridge.models import OcppCall
 from ocpp_bridge.protocol.versions import OcppVersion
-from smart_charging.installed_profiles import (
-    REPORTS_WAIT_SECONDS,
-    installed_limits_compare,
-    profiles_request_create,
-    reported_profiles_of,
-    reported_profiles_wait,
-)
+from smart_charging.installed_profiles import installed_profiles_check
 from smart_charging.models import ChargingLimit
 from smart_charging.presenters import charging_limit_present, installed_present
-from smart_charging.profile_messages import composite_schedule_payload, get_profiles_payload
+from smart_charging.profile_messages import composite_schedule_payload
 from smart_charging.schedules import Period, ScheduleRefusedError
 from smart_charging.selectors import charging_limits_of
 from smart_charging.serializers import (
@@ -144,23 +141,14 @@ class InstalledProfilesView(APIView):
             limit for limit in charging_limits_of([asset.pk]).get(asset.pk, [])
             if evse_id is None or limit.evse_id == evse_id
         ]  # fmt: skip
-        if asset.protocol == OcppVersion.V16.value:
+
+        def send(action: str, payload: dict[str, Any]) -> OcppCall:
+            return command_station(request, asset=asset, action=action, payload=payload,
+                                   wait=True, message_id=None)  # fmt: skip
+
+        if asset.protocol == OcppVersion.V16.value:  # no GetChargingProfiles in 1.6
             payload = composite_schedule_payload(OcppVersion.V16, evse_id=evse_id or 0)
-            call = command_station(request, asset=asset, action="GetCompositeSchedule",
-                                   payload=payload, wait=True, message_id=None)  # fmt: skip
-            return one(installed_present(limits=limits, composite=raw_request_answer(call)))
-        asked = profiles_request_create(asset=asset, evse_id=evse_id)
-        payload = get_profiles_payload(request_id=asked.pk, evse_id=evse_id)
-        call = command_station(request, asset=asset, action="GetChargingProfiles",
-                               payload=payload, wait=True, message_id=None)  # fmt: skip
-        status_said = str((call.response_payload or {}).get("status", ""))
-        complete = status_said != "Accepted" or reported_profiles_wait(
-            asked, timeout=REPORTS_WAIT_SECONDS
-        )
-        checks, unknown = installed_limits_compare(
-            asset=asset, limits=limits, reported=reported_profiles_of(asked)
-        )
-        return one(installed_present(
-            limits=limits, checks=checks, unknown=unknown, request_id=asked.pk,
-            status=status_said, complete=complete, message_id=call.message_id,
-        ))  # fmt: skip
+            composite = raw_request_answer(send("GetCompositeSchedule", payload))
+            return one(installed_present(limits=limits, composite=composite))
+        check = installed_profiles_check(asset=asset, evse_id=evse_id, limits=limits, send=send)
+        return one(installed_present(limits=limits, check=check))

@@ -3,7 +3,7 @@
 from typing import Any
 
 from ocpp_bridge.api.presenters import iso
-from smart_charging.installed_profiles import LimitCheck
+from smart_charging.installed_profiles import InstalledCheck
 from smart_charging.models import ChargingLimit, Panel, PanelStation, ReportedChargingProfile
 from smart_charging.selectors import charging_limits_of
 
@@ -40,15 +40,10 @@ def installed_present(
     *,
     limits: list[ChargingLimit],
     composite: dict[str, Any] | None = None,
-    checks: list[LimitCheck] | None = None,
-    unknown: list[ReportedChargingProfile] | None = None,
-    request_id: int | None = None,
-    status: str = "",
-    complete: bool = False,
-    message_id: str = "",
+    check: InstalledCheck | None = None,
 ) -> dict[str, Any]:
     """GET .../charging-limits/installed: the 2.x check of each limit, or 1.6's composite."""
-    if composite is not None:
+    if check is None:
         return {
             "method": "GetCompositeSchedule",
             "note": V16_NOTE,
@@ -57,16 +52,15 @@ def installed_present(
         }
     return {
         "method": "GetChargingProfiles",
-        "requestId": request_id,
+        "requestId": check.request_id,
         # Accepted (reports follow) or NoProfiles; complete: the last report arrived in time.
-        "status": status,
-        "complete": complete,
-        "ocppMessageId": message_id,
+        "status": check.status,
+        "complete": check.complete,
+        "ocppMessageId": check.call.message_id,
         "limits": [
-            {**charging_limit_present(check.limit), "installed": check.installed}
-            for check in checks or []
+            {**charging_limit_present(c.limit), "installed": c.installed} for c in check.checks
         ],
-        "unknownProfiles": [_reported_present(row) for row in unknown or []],
+        "unknownProfiles": [_reported_present(row) for row in check.unknown],
     }
 
 
