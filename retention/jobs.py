@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from retention import services
 from retention.archive import frame_archive_hook
+from smart_charging.installed_profiles import profiles_requests_prune
 from webhooks.services import deliveries_prune
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ JOBS: list[tuple[str, Callable[[datetime], Any]]] = [
     ("connector status changes", lambda now: services.status_changes_prune(now=now)),
     ("connector availability days", lambda now: services.availability_days_prune(now=now)),
     ("webhook deliveries", lambda now: deliveries_prune(now=now)),
+    ("charging profile requests", lambda now: profiles_requests_prune(now=now)),
     ("oauth tokens", _tokens),
 ]
 

@@ -2,13 +2,19 @@
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from smart_charging.models import ChargingLimit, Panel, PanelStation
+from smart_charging.schedules import ScheduleRefusedError, periods_from_rows
 from smart_charging.services import panel_station_attach, panel_station_detach
-from smart_charging.station_limits import charging_limit_remove, charging_limit_set
+from smart_charging.station_limits import (
+    charging_limit_remove,
+    charging_limit_set,
+    charging_schedule_check,
+)
 from smart_charging.triggers import panel_rebalance_on_commit, panel_rebalance_request
 
 
@@ -51,9 +57,40 @@ class PanelAdmin(admin.ModelAdmin):
         self.message_user(request, f"{queryset.count()} panel(s) re-balancing.", messages.INFO)
 
 
+class ChargingLimitForm(forms.ModelForm):
+    """A schedule is checked as the API checks it: the station must take it."""
+
+    class Meta:
+        model = ChargingLimit
+        fields = "__all__"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        rows, recurrency = data.get("periods") or [], data.get("recurrency") or ""
+        if (rows or recurrency) and data.get("asset") is not None:
+            try:
+                periods = periods_from_rows(rows)
+            except (KeyError, TypeError, ValueError):
+                raise forms.ValidationError(
+                    {"periods": '[{"startPeriod": seconds, "limitAmps": A}, ...]'}
+                ) from None
+            try:
+                charging_schedule_check(
+                    asset=data["asset"], purpose=data.get("purpose", ""), periods=periods,
+                    recurrency=recurrency,
+                )  # fmt: skip
+            except ScheduleRefusedError as refusal:
+                raise forms.ValidationError({"periods": refusal.message}) from None
+        return data
+
+
 @admin.register(ChargingLimit)
 class ChargingLimitAdmin(admin.ModelAdmin):
-    list_display = ("asset", "evse_id", "purpose", "limit_amps", "source", "outcome", "updated_at")
+    form = ChargingLimitForm
+    list_display = (
+        "asset", "evse_id", "purpose", "limit_amps", "recurrency", "source", "outcome",
+        "updated_at",
+    )  # fmt: skip
     list_filter = ("purpose", "source")
     list_select_related = ("asset", "call")
     search_fields = ("asset__identity", "transaction_id")
@@ -65,7 +102,8 @@ class ChargingLimitAdmin(admin.ModelAdmin):
         limit = charging_limit_set(
             asset=obj.asset, purpose=obj.purpose, limit_amps=obj.limit_amps, evse_id=obj.evse_id,
             transaction_id=obj.transaction_id, number_phases=obj.number_phases,
-            stack_level=obj.stack_level,
+            stack_level=obj.stack_level, periods=periods_from_rows(obj.periods or []),
+            recurrency=obj.recurrency, schedule_start=obj.schedule_start,
         )  # fmt: skip
         obj.pk = limit.pk
 

@@ -28,18 +28,39 @@ class LimitSource(models.TextChoices):
     FALLBACK = "fallback"  # the panel station's fallback, installed as its TxDefault
 
 
+class Recurrency(models.TextChoices):
+    DAILY = "Daily"
+    WEEKLY = "Weekly"
+
+
 class ChargingLimit(TimestampedModel):
     """The limit a station, an EVSE (evse_id > 0) or one transaction should have, and the
     call that last sent it. What the station holds follows from that call's outcome
-    (`committed_amps`): the row is the truth the CSMS re-sends after a reboot."""
+    (`committed_amps`): the row is the truth the CSMS re-sends after a reboot.
+
+    An operator's station maximum or TxDefault may be a schedule (`periods`, optionally
+    recurring): then `limit_amps` is its peak, the most it allows in any period
+    (smart_charging.schedules), which is what the load manager counts it at."""
 
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="charging_limits")
     evse_id = models.PositiveIntegerField(default=0, help_text="0: the whole station.")
     purpose = models.CharField(max_length=12, choices=Purpose.choices)
     transaction_id = models.CharField(max_length=36, blank=True)
     # Amperes per phase: the unit panels are planned in. Sent in W to stations that take
-    # only watts (smart_charging.station_limits).
+    # only watts (smart_charging.station_limits). A schedule's peak.
     limit_amps = models.FloatField()
+    periods = models.JSONField(
+        default=list, blank=True,
+        help_text='A schedule: [{"startPeriod": seconds, "limitAmps": A}, ...] from 0; '
+        "empty: limit_amps from the start.",
+    )  # fmt: skip
+    recurrency = models.CharField(
+        max_length=6, choices=Recurrency.choices, blank=True,
+        help_text="The periods repeat every day or week from schedule_start.",
+    )  # fmt: skip
+    schedule_start = models.DateTimeField(
+        null=True, blank=True, help_text="When the periods count from (a recurrence's origin)."
+    )
     number_phases = models.PositiveSmallIntegerField(default=3)
     stack_level = models.PositiveSmallIntegerField(default=0)
     source = models.CharField(max_length=12, choices=LimitSource.choices)
@@ -201,3 +222,32 @@ class PanelSnapshot(models.Model):
     class Meta:
         ordering = ("-taken_at",)
         indexes = [models.Index(fields=("panel", "-taken_at"))]
+
+
+class ChargingProfilesRequest(TimestampedModel):
+    """A GetChargingProfiles the CSMS sent (2.0.1 / 2.1): its pk is the requestId the
+    station's ReportChargingProfiles frames carry back, `complete` once the last (tbc false)
+    arrived; `reply_channel` wakes the request waiting for them (ocpp_bridge.calls.waiting)."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="+")
+    evse_id = models.PositiveIntegerField(null=True, blank=True, help_text="None: every EVSE.")
+    reply_channel = models.CharField(max_length=100, blank=True)
+    complete = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"GetChargingProfiles {self.pk} to {self.asset_id}"
+
+
+class ReportedChargingProfile(models.Model):
+    """One profile a station reported holding in answer to a ChargingProfilesRequest."""
+
+    request = models.ForeignKey(
+        ChargingProfilesRequest, on_delete=models.CASCADE, related_name="profiles"
+    )
+    evse_id = models.PositiveIntegerField()
+    charging_limit_source = models.CharField(max_length=20)  # CSO, EMS, SO, Other
+    profile = models.JSONField(help_text="As the station sent it.")
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.profile.get('id')} on EVSE {self.evse_id}"

@@ -3,7 +3,8 @@
 from typing import Any
 
 from ocpp_bridge.api.presenters import iso
-from smart_charging.models import ChargingLimit, Panel, PanelStation
+from smart_charging.installed_profiles import InstalledCheck
+from smart_charging.models import ChargingLimit, Panel, PanelStation, ReportedChargingProfile
 from smart_charging.selectors import charging_limits_of
 
 
@@ -14,7 +15,11 @@ def charging_limit_present(limit: ChargingLimit) -> dict[str, Any]:
         "evseId": limit.evse_id,
         "purpose": limit.purpose,
         "transactionId": limit.transaction_id or None,
+        # A schedule's peak: the most it allows in any period (what a panel counts it at).
         "limitAmps": limit.limit_amps,
+        "periods": limit.periods or None,
+        "recurrency": limit.recurrency or None,
+        "scheduleStart": iso(limit.schedule_start),
         "numberPhases": limit.number_phases,
         "source": limit.source,
         # Accepted / Rejected (the station's answer), queued, sent, not_sent (offline: goes
@@ -22,6 +27,48 @@ def charging_limit_present(limit: ChargingLimit) -> dict[str, Any]:
         "status": limit.outcome,
         "ocppMessageId": call.message_id if call is not None else None,
         "updatedAt": iso(limit.updated_at),
+    }
+
+
+V16_NOTE = (
+    "OCPP 1.6 has no GetChargingProfiles: the station's composite schedule (what it applies "
+    "from its profiles together) is shown instead, and no limit can be confirmed one by one."
+)
+
+
+def installed_present(
+    *,
+    limits: list[ChargingLimit],
+    composite: dict[str, Any] | None = None,
+    check: InstalledCheck | None = None,
+) -> dict[str, Any]:
+    """GET .../charging-limits/installed: the 2.x check of each limit, or 1.6's composite."""
+    if check is None:
+        return {
+            "method": "GetCompositeSchedule",
+            "note": V16_NOTE,
+            "composite": composite,
+            "limits": [{**charging_limit_present(limit), "installed": None} for limit in limits],
+        }
+    return {
+        "method": "GetChargingProfiles",
+        "requestId": check.request_id,
+        # Accepted (reports follow) or NoProfiles; complete: the last report arrived in time.
+        "status": check.status,
+        "complete": check.complete,
+        "ocppMessageId": check.call.message_id,
+        "limits": [
+            {**charging_limit_present(c.limit), "installed": c.installed} for c in check.checks
+        ],
+        "unknownProfiles": [_reported_present(row) for row in check.unknown],
+    }
+
+
+def _reported_present(row: ReportedChargingProfile) -> dict[str, Any]:
+    return {
+        "evseId": row.evse_id,
+        "chargingLimitSource": row.charging_limit_source,
+        "profile": row.profile,
     }
 
 

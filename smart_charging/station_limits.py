@@ -2,6 +2,7 @@
 again when the station comes back without them (a reboot loses what it held in memory)."""
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -18,7 +19,15 @@ from smart_charging.profile_messages import (
     clear_profile_payload,
     set_profile_payload,
 )
-from smart_charging.station_support import station_rate_unit
+from smart_charging.schedules import (
+    Period,
+    ScheduleRefusedError,
+    periods_as_rows,
+    periods_from_rows,
+    schedule_check,
+    schedule_peak,
+)
+from smart_charging.station_support import station_max_periods, station_rate_unit
 
 logger = logging.getLogger(__name__)
 
@@ -36,12 +45,29 @@ def charging_limit_set(
     stack_level: int = 0,
     source: str = LimitSource.OPERATOR,
     reply_channel: str = "",
+    periods: list[Period] | None = None,
+    recurrency: str = "",
+    schedule_start: datetime | None = None,
 ) -> ChargingLimit:
     """Store the limit and send it now if the station is connected (else it goes when the
     station boots). The row keeps what the station held before, so a refused or lost call
     leaves the CSMS knowing the old value still holds. Runs in its own transaction; the call
     is delivered after it commits. Inside the caller's transaction when there is one (a
-    re-balance stores all its limits in one)."""
+    re-balance stores all its limits in one).
+
+    With `periods` (an operator's station maximum or TxDefault) the limit is a schedule and
+    `limit_amps` is ignored for its peak; ScheduleRefusedError when the station cannot take it
+    (charging_schedule_check). Without, it is one value from the start, as the load
+    manager's always are (and a schedule the row held before is dropped)."""
+    if periods or recurrency:
+        periods = periods or []
+        charging_schedule_check(
+            asset=asset, purpose=purpose, periods=periods, recurrency=recurrency
+        )
+        limit_amps = schedule_peak(periods)
+        schedule_start = schedule_start or _default_start(purpose, recurrency)
+    else:
+        recurrency, schedule_start = "", None
     with transaction.atomic(savepoint=False):
         limit, created = ChargingLimit.objects.select_for_update().get_or_create(
             asset=asset,
@@ -55,9 +81,40 @@ def charging_limit_set(
         limit.number_phases = number_phases
         limit.stack_level = stack_level
         limit.source = source
+        limit.periods = periods_as_rows(periods or [])
+        limit.recurrency = recurrency
+        limit.schedule_start = schedule_start
         limit.call = profile_send(limit, asset=asset, reply_channel=reply_channel)
         limit.save()
     return limit
+
+
+def charging_schedule_check(
+    *, asset: Asset, purpose: str, periods: list[Period], recurrency: str = ""
+) -> None:
+    """Raise ScheduleRefusedError unless `periods` make a schedule the station takes: an operator's
+    station maximum or TxDefault (a transaction's limit is the load manager's, one value),
+    well formed, of no more periods than the station says it takes. Never cut: a schedule
+    shortened silently would hold the station at a limit nobody set."""
+    if purpose == Purpose.TX:
+        raise ScheduleRefusedError(
+            "schedule_not_for_transaction",
+            "Only a station maximum or a TxDefault may be a schedule.",
+        )
+    most = None
+    if asset.protocol:
+        most = station_max_periods(asset_id=asset.pk, version=OcppVersion(asset.protocol))
+    schedule_check(periods, recurrency=recurrency, station_max_periods=most)
+
+
+def _default_start(purpose: str, recurrency: str) -> datetime | None:
+    """Where a schedule counts from when the operator gave no start: a recurring one from
+    today's midnight (UTC, the stations' clock), a station maximum from now, a TxDefault
+    from each transaction's start (None: Relative)."""
+    now = timezone.now()
+    if recurrency:
+        return now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return now if purpose == Purpose.STATION_MAX else None
 
 
 def profile_send(limit: ChargingLimit, *, asset: Asset, reply_channel: str = "") -> OcppCall | None:
@@ -66,16 +123,7 @@ def profile_send(limit: ChargingLimit, *, asset: Asset, reply_channel: str = "")
     if not asset.protocol or asset.current_connection_id is None:
         return None
     version = OcppVersion(asset.protocol)
-    profile = ProfileLimit(
-        profile_id=limit.profile_id,
-        purpose=str(limit.purpose),
-        evse_id=limit.evse_id,
-        limit_amps=limit.limit_amps,
-        number_phases=limit.number_phases,
-        stack_level=limit.stack_level,
-        transaction_id=limit.transaction_id,
-        rate_unit=station_rate_unit(asset_id=asset.pk, version=version),
-    )
+    profile = profile_limit_of(limit, asset=asset, version=version)
     payload = set_profile_payload(version, profile, now=iso(timezone.now()))
     try:
         return ocpp_call_create(
@@ -89,6 +137,23 @@ def profile_send(limit: ChargingLimit, *, asset: Asset, reply_channel: str = "")
     except CallRefusedError as error:
         logger.info("Limit %s not sent to %s: %s", limit.pk, asset.identity, error.message)
         return None
+
+
+def profile_limit_of(limit: ChargingLimit, *, asset: Asset, version: OcppVersion) -> ProfileLimit:
+    """The limit as the profile the station is sent, in its rate unit."""
+    return ProfileLimit(
+        profile_id=limit.profile_id,
+        purpose=str(limit.purpose),
+        evse_id=limit.evse_id,
+        limit_amps=limit.limit_amps,
+        number_phases=limit.number_phases,
+        stack_level=limit.stack_level,
+        transaction_id=limit.transaction_id,
+        rate_unit=station_rate_unit(asset_id=asset.pk, version=version),
+        periods=tuple((p.start_seconds, p.limit_amps) for p in periods_from_rows(limit.periods)),
+        recurrency=limit.recurrency,
+        schedule_start=iso(limit.schedule_start),
+    )
 
 
 def charging_limits_reapply(*, asset_id: Any) -> int:

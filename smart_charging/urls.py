@@ -10,6 +10,7 @@ from smart_charging.limit_apis import (
     ChargingLimitDetailView,
     ChargingLimitsView,
     CompositeScheduleView,
+    InstalledProfilesView,
 )
 
 PREFIX = "asset-management/v1/panels"
@@ -18,6 +19,7 @@ LIMITS = "asset-management/v1/assets/<str:asset_id>/charging-limits"
 urlpatterns = [
     path(LIMITS, ChargingLimitsView.as_view(), name="charging-limits"),
     path(f"{LIMITS}/composite", CompositeScheduleView.as_view(), name="composite-schedule"),
+    path(f"{LIMITS}/installed", InstalledProfilesView.as_view(), name="installed-profiles"),
     path(f"{LIMITS}/<str:limit_id>", ChargingLimitDetailView.as_view(), name="charging-limit"),
     path(PREFIX, PanelListView.as_view(), name="panel-list"),
     path(f"{PREFIX}/<str:panel_id>", PanelDetailView.as_view(), name="panel-detail"),

@@ -51,6 +51,10 @@ class StationConfig:
     # Extra seconds stop() grants ongoing transactions to send their final messages.
     stop_grace: float = 5.0
     extra_headers: dict[str, str] = field(default_factory=dict)
+    # The most periods it takes in a charging schedule (1.6 ChargingScheduleMaxPeriods, 2.x
+    # SmartChargingCtrlr.PeriodsPerSchedule); a profile with more is Rejected. 24: an hour
+    # each over a day, what common stations take.
+    max_schedule_periods: int = 24
     # Quirks of real stations to play (station_simulator.quirks); those of other versions are
     # ignored.
     quirks: frozenset[str] = frozenset()

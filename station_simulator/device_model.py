@@ -62,6 +62,14 @@ def default_variables(config: StationConfig) -> dict[VariableKey, Variable]:
         ("TariffCostCtrlr", "Currency", "", "EUR", "ReadWrite", "string"),
         ("TariffCostCtrlr", "TariffFallbackMessage", "", "", "ReadWrite", "string"),
         ("ClockCtrlr", "TimeSource", "", "Heartbeat", "ReadWrite", "SequenceList"),
+        (
+            "SmartChargingCtrlr",
+            "PeriodsPerSchedule",
+            "",
+            str(config.max_schedule_periods),
+            "ReadOnly",
+            "integer",
+        ),
     ]
     return {
         (c, v, i): Variable(value, mutability, kind) for c, v, i, value, mutability, kind in table

@@ -105,6 +105,8 @@ class Transaction:
     # The ledger entry, once the start was sent (None while the connector is only reserved).
     record: TransactionRecord | None = None
     meter_was_reset: bool = False
+    # When it began (wall time): a Relative profile's periods count from it.
+    started_at: float = field(default_factory=time.time)
 
     def reported(self, energy_wh: float) -> None:
         """Note an energy reading the station sent for this transaction."""

@@ -34,6 +34,7 @@ class Station16(V16Transactions, ChargePoint):
                 True,
             ),
             "DefaultPrice": ("", False),
+            "ChargingScheduleMaxPeriods": (str(config.max_schedule_periods), True),
         }
 
     def _heartbeat_from_config(self) -> float | None:

@@ -63,6 +63,29 @@ class V2Handlers(SimulatedStation):
             return self._call_result.GetCompositeSchedule(status="Rejected")
         return self._call_result.GetCompositeSchedule(status="Accepted", schedule=schedule)
 
+    @on("GetChargingProfiles")
+    def on_get_charging_profiles(
+        self, request_id: int, call_unique_id: str, evse_id: int | None = None, **_: Any
+    ) -> Any:
+        """Accepted (then one ReportChargingProfiles per EVSE, with the profiles as they came)
+        when it holds any on the EVSE asked for (or any EVSE); NoProfiles otherwise. The
+        criteria (purpose, stack level, ids, source) are not applied: the CSMS asks for all."""
+        held = self.profiles_held(evse_id)
+        if not held:
+            return self._call_result.GetChargingProfiles(status="NoProfiles")
+
+        async def report() -> None:
+            for number, (evse, profiles) in enumerate(sorted(held.items())):
+                await self.send_call(
+                    self._call.ReportChargingProfiles(
+                        request_id=request_id, charging_limit_source="CSO", evse_id=evse,
+                        charging_profile=profiles, tbc=number < len(held) - 1,
+                    )
+                )  # fmt: skip
+
+        self.after_answer(call_unique_id, report)
+        return self._call_result.GetChargingProfiles(status="Accepted")
+
     @on("Reset")
     def on_reset(self, type: str, **_: Any) -> Any:
         """Accept; the simulator does not actually reboot."""

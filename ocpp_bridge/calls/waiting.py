@@ -63,6 +63,13 @@ def ocpp_call_wait(call: OcppCall, *, channel: str, timeout: float) -> OcppCall:
     return call
 
 
+def wake_up_wait(channel: str, timeout: float) -> None:
+    """Sleep, without a database connection, until `channel` is notified (notify_waiter) or
+    `timeout` seconds pass: for waits on rows other than a call's (a station's reports)."""
+    _release_connection()
+    _wait_for_wake_up(channel, timeout)
+
+
 def _release_connection() -> None:
     """Hand the database connection back (to the pool) while asleep: many waiting requests
     must not hold the connections that the stations' answers need to be stored."""

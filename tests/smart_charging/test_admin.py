@@ -42,3 +42,39 @@ def test_a_station_attached_in_the_admin_gets_its_fallback(admin_client, make_st
     assert Panel.objects.get().stations.get().asset == station
     payload = OcppCall.objects.get(action="SetChargingProfile").payload
     assert payload["csChargingProfiles"]["chargingProfilePurpose"] == "TxDefaultProfile"
+
+
+def schedule_form(station, periods: str) -> dict[str, object]:
+    return {
+        "asset": station.pk, "evse_id": 0, "purpose": "tx_default", "transaction_id": "",
+        "limit_amps": 0, "number_phases": 3, "stack_level": 0, "source": "operator",
+        "periods": periods, "recurrency": "Daily",
+        "schedule_start_0": "2026-12-06", "schedule_start_1": "00:00:00",
+    }  # fmt: skip
+
+
+def test_a_daily_schedule_set_in_the_admin_goes_as_a_recurring_profile(
+    admin_client, make_station
+) -> None:
+    station = connect(make_station("CP-ADM"), "ocpp1.6")
+    periods = '[{"startPeriod": 0, "limitAmps": 32}, {"startPeriod": 61200, "limitAmps": 16}]'
+    response = admin_client.post(
+        reverse("admin:smart_charging_charginglimit_add"), schedule_form(station, periods)
+    )
+    assert response.status_code == 302, response.content[:2000]
+    assert ChargingLimit.objects.get().limit_amps == 32  # its peak
+    profile = OcppCall.objects.get(action="SetChargingProfile").payload["csChargingProfiles"]
+    assert (profile["chargingProfileKind"], profile["recurrencyKind"]) == ("Recurring", "Daily")
+    assert [p["limit"] for p in profile["chargingSchedule"]["chargingSchedulePeriod"]] == [32, 16]
+
+
+def test_a_schedule_the_station_cannot_apply_is_refused_in_the_admin(
+    admin_client, make_station
+) -> None:
+    station = connect(make_station("CP-ADM"), "ocpp2.0.1")
+    periods = '[{"startPeriod": 600, "limitAmps": 32}]'
+    response = admin_client.post(
+        reverse("admin:smart_charging_charginglimit_add"), schedule_form(station, periods)
+    )
+    assert response.status_code == 200 and b"not at 0" in response.content
+    assert not ChargingLimit.objects.exists() and not OcppCall.objects.exists()

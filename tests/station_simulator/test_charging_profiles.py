@@ -2,6 +2,7 @@
 power its car draws and reports, and its answer to GetCompositeSchedule, in every version."""
 
 import asyncio
+import time
 from typing import Any
 
 import pytest
@@ -84,5 +85,113 @@ def test_the_car_draws_within_the_profile_and_the_station_reports_it(protocol: s
             schedule = composite[2].get("chargingSchedule") or composite[2]["schedule"]
             assert schedule["chargingSchedulePeriod"][0]["limit"] == 10
             assert station.profiles.log[-1][1:] == (1, 10.0)
+
+    asyncio.run(scenario())
+
+
+MIDNIGHT = 1_796_515_200.0  # 2026-12-05T00:00:00Z
+EVENING = ((0, 32.0), (61_200, 16.0), (75_600, 32.0))
+
+
+def daily_profile(pid: int = 4) -> Profile:
+    return Profile(pid, "station_max", 0, 0, "", 32.0, periods=EVENING, kind="Recurring",
+                   recurrency="Daily", start=MIDNIGHT)  # fmt: skip
+
+
+def test_a_daily_schedule_applies_its_period_of_the_day_every_day() -> None:
+    store = ProfileStore()
+    store.install(daily_profile())
+    for day in (0, 1, 30):
+        at = MIDNIGHT + day * 86_400
+        assert store.limit(1, None, at=at + 3_600) == 32  # 01:00
+        assert store.limit(1, None, at=at + 18 * 3_600) == 16  # 18:00
+        assert store.limit(1, None, at=at + 22 * 3_600) == 32  # 22:00
+    since = MIDNIGHT + 86_400 + 12 * 3_600  # noon, the next day
+    assert store.limit_changes(1, None, since=since, until=since + 86_400) == [
+        MIDNIGHT + 86_400 + 61_200, MIDNIGHT + 86_400 + 75_600, MIDNIGHT + 2 * 86_400,
+    ]  # fmt: skip
+
+
+def test_a_recurrence_begins_at_its_start() -> None:
+    store = ProfileStore()
+    store.install(daily_profile())
+    assert store.limit(1, None, at=MIDNIGHT - 3_600) is None
+    assert store.limit_changes(1, None, since=MIDNIGHT - 86_400, until=MIDNIGHT + 3_600) == [
+        MIDNIGHT
+    ]
+
+
+def test_a_relative_schedule_counts_from_the_transactions_start() -> None:
+    store = ProfileStore()
+    store.install(Profile(5, "tx_default", 1, 0, "", 20.0, periods=((0, 20.0), (600, 10.0)),
+                          kind="Relative"))  # fmt: skip
+    assert store.limit(1, "T1", at=1_000.0 + 599, started=1_000.0) == 20
+    assert store.limit(1, "T1", at=1_000.0 + 600, started=1_000.0) == 10
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_station_refuses_more_periods_than_it_takes_and_says_how_many(protocol: str) -> None:
+    station: Any = create_station(
+        StationConfig(identity="MAX", protocol=protocol, max_schedule_periods=2)
+    )
+    assert station.profile_install(daily_profile()) == "Rejected"
+    assert not station.profiles.profiles
+    two = Profile(6, "station_max", 0, 0, "", 32.0, periods=EVENING[:2], kind="Absolute")
+    assert station.profile_install(two) == "Accepted"
+    if protocol == "ocpp1.6":
+        assert station.configuration["ChargingScheduleMaxPeriods"] == ("2", True)
+    else:
+        assert station.device_model.value("SmartChargingCtrlr", "PeriodsPerSchedule") == "2"
+
+
+def test_the_composite_schedule_shows_the_next_periods_of_a_recurring_profile() -> None:
+    station: Any = create_station(StationConfig(identity="CMP", protocol="ocpp2.0.1"))
+    now = time.time()
+    # From 10 minutes ago, daily: 10 A for an hour, then 20 A.
+    profile = Profile(7, "station_max", 0, 0, "", 10.0, periods=((0, 10.0), (3_600, 20.0)),
+                      kind="Recurring", recurrency="Daily", start=now - 600)  # fmt: skip
+    assert station.profile_install(profile) == "Accepted"
+    schedule = station.composite_schedule(1, 7_200, "A")
+    periods = [(p["start_period"], p["limit"]) for p in schedule["charging_schedule_period"]]
+    assert periods[0] == (0, 10.0) and periods[1][1] == 20.0
+    assert 2_990 <= periods[1][0] <= 3_000 and len(periods) == 2
+    assert station.profiles.held[1] == 10.0
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_the_car_draws_by_the_period_in_force(protocol: str) -> None:
+    version = OcppVersion(protocol)
+    # From each transaction's start: 10 A for its first 2 s (readings every 0.1 s), then 6 A.
+    limit = ProfileLimit(profile_id=8, purpose="tx_default", evse_id=0, limit_amps=10,
+                         periods=((0, 10.0), (2, 6.0)))  # fmt: skip
+    first, then = 10 * 3 * 230, 6 * 3 * 230
+
+    async def scenario() -> None:
+        async with FakeCsms() as csms:
+            config = StationConfig(
+                identity=f"S-{protocol}", password=PASSWORD, protocol=protocol, url=csms.url,
+                connectors=1, meter_value_interval=0.1, transaction_duration=0,
+                car_max_amps=32, response_timeout=2,
+            )  # fmt: skip
+            station = create_station(config)
+            runner = asyncio.create_task(station.run())
+            await wait_for(station.booted.is_set)
+            reply = await csms.call(config.identity, "SetChargingProfile",
+                                    set_profile_payload(version, limit, now=NOW))  # fmt: skip
+            station.start_transaction(1, "TOKEN")
+            action = "MeterValues" if protocol == "ocpp1.6" else "TransactionEvent"
+
+            def lowered() -> bool:
+                drawn = [w for w in power_readings(csms.sent(action)) if w > 0]
+                return bool(drawn) and drawn[-1] <= then
+
+            await wait_for(lowered, timeout=15)
+            await station.stop()
+            await runner
+            assert reply[2]["status"] == "Accepted"
+            drawn = [w for w in power_readings(csms.sent(action)) if w > 0]
+            assert 0.95 * first <= drawn[0] <= first, drawn
+            assert 0.95 * then <= drawn[-1] <= then, drawn
+            assert [held for _, _, held in station.profiles.log][-2:] == [10.0, 6.0]
 
     asyncio.run(scenario())

@@ -19,6 +19,7 @@ from ocpp_bridge.charger.handlers import V2, Payload, StationContext, handles
 from ocpp_bridge.charger.handlers.common import boot_record, parse_time
 from ocpp_bridge.protocol.masking import reported_secrets_masked
 from smart_charging.ev_charging import ev_charging_needs_record, ev_charging_schedule_check
+from smart_charging.installed_profiles import reported_profiles_record
 from smart_charging.triggers import station_sessions_changed
 from tokens.selectors import Authorization, token_authorize
 
@@ -186,10 +187,22 @@ for _action in (
     "NotifyCustomerInformation",
     "NotifyDisplayMessages",
     "NotifyMonitoringReport",
-    "ReportChargingProfiles",
     "ReservationStatusUpdate",
 ):
     handles(_action, *V2)(lambda station, payload: {})
+
+
+@handles("ReportChargingProfiles", *V2)
+def report_charging_profiles(station: StationContext, payload: Payload) -> Payload:
+    reported_profiles_record(
+        asset_id=station.asset_id,
+        request_id=payload["requestId"],
+        evse_id=payload["evseId"],
+        source=payload["chargingLimitSource"],
+        profiles=payload["chargingProfile"],
+        last=not payload.get("tbc", False),
+    )
+    return {}
 
 
 @handles("NotifyEVChargingNeeds", *V2)

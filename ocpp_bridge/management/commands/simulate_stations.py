@@ -73,6 +73,12 @@ class Command(BaseCommand):
             default="",
             help="quirks of real stations to play, comma-separated, or 'all': " + ", ".join(QUIRKS),
         )
+        parser.add_argument(
+            "--max-schedule-periods",
+            type=int,
+            default=24,
+            help="periods a charging schedule may have; a profile with more is Rejected",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Build the fleet, optionally register it, run it and report."""
@@ -206,6 +212,7 @@ def build_configs(options: dict[str, Any]) -> list[StationConfig]:
                 # {n} counts across the whole fleet so that tokens differ between versions.
                 id_token=options["id_token"].format(n=options["first"] + index, identity=identity),
                 quirks=options.get("quirks") or frozenset(),
+                max_schedule_periods=options.get("max_schedule_periods") or 24,
             )
         )
     return configs
