@@ -5,13 +5,11 @@ schedule may have (no limit known where it never said)."""
 from typing import Any
 
 from assets.models import StationVariable
-from ocpp_bridge.models import CallState, OcppCall
+from assets.station_reports import V16_CONFIGURATION_COMPONENT
 from ocpp_bridge.protocol.versions import OcppVersion
 
 RATE_UNIT_KEY_V16 = "ChargingScheduleAllowedChargingRateUnit"
 MAX_PERIODS_KEY_V16 = "ChargingScheduleMaxPeriods"
-# The latest few GetConfiguration answers are searched (the operator's or the CSMS's).
-RECENT_ANSWERS = 10
 
 
 def units_said(value: str) -> str | None:
@@ -61,15 +59,12 @@ def _v2_variable(asset_id: Any, variable: str) -> str | None:
 
 
 def _v16_configuration_value(asset_id: Any, key: str) -> str | None:
-    answers = (
-        OcppCall.objects.filter(
-            asset_id=asset_id, state=CallState.ANSWERED, action="GetConfiguration"
+    """The key's value in the station's configuration as its last GetConfiguration answer
+    gave it (kept by ocpp_bridge.charger.incoming.configuration_answer)."""
+    return (
+        StationVariable.objects.filter(
+            asset_id=asset_id, component=V16_CONFIGURATION_COMPONENT, variable=key
         )
-        .order_by("-created_at")
-        .values_list("response_payload", flat=True)[:RECENT_ANSWERS]
+        .values_list("value", flat=True)
+        .first()
     )
-    for answer in answers:
-        for item in (answer or {}).get("configurationKey", []):
-            if item.get("key") == key and "value" in item:
-                return str(item["value"])
-    return None
