@@ -61,19 +61,18 @@ async def connect(cluster: Cluster, identity: str, car: float) -> tuple[Any, asy
     return station, runner
 
 
-def round_down(amps: float) -> float:
-    return math.floor(amps / RESOLUTION + 1e-6) * RESOLUTION
-
-
 def capped_at_its_draw(stations: dict[str, Any], slow: str) -> bool:
-    """The slow car holds what it draws plus the margin, the others share the rest."""
+    """The slow car holds what it draws plus the margin, the others share the rest equally
+    (shared from its cap before rounding, so up to one step under (capacity - cap) / 2)."""
     now = held(stations)
     cap = now.get(f"{slow}/1")
     if cap is None or not WOBBLE * SLOW_CAR + DRAW_MARGIN - RESOLUTION <= cap <= 7.0 + 1e-6:
         return False
-    rest = round_down((CAPACITY - cap) / 2)
-    others = [now.get(f"{identity}/1") for identity in stations if identity != slow]
-    return all(amps is not None and abs(amps - rest) < 1e-6 for amps in others)
+    others = {now.get(f"{identity}/1") for identity in stations if identity != slow}
+    if len(others) != 1 or None in others:
+        return False
+    rest = others.pop() or 0.0
+    return 0 <= (CAPACITY - cap) / 2 - rest < RESOLUTION + 1e-6
 
 
 def readings_sent(station: Any) -> int:
