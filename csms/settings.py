@@ -217,6 +217,9 @@ SESSION_SILENCE_HOURS = float(os.environ.get("SESSION_SILENCE_HOURS", "24"))
 # The least current (A per phase) the load manager gives a session it admits: below it most
 # cars stop charging (IEC 61851), so a session that would get less waits at 0 instead.
 SMART_CHARGING_MIN_AMPS = float(os.environ.get("SMART_CHARGING_MIN_AMPS", "6"))
+# How long after a car took a new limit its power readings start to tell what it draws under
+# it (smart_charging.car_draw): readings closer to the change may show the draw before it.
+SMART_CHARGING_SETTLE_SECONDS = float(os.environ.get("SMART_CHARGING_SETTLE_SECONDS", "10"))
 # Frames above this size are refused with a CALLERROR instead of being parsed.
 OCPP_MAX_FRAME_BYTES = int(os.environ.get("OCPP_MAX_FRAME_BYTES", str(256 * 1024)))
 # Group commit of station messages (ocpp_bridge/charger/group_commit.py): at most this many messages

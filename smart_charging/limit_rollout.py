@@ -15,12 +15,11 @@ from django.conf import settings
 from django.db import transaction
 
 from ocpp_bridge.calls.waiting import new_reply_channel, ocpp_call_wait
+from smart_charging.allocation import RESOLUTION
+from smart_charging.car_draw import NEGLIGIBLE, cap_binds
 from smart_charging.load_manager import PanelPlan, SessionShare, held_amps
 from smart_charging.models import ChargingLimit, LimitSource, Purpose
 from smart_charging.station_limits import charging_limit_set
-
-# Differences below this (A per phase) are not worth a call.
-NEGLIGIBLE = 0.05
 
 
 def plan_roll_out(plan: PanelPlan) -> None:
@@ -28,6 +27,17 @@ def plan_roll_out(plan: PanelPlan) -> None:
     raised = [s for s in plan.shares if s.target > s.held + NEGLIGIBLE]
     _lower(lowered)
     _raise(plan, raised)
+    _remember_caps(plan.shares)
+
+
+def _remember_caps(shares: list[SessionShare]) -> None:
+    """Note on each limit whether its car's draw set it (the next look judges the car's draw
+    against that cap: smart_charging.car_draw), also where the limit itself did not change."""
+    for share in shares:
+        cap = cap_binds(share.wanted, share.target, resolution=RESOLUTION)
+        if share.limit is not None and share.limit.car_wants_amps != cap:
+            ChargingLimit.objects.filter(pk=share.limit.pk).update(car_wants_amps=cap)
+            share.limit.car_wants_amps = cap
 
 
 def _send(share: SessionShare, amps: float, *, reply_channel: str = "") -> ChargingLimit:

@@ -10,7 +10,7 @@ it. What remains is shared among the online sessions.
 
 from collections.abc import Hashable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -19,16 +19,23 @@ from assets.models import Connector
 from charging.models import ChargingSession, MeterSample, SessionStatus
 from ocpp_bridge.api.presenters import iso_precise
 from smart_charging.allocation import Demand, allocate
+from smart_charging.car_draw import (
+    POWER,
+    UNBOUNDED,
+    car_wants,
+    drawn_amps,
+    power_watts,
+    total_power,
+)
 from smart_charging.models import ChargingLimit, Panel, PanelStation, Purpose
 from smart_charging.panel_tree import panel_tree, station_resources, tree_capacity
 
-POWER = "Power.Active.Import"
-# A car drawing under this share of what it may is taken to want no more than it draws...
-UNDER_DRAW = 0.8
-# ...plus this margin (A per phase), so that it can show it wants more at the next look.
-DRAW_MARGIN = 1.0
-# How long after a new limit is taken its car's readings start to tell what it wants.
-SETTLE = timedelta(seconds=10)
+
+def settle() -> timedelta:
+    """How long after a new limit is taken its car's readings start to tell what it wants
+    (SMART_CHARGING_SETTLE_SECONDS): readings closer to a change may still show the draw
+    under the limit before it (a station stamps and sends its readings late)."""
+    return timedelta(seconds=settings.SMART_CHARGING_SETTLE_SECONDS)
 
 
 @dataclass
@@ -42,6 +49,8 @@ class SessionShare:
     held: float
     resources: frozenset[str] = frozenset()
     target: float = 0.0
+    # What its car is seen to want (smart_charging.car_draw; UNBOUNDED: all it can get).
+    wanted: float = UNBOUNDED
 
 
 @dataclass
@@ -98,7 +107,8 @@ def _key(share: SessionShare) -> Hashable:
 
 def _demand(share: SessionShare, panel: Panel) -> Demand:
     station = share.station
-    ceiling = min(station.max_amps, _wanted(share, panel.voltage), _ev_max(share.session))
+    share.wanted = _wanted(share, panel.voltage)
+    ceiling = min(station.max_amps, share.wanted, _ev_max(share.session))
     return Demand(
         key=_key(share),
         phases=share.resources,
@@ -109,30 +119,29 @@ def _demand(share: SessionShare, panel: Panel) -> Demand:
 
 
 def _wanted(share: SessionShare, voltage: int) -> float:
-    """What the car is seen to want: unbounded unless a power reading taken at least SETTLE
-    after its present limit was taken is well under that limit. Readings closer to a change
-    may still show the draw under the limit before it (a station stamps and sends its
-    readings late), which made cars look slow that were only held lower a moment ago."""
+    """What the car is seen to want (smart_charging.car_draw) from its newest power reading
+    taken at least settle() after its present limit was taken; UNBOUNDED without one."""
     limit = share.limit
     call = limit.call if limit is not None else None
     if limit is None or call is None or call.completed_at is None or limit.limit_amps <= 0:
-        return float("inf")
-    sample = (
-        MeterSample.objects.filter(
-            session=share.session,
-            measurand=POWER,
-            phase="",
-            sampled_at__gt=call.completed_at + SETTLE,
-        )
+        return UNBOUNDED
+    watts = _newest_power(share.session, after=call.completed_at + settle())
+    if watts is None:
+        return UNBOUNDED
+    drawn = drawn_amps(watts, voltage=voltage, phases=len(share.station.phases))
+    return car_wants(drawn, limit=limit.limit_amps, capped_at=limit.car_wants_amps)
+
+
+def _newest_power(session: ChargingSession, *, after: datetime) -> float | None:
+    """The session's total power (W) at its newest reading after `after`: its value without a
+    phase, else the sum of its phases' (a reading holds at most a total and three phases)."""
+    rows = list(
+        MeterSample.objects.filter(session=session, measurand=POWER, sampled_at__gt=after)
         .order_by("-sampled_at", "-id")
-        .values_list("value", "unit")
-        .first()
+        .values_list("sampled_at", "phase", "value", "unit")[:4]
     )
-    if sample is None:
-        return float("inf")
-    watts = float(sample[0]) * (1000 if sample[1] == "kW" else 1)
-    drawn = watts / (voltage * len(share.station.phases))
-    return drawn + DRAW_MARGIN if drawn < UNDER_DRAW * limit.limit_amps else float("inf")
+    newest = [row for row in rows if row[0] == rows[0][0]]
+    return total_power((phase, power_watts(value, unit)) for _, phase, value, unit in newest)
 
 
 def _ev_max(session: ChargingSession) -> float:

@@ -69,6 +69,9 @@ class ChargingLimit(TimestampedModel):
     call = models.ForeignKey(
         OcppCall, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Set by the load manager when the car's draw set this limit (A per phase it was taken to
+    # want, smart_charging.car_draw); None: the car was given its share.
+    car_wants_amps = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ("asset", "evse_id", "purpose")

@@ -92,3 +92,7 @@ def panel_session_shares(panel: Panel) -> list[SessionShareRow]:
 
 def station_charging_limits(asset_id: Any) -> list[ChargingLimit]:
     return charging_limits_of([asset_id]).get(asset_id, [])
+
+
+def station_on_panel(*, asset_id: Any) -> bool:
+    return PanelStation.objects.filter(asset_id=asset_id).exists()

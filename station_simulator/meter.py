@@ -52,6 +52,15 @@ class Meter:
             self._target_w = self.car_max_amps * self.phases * self.voltage
         self.power_w = self._allowed()
 
+    def car_takes(self, amps: float) -> None:
+        """The car now takes at most `amps` per phase (its battery warmed up, or is nearly
+        full): from now on it draws that, within the station's limit."""
+        self.advance()
+        self.car_max_amps = amps
+        if self._target_w:
+            self._target_w = amps * self.phases * self.voltage
+            self.power_w = self._allowed()
+
     def stop_charging(self) -> None:
         """Account energy up to now and drop the power to zero."""
         self.advance()

@@ -23,6 +23,7 @@ from tests.servers import (
 # Short so that timeout tests are quick; long enough for a loaded CI machine to answer.
 CLUSTER_CALL_TIMEOUT = "3"
 CLUSTER_WEBHOOK_TIMEOUT = "20"
+CLUSTER_SETTLE_SECONDS = "2"
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ def cluster(django_db_setup: None, django_db_blocker, server_logs: Path) -> Iter
     env = {
         "OCPP_CALL_TIMEOUT": CLUSTER_CALL_TIMEOUT,
         "OCPP_SYNC_QUEUE_WAIT": "15",
+        # A car's readings tell what it draws under a new limit this soon (the slow car test).
+        "SMART_CHARGING_SETTLE_SECONDS": CLUSTER_SETTLE_SECONDS,
         # Long enough for a hanging receiver to show starvation (test_webhooks_under_load).
         "WEBHOOK_TIMEOUT_SECONDS": CLUSTER_WEBHOOK_TIMEOUT,
     }

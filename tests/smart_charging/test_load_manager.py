@@ -106,3 +106,31 @@ def test_a_car_seen_drawing_less_leaves_its_rest_to_the_others(
         measurand="Power.Active.Import", value=Decimal("2760"), unit="W",
     )  # fmt: skip
     assert targets(panel) == {"SLOW/1": 6.0, "FAST/1": 24.0}
+
+
+def test_a_car_capped_at_its_draw_keeps_its_cap_while_it_draws_the_same(
+    site: AssetGroup, make_station
+) -> None:
+    panel = Panel.objects.create(asset_group=site, name="Main", capacity=30)
+    slow = station_on(panel, "SLOW", make_station)
+    session = charging(slow)
+    charging(station_on(panel, "FAST", make_station))
+    taken = timezone.now() - timedelta(seconds=30)
+    call = OcppCall.objects.create(
+        asset=slow, protocol="ocpp2.0.1", message_id="m-1", action="SetChargingProfile",
+        state="answered", response_payload={"status": "Accepted"}, completed_at=taken,
+    )  # fmt: skip
+    limit = ChargingLimit.objects.create(
+        asset=slow, evse_id=1, purpose="tx", transaction_id=session.transaction_id,
+        limit_amps=6.9, car_wants_amps=6.95, source="load_manager", call=call,
+    )  # fmt: skip
+    sample = MeterSample.objects.create(  # 5.8 A of 6.9: 84 %, what it drew when capped
+        asset=slow, session=session, sampled_at=taken + timedelta(seconds=20),
+        measurand="Power.Active.Import", value=Decimal("4002"), unit="W",
+    )  # fmt: skip
+    assert targets(panel) == {"SLOW/1": 6.9, "FAST/1": 23.0}  # 30 - 6.95, to 0.1 A down
+
+    MeterSample.objects.filter(pk=sample.pk).update(value=Decimal("4416"))  # 6.4 A: it grew
+    assert targets(panel) == {"SLOW/1": 15.0, "FAST/1": 15.0}
+    ChargingLimit.objects.filter(pk=limit.pk).update(car_wants_amps=None)  # not capped: 93 %
+    assert targets(panel) == {"SLOW/1": 15.0, "FAST/1": 15.0}

@@ -2,7 +2,7 @@
 processes and a Celery worker on PostgreSQL + Redis. The stations' own record of the limits
 they held (station_simulator.charging_profiles) is the truth: at no moment does their sum
 exceed the panel's capacity, and the shares are the fair ones at each step. (A car drawing
-less than its share is covered below the sockets: tests/smart_charging/test_load_manager.py.)"""
+less than its share: test_slow_car_over_sockets.py.)"""
 
 import asyncio
 from typing import Any
@@ -18,6 +18,7 @@ from station_simulator import StationConfig, create_station
 from tests.api_clients import api_for
 from tests.conftest import STATION_PASSWORD
 from tests.e2e.conftest import Cluster, settled  # noqa: F401  (fixture)
+from tests.smart_charging.station_records import held, worst_total
 from tests.waiting import wait_for
 from tokens.services import token_upsert
 
@@ -52,14 +53,6 @@ async def connect(cluster: Cluster, identity: str) -> tuple[Any, asyncio.Task[An
     return station, runner
 
 
-def held(stations: dict[str, Any]) -> dict[str, float | None]:
-    return {
-        f"{identity}/{connector}": limit
-        for identity, station in stations.items()
-        for connector, limit in station.profiles.held.items()
-    }
-
-
 async def holding(stations: dict[str, Any], expected: dict[str, float]) -> None:
     async def reached() -> bool:
         now = held(stations)
@@ -69,22 +62,6 @@ async def holding(stations: dict[str, Any], expected: dict[str, float]) -> None:
     # OCPP_SYNC_QUEUE_WAIT (18 s in the cluster) for a station that dropped unnoticed, before
     # the run a later change asked for: allow two such rounds.
     assert await wait_for(reached, timeout=60), (held(stations), expected)
-
-
-def worst_total(logs: list[tuple[str, list[tuple[float, int, float | None]]]]) -> float:
-    """The largest sum of the limits held at any moment, over every station's record (a
-    station that dropped holds its last limits until its next instance records anew)."""
-    events = sorted(
-        (at, identity, connector, limit or 0.0)
-        for identity, log in logs
-        for at, connector, limit in log
-    )
-    current: dict[tuple[str, int], float] = {}
-    worst = 0.0
-    for _, identity, connector, limit in events:
-        current[(identity, connector)] = limit
-        worst = max(worst, sum(current.values()))
-    return worst
 
 
 async def test_a_panel_is_never_overcommitted_and_shared_fairly(

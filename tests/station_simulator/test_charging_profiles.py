@@ -3,6 +3,7 @@ power its car draws and reports, and its answer to GetCompositeSchedule, in ever
 
 import asyncio
 import time
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from tests.station_simulator.fake_csms import PASSWORD, FakeCsms, wait_for
 
 NOW = "2026-12-06T20:00:00Z"
 POWER = "Power.Active.Import"
+ENERGY = "Energy.Active.Import.Register"
 
 
 def profile(purpose: str, evse: int, amps: float | None, tx: str = "", pid: int = 1) -> Profile:
@@ -193,5 +195,58 @@ def test_the_car_draws_by_the_period_in_force(protocol: str) -> None:
             assert 0.95 * first <= drawn[0] <= first, drawn
             assert 0.95 * then <= drawn[-1] <= then, drawn
             assert [held for _, _, held in station.profiles.log][-2:] == [10.0, 6.0]
+
+    asyncio.run(scenario())
+
+
+def energy_rate_w(payloads: list[dict[str, Any]], acceleration: float) -> float:
+    """The mean power (W) the energy readings imply, from the first to the last."""
+    readings = [
+        (datetime.fromisoformat(meter_value["timestamp"]), float(sampled["value"]))
+        for payload in payloads
+        for meter_value in payload.get("meterValue") or []
+        for sampled in meter_value["sampledValue"]
+        if sampled.get("measurand") == ENERGY
+    ]
+    (t0, e0), (t1, e1) = readings[0], readings[-1]
+    return (e1 - e0) * 3600 / ((t1 - t0).total_seconds() * acceleration)
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_car_that_takes_less_than_its_limit_draws_and_reports_what_it_takes(
+    protocol: str,
+) -> None:
+    version = OcppVersion(protocol)
+    limit = ProfileLimit(profile_id=5, purpose="tx_default", evse_id=0, limit_amps=10)
+    per_amp = 3 * 230
+
+    async def scenario() -> None:
+        async with FakeCsms() as csms:
+            config = StationConfig(
+                identity=f"S-{protocol}", password=PASSWORD, protocol=protocol, url=csms.url,
+                connectors=1, meter_value_interval=0.1, transaction_duration=0,
+                car_max_amps=6, time_acceleration=3600, response_timeout=2,
+            )  # fmt: skip
+            station = create_station(config)
+            runner = asyncio.create_task(station.run())
+            await wait_for(station.booted.is_set)
+            await csms.call(config.identity, "SetChargingProfile",
+                            set_profile_payload(version, limit, now=NOW))  # fmt: skip
+            station.start_transaction(1, "TOKEN")
+            action = "MeterValues" if protocol == "ocpp1.6" else "TransactionEvent"
+            await wait_for(lambda: len(power_readings(csms.sent(action))) >= 6)
+            slow = [p for p in csms.sent(action) if any(power_readings([p]))]  # once charging
+            station.connectors[1].meter.car_takes(20)  # more than the limit now
+            seen = len(csms.sent(action))
+            await wait_for(lambda: len(power_readings(csms.sent(action)[seen:])) >= 6)
+            capped = csms.sent(action)[seen + 1 :]
+            await station.stop()
+            await runner
+            drawn = power_readings(slow)
+            assert drawn and all(0.95 * 6 * per_amp <= w <= 6 * per_amp for w in drawn), drawn
+            assert 0.9 * 6 * per_amp <= energy_rate_w(slow, 3600) <= 1.05 * 6 * per_amp
+            drawn = power_readings(capped)
+            assert drawn and all(0.95 * 10 * per_amp <= w <= 10 * per_amp for w in drawn), drawn
+            assert 0.9 * 10 * per_amp <= energy_rate_w(capped, 3600) <= 1.05 * 10 * per_amp
 
     asyncio.run(scenario())

@@ -27,6 +27,12 @@ class StationContext:
     # Actions the CSMS asked for with TriggerMessage on this connection: what a Pending station
     # may send besides BootNotification (handlers.common.pending_may_send).
     triggered: set[str] = field(default_factory=set)
+    # Whether the station is on a panel (None: not looked yet; looked at once per connection,
+    # again at each boot): a power reading of a station on none costs no query
+    # (handlers.common.power_reading_stored).
+    on_panel: bool | None = None
+    # Per transaction, the monotonic time its draw was last judged: a throttle.
+    draw_judged_at: dict[str, float] = field(default_factory=dict)
 
     @property
     def ref(self) -> StationRef:

@@ -1,7 +1,9 @@
 """Handlers whose logic is the same in every version."""
 
 import json
+import time
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -9,10 +11,13 @@ from django.utils.dateparse import parse_datetime
 
 from assets.models import Asset, RegistrationStatus
 from assets.station_reports import asset_record_boot, station_event_record
+from charging.meter_values import parse_meter_values
 from ocpp_bridge.api.presenters import iso
 from ocpp_bridge.charger.handlers import V2, Payload, StationContext, handles
 from ocpp_bridge.protocol.versions import OcppVersion
-from smart_charging.triggers import station_booted
+from smart_charging.car_draw import POWER
+from smart_charging.selectors import station_on_panel
+from smart_charging.triggers import session_power_read, station_booted
 
 ALL = (OcppVersion.V16, *V2)
 PENDING_RETRY_INTERVAL = 60
@@ -64,8 +69,52 @@ def trigger_note(station: StationContext, frame: str) -> None:
 def boot_record(station: StationContext, info: dict[str, str | None], reason: str) -> Payload:
     present = {name: value for name, value in info.items() if value is not None}
     asset = asset_record_boot(asset_id=station.asset_id, info=present, reason=reason)
-    station_booted(asset_id=station.asset_id)  # its charging limits go again
+    # Its charging limits go again; whether it is on a panel comes with it.
+    station.on_panel = station_booted(asset_id=station.asset_id)
     return boot_answer(station, asset)
+
+
+# Transactions whose last judging a connection remembers (a station has a few EVSEs; the ones
+# of ended transactions are dropped with the rest when it is exceeded).
+DRAW_JUDGED_KEPT = 32
+
+
+def power_reading_stored(
+    station: StationContext, *, transaction_id: str | None, meter_values: list[Any], v16: bool
+) -> None:
+    """A transaction's meter values were stored: if they hold a power reading, let the load
+    manager judge the car's draw (smart_charging.triggers.session_power_read), which asks for
+    a re-balance when the car draws well under its limit or wants more again.
+
+    Cheap on the charger path: a station on no panel costs one query per connection (or none:
+    its boot answers it), then an attribute test; one on a panel costs one query per
+    transaction at most once per settle (the readings before a settle tell nothing new)."""
+    if not transaction_id:
+        return
+    if station.on_panel is None:
+        station.on_panel = station_on_panel(asset_id=station.asset_id)
+    if not station.on_panel or not _has_power(meter_values):
+        return
+    now = time.monotonic()
+    judged = station.draw_judged_at
+    if now - judged.get(transaction_id, -float("inf")) < settings.SMART_CHARGING_SETTLE_SECONDS:
+        return
+    if len(judged) >= DRAW_JUDGED_KEPT:
+        judged.clear()
+    judged[transaction_id] = now
+    session_power_read(
+        asset_id=station.asset_id,
+        transaction_id=transaction_id,
+        samples=parse_meter_values(meter_values, v16=v16),
+    )
+
+
+def _has_power(meter_values: list[Any]) -> bool:
+    return any(
+        sampled.get("measurand") == POWER
+        for meter_value in meter_values
+        for sampled in meter_value.get("sampledValue", [])
+    )
 
 
 @handles("Heartbeat", *ALL)

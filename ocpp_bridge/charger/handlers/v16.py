@@ -10,10 +10,11 @@ from assets.station_reports import (
 )
 from charging.abandonment import sessions_end_on_connector_status, sessions_end_on_reboot
 from charging.cost_to_station import final_cost_tell_v16, running_cost_tell_v16
+from charging.models import SessionStatus
 from charging.services import meter_values_record, session_start_v16, session_stop_v16
 from ocpp_bridge.api.presenters import iso
 from ocpp_bridge.charger.handlers import Payload, StationContext, handles
-from ocpp_bridge.charger.handlers.common import boot_record, parse_time
+from ocpp_bridge.charger.handlers.common import boot_record, parse_time, power_reading_stored
 from ocpp_bridge.protocol.versions import OcppVersion
 from smart_charging.triggers import station_sessions_changed
 from tokens.selectors import Authorization, token_authorize, token_authorize_start
@@ -140,6 +141,13 @@ def meter_values(station: StationContext, payload: Payload) -> Payload:
         v16=True,
     )
     running_cost_tell_v16(asset_id=station.asset_id, session=session)
+    if session is not None and session.status == SessionStatus.ACTIVE:
+        power_reading_stored(
+            station,
+            transaction_id=session.transaction_id,
+            meter_values=payload["meterValue"],
+            v16=True,
+        )
     return {}
 
 

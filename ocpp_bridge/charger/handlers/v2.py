@@ -12,11 +12,12 @@ from assets.station_reports import (
 )
 from charging.abandonment import sessions_end_on_connector_status
 from charging.cost_to_station import total_cost_answer
+from charging.models import SessionStatus
 from charging.services import meter_values_record
 from charging.transaction_events import TransactionEvent, transaction_event_record
 from ocpp_bridge.api.presenters import iso
 from ocpp_bridge.charger.handlers import V2, Payload, StationContext, handles
-from ocpp_bridge.charger.handlers.common import boot_record, parse_time
+from ocpp_bridge.charger.handlers.common import boot_record, parse_time, power_reading_stored
 from ocpp_bridge.protocol.masking import reported_secrets_masked
 from smart_charging.ev_charging import ev_charging_needs_record, ev_charging_schedule_check
 from smart_charging.installed_profiles import reported_profiles_record
@@ -97,6 +98,13 @@ def transaction_event(station: StationContext, payload: Payload) -> Payload:
     )
     if event.event_type != "Updated" or event.trigger_reason == "ChargingStateChanged":
         station_sessions_changed(asset_id=station.asset_id)  # its panel shares out again
+    elif outcome.session.status == SessionStatus.ACTIVE:
+        power_reading_stored(
+            station,
+            transaction_id=event.transaction_id,
+            meter_values=payload.get("meterValue", []),
+            v16=False,
+        )
     cost = total_cost_answer(
         session=outcome.session,
         version=station.version,
