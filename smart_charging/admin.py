@@ -7,13 +7,15 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from smart_charging.models import ChargingLimit, Panel, PanelStation
+from smart_charging.models import ChargingLimit, LimitSource, Panel, PanelStation
 from smart_charging.schedules import ScheduleRefusedError, periods_from_rows
 from smart_charging.services import panel_station_attach, panel_station_detach
 from smart_charging.station_limits import (
+    PanelOwnedLimitError,
     charging_limit_remove,
     charging_limit_set,
     charging_schedule_check,
+    panel_ownership_check,
 )
 from smart_charging.triggers import panel_rebalance_on_commit, panel_rebalance_request
 
@@ -66,6 +68,11 @@ class ChargingLimitForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if data.get("asset") is not None and data.get("source") == LimitSource.OPERATOR:
+            try:
+                panel_ownership_check(asset_id=data["asset"].pk, purpose=data.get("purpose", ""))
+            except PanelOwnedLimitError as refusal:
+                raise forms.ValidationError({"purpose": str(refusal)}) from None
         rows, recurrency = data.get("periods") or [], data.get("recurrency") or ""
         if (rows or recurrency) and data.get("asset") is not None:
             try:
@@ -103,7 +110,7 @@ class ChargingLimitAdmin(admin.ModelAdmin):
             asset=obj.asset, purpose=obj.purpose, limit_amps=obj.limit_amps, evse_id=obj.evse_id,
             transaction_id=obj.transaction_id, number_phases=obj.number_phases,
             stack_level=obj.stack_level, periods=periods_from_rows(obj.periods or []),
-            recurrency=obj.recurrency, schedule_start=obj.schedule_start,
+            recurrency=obj.recurrency, schedule_start=obj.schedule_start, source=obj.source,
         )  # fmt: skip
         obj.pk = limit.pk
 

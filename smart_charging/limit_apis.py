@@ -29,7 +29,11 @@ from smart_charging.serializers import (
     CompositeQuerySerializer,
     InstalledQuerySerializer,
 )
-from smart_charging.station_limits import charging_limit_remove, charging_limit_set
+from smart_charging.station_limits import (
+    PanelOwnedLimitError,
+    charging_limit_remove,
+    charging_limit_set,
+)
 
 TAGS = ["Smart charging"]
 LIMIT = OpenApiResponse(description="`{data: limit}` with `status` (queued, not_sent, Accepted...)")
@@ -38,6 +42,7 @@ SCHEDULE_REFUSALS = {
     400: "invalid_request / first_period_not_at_zero / periods_not_ascending / "
     "period_beyond_recurrence / recurrence_without_periods / schedule_not_for_transaction / "
     "too_many_periods (more than the station takes; details.stationMaxPeriods)",
+    409: "managed_by_panel (a TxDefault or transaction limit of a station on a panel)",
     **NO_ASSET,
 }
 LIMITS = OpenApiResponse(description="`{data: {items: [limit]}}`")
@@ -75,6 +80,8 @@ class ChargingLimitsView(APIView):
         except ScheduleRefusedError as refusal:
             raise ApiError(400, refusal.code, refusal.message,
                            {"field": "periods", **refusal.details}) from None  # fmt: skip
+        except PanelOwnedLimitError as refusal:
+            raise ApiError(409, refusal.code, str(refusal), {"field": "purpose"}) from None
         return one(charging_limit_present(limit), http_status=status.HTTP_202_ACCEPTED)
 
 

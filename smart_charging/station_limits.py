@@ -13,7 +13,7 @@ from ocpp_bridge.api.presenters import iso
 from ocpp_bridge.calls.create import CALL_ASSET_FIELDS, CallRefusedError, ocpp_call_create
 from ocpp_bridge.models import OcppCall
 from ocpp_bridge.protocol.versions import OcppVersion
-from smart_charging.models import ChargingLimit, LimitSource, Purpose
+from smart_charging.models import ChargingLimit, LimitSource, PanelStation, Purpose
 from smart_charging.profile_messages import (
     ProfileLimit,
     clear_profile_payload,
@@ -59,6 +59,8 @@ def charging_limit_set(
     `limit_amps` is ignored for its peak; ScheduleRefusedError when the station cannot take it
     (charging_schedule_check). Without, it is one value from the start, as the load
     manager's always are (and a schedule the row held before is dropped)."""
+    if source == LimitSource.OPERATOR:
+        panel_ownership_check(asset_id=asset.pk, purpose=purpose)
     if periods or recurrency:
         periods = periods or []
         charging_schedule_check(
@@ -87,6 +89,27 @@ def charging_limit_set(
         limit.call = profile_send(limit, asset=asset, reply_channel=reply_channel)
         limit.save()
     return limit
+
+
+class PanelOwnedLimitError(Exception):
+    """An operator's limit of a kind its station's panel owns."""
+
+    code = "managed_by_panel"
+
+
+def panel_ownership_check(*, asset_id: Any, purpose: str) -> None:
+    """Raise PanelOwnedLimitError for an operator's limit that a panel owns. On a station
+    attached to a panel the transactions' limits are the load manager's, and its TxDefault
+    is the panel's fallback, at which the load manager counts each idle EVSE: an operator's
+    would replace them and could overcommit the panel. A station maximum stays the
+    operator's: it can only lower what the station draws."""
+    if purpose == Purpose.STATION_MAX:
+        return
+    if PanelStation.objects.filter(asset_id=asset_id).exists():
+        raise PanelOwnedLimitError(
+            f"The station is on a panel: its {purpose} limits are the panel's (set its "
+            "fallback where it is attached to the panel); only a station maximum may be set."
+        )
 
 
 def charging_schedule_check(

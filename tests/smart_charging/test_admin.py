@@ -78,3 +78,21 @@ def test_a_schedule_the_station_cannot_apply_is_refused_in_the_admin(
     )
     assert response.status_code == 200 and b"not at 0" in response.content
     assert not ChargingLimit.objects.exists() and not OcppCall.objects.exists()
+
+
+def test_an_operators_tx_default_of_a_panel_station_is_refused_in_the_admin(
+    admin_client, make_station
+) -> None:
+    from smart_charging.services import panel_create, panel_station_attach
+
+    station = connect(make_station("CP-ADM"), "ocpp1.6")
+    site = AssetGroup.objects.create(network=station.network, name="Depot")
+    panel_station_attach(panel=panel_create(asset_group=site, name="Main", capacity=40),
+                         asset=station, fallback_amps=6)  # fmt: skip
+    periods = '[{"startPeriod": 0, "limitAmps": 32}]'
+    response = admin_client.post(
+        reverse("admin:smart_charging_charginglimit_add"), schedule_form(station, periods)
+    )
+    assert response.status_code == 200 and b"on a panel" in response.content
+    fallback = ChargingLimit.objects.get()
+    assert (fallback.source, fallback.limit_amps) == ("fallback", 6)

@@ -35,3 +35,31 @@ def test_a_transaction_limit_names_its_transaction(client_with, make_station) ->
         .status_code
         == 403
     )
+
+
+def test_a_panel_stations_tx_default_and_transaction_limits_are_the_panels(
+    client_with,  # noqa: F811
+    make_station,
+) -> None:
+    """Its TxDefault is the panel's fallback (an idle EVSE counts at it) and its transactions'
+    limits the load manager's: an operator's would replace them and could overcommit the
+    panel. A station maximum only lowers what it draws: still the operator's."""
+    from assets.models import AssetGroup
+    from smart_charging.services import panel_create, panel_station_attach
+
+    asset = make_station("CP-LIM")
+    site = AssetGroup.objects.create(network=asset.network, name="Depot")
+    panel_station_attach(panel=panel_create(asset_group=site, name="Main", capacity=40),
+                         asset=asset, fallback_amps=6)  # fmt: skip
+    api = client_with("write:ocpp read:asset")
+
+    for body in (
+        {"purpose": "tx_default", "limitAmps": 32},
+        {"purpose": "tx", "limitAmps": 32, "evseId": 1, "transactionId": "7"},
+    ):
+        refused = api.post(LIMITS, body)
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["error"]["code"] == "managed_by_panel"
+    fallback = ChargingLimit.objects.get()
+    assert (fallback.purpose, fallback.limit_amps, fallback.source) == ("tx_default", 6, "fallback")
+    assert api.post(LIMITS, {"purpose": "station_max", "limitAmps": 20}).status_code == 202
