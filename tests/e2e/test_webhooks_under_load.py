@@ -145,9 +145,15 @@ async def under_load(
         assert await asyncio.to_thread(first_attempt_lags, endpoints[name]) < (
             FIRST_ATTEMPT_WITHIN_SECONDS
         ), name
-    # Tenant A's: waiting for their retry, each with its true reason.
-    assert await asyncio.to_thread(outcomes, endpoints["a_fail"]) == {
-        (DeliveryState.PENDING, "HTTP 500")
+    # Tenant A's: waiting for their retry, each with its true reason. The failing receiver
+    # answers 500 at once; under the CI machine's load the test's http.server once reset a
+    # connection instead, which the sender truthfully recorded as a connection error. What
+    # must never be recorded for it is a timeout, or a success.
+    failing = await asyncio.to_thread(outcomes, endpoints["a_fail"])
+    assert (DeliveryState.PENDING, "HTTP 500") in failing
+    assert failing <= {
+        (DeliveryState.PENDING, "HTTP 500"),
+        (DeliveryState.PENDING, "connection error"),
     }
     assert await asyncio.to_thread(outcomes, endpoints["a_hang"]) == {
         (DeliveryState.PENDING, "timeout")

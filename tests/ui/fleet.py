@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from assets.availability_days import day_period
 from assets.models import Asset, AssetGroup
 from assets.services import station_upsert
 from assets.station_reports import connector_record_status
@@ -112,3 +113,11 @@ def make_fleet(now: datetime | None = None) -> Fleet:
                 energy_wh=7_000, token="TAG-ANNA"),
     ]  # fmt: skip
     return Fleet(north, harbour, market, stations, sessions)
+
+
+def harbour_availability() -> float:
+    """The Harbour's availability on the dashboard from make_fleet's known history: H-1 up all
+    the period (today and the 29 days before it), H-2 faulted for the last 3 days of it."""
+    first_midnight = day_period(timezone.localdate() - timedelta(days=29))[0]
+    days = (timezone.now() - first_midnight).total_seconds() / 86400
+    return (2 * days - 3) / (2 * days)

@@ -98,10 +98,16 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class ReceiverServer(ThreadingHTTPServer):
+    # A backlog like a real receiver's (nginx: 511): the sender opens up to
+    # WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT connections at once; socketserver's default is 5.
+    request_queue_size = 512
+
+
 @contextmanager
 def running_receiver() -> Iterator[Receiver]:
     receiver = Receiver()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
+    server = ReceiverServer(("127.0.0.1", 0), _handler(receiver))
     server.daemon_threads = True
     receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
