@@ -15,11 +15,13 @@ __all__ = [
     "CELERY_TASK_ALWAYS_EAGER",
     "CELERY_TASK_EAGER_PROPAGATES",
     "CELERY_TASK_IGNORE_RESULT",
+    "CELERY_TASK_ROUTES",
     "CELERY_WORKER_PREFETCH_MULTIPLIER",
     "CHANNEL_LAYERS",
     "EMBEDDED_BEAT",
     "REDIS_URL",
     "SERVER_SWEEP_SECONDS",
+    "SMART_CHARGING_QUEUE",
 ]
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -69,6 +71,12 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 4
 CELERY_TASK_IGNORE_RESULT = True
+# Re-balances wait for stations' answers to lowered limits: on the call worker they held the
+# threads that deliver those very calls (1,000 panels at once: calls waited 9.9 s p50 to be
+# sent, docs/PERFORMANCE.md). They run on a worker of their own (docker-compose's
+# load-manager).
+SMART_CHARGING_QUEUE = "smart_charging"
+CELERY_TASK_ROUTES = {"smart_charging.tasks.*": {"queue": SMART_CHARGING_QUEUE}}
 # How often Celery beat sweeps dead daphne processes; it beats at that pace itself.
 SERVER_SWEEP_SECONDS = 30.0
 CELERY_BEAT_SCHEDULE = {

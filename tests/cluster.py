@@ -28,8 +28,8 @@ CLUSTER_SETTLE_SECONDS = "2"
 
 @dataclass(frozen=True)
 class Cluster:
-    """The production shape: two daphne processes, a Celery worker and a webhook sender on
-    PostgreSQL + Redis."""
+    """The production shape: two daphne processes, a Celery worker for calls and one for the
+    load manager, and a webhook sender on PostgreSQL + Redis."""
 
     daphne_a: str
     daphne_b: str
@@ -51,5 +51,8 @@ def cluster(django_db_setup: None, django_db_blocker, server_logs: Path) -> Iter
         a = stack.enter_context(daphne_process(server_logs / "daphne-a.log", **env))
         b = stack.enter_context(daphne_process(server_logs / "daphne-b.log", **env))
         stack.enter_context(celery_worker_process(server_logs / "worker.log", **env))
+        stack.enter_context(
+            celery_worker_process(server_logs / "load-manager.log", queues="smart_charging", **env)
+        )
         stack.enter_context(webhook_sender_process(server_logs / "webhook-sender.log", **env))
         yield Cluster(a, b)
