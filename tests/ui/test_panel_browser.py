@@ -5,9 +5,11 @@ the station was sent and what it answered, without a reload."""
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from assets.models import Asset, AssetGroup
+from charging.models import ChargingSession
 from smart_charging.models import ChargingLimit, Purpose
 from smart_charging.services import panel_create, panel_station_attach
 from tests.ui.conftest import WAIT_MS, log_in, wait_until_live
@@ -81,3 +83,26 @@ def test_a_car_starting_shows_live_on_the_panel_and_station_pages(
     assert (tx_limit.limit_amps, tx_limit.status) == (CAPACITY, "accepted")
     assert_not_reloaded(page)
     assert_not_reloaded(station_page)
+
+
+def test_the_panel_page_fits_a_phone_screen(browser, ui_server, operator, make_station) -> None:
+    station = make_station("UI-PHONE-PANEL-WITH-A-RATHER-LONG-IDENTITY-0001", protocol="ocpp1.6")
+    site = AssetGroup.objects.create(network=station.network, name="Depot")
+    panel = panel_create(asset_group=site, name="Main board", capacity=CAPACITY)
+    panel_station_attach(panel=panel, asset=station, fallback_amps=6)
+    ChargingSession.objects.create(
+        asset=station, transaction_id="9", evse_id=1, started_at=timezone.now()
+    )
+    context = browser.new_context(
+        base_url=f"http://{ui_server}", viewport={"width": 375, "height": 740}, is_mobile=True
+    )
+    context.set_default_timeout(WAIT_MS)
+    phone = context.new_page()
+    try:
+        log_in(phone, f"/ui/panels/{panel.pk}/")
+        expect(phone.locator("#panel-shares tbody tr")).to_have_count(1)
+        expect(phone.locator('#panel-chart[data-drawn="true"]')).to_have_count(1)
+        width = phone.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], f"the page scrolls sideways: {width}"
+    finally:
+        context.close()
