@@ -20,6 +20,7 @@ def live_pushes_subscribe() -> None:
     """The live web UI hears stations and panels through their fan-outs, so the domain never
     imports it."""
     from ui import panel_live  # reads models: imported once the apps are loaded
+
     station_fanout.frames_logged.subscribe(live.frames_logged)
     station_fanout.station_connectivity_changed.subscribe(live.station_connectivity_changed)
     station_fanout.connector_status_changed.subscribe(live.connector_status_changed)

@@ -49,6 +49,12 @@ def station_group(asset_id: Any) -> str:
     return f"ui.station.{asset_id}"
 
 
+def limits_group(asset_id: Any) -> str:
+    """The group of the browsers showing one station's charging limits: its page, and the
+    page of its panel."""
+    return f"ui.limits.{asset_id}"
+
+
 def panel_group(panel_id: Any) -> str:
     """The group of the browsers showing one panel's page."""
     return f"ui.panel.{panel_id}"
@@ -91,19 +97,19 @@ def connector_status_changed(data: dict[str, Any]) -> None:
 def charging_limits_changed(data: dict[str, Any]) -> None:
     """A station's kept limits changed (smart_charging.fanout): {"assetId"}."""
     try:
-        _push(station_group(data["assetId"]), "limits", {"assetId": data["assetId"]})
+        _push(limits_group(data["assetId"]), "limits", {"assetId": data["assetId"]})
     except Exception:
         logger.exception("Could not push a change of limits to the web UI")
 
 
 def calls_finished(events: list[dict[str, Any]]) -> None:
     """CSMS calls that ended (ocpp_bridge.station_fanout): those that set or cleared a limit
-    change what its station's page shows. Queued, like every push here: this runs after the
-    commit of the charger's answer, on its path."""
+    change what its station's page and its panel's page show. Queued, like every push here:
+    this runs after the commit of the charger's answer, on its path."""
     try:
         for data in events:
             if data.get("action") in LIMIT_ACTIONS:
-                _push(station_group(data["assetId"]), "limits", data)
+                _push(limits_group(data["assetId"]), "limits", data)
     except Exception:
         logger.exception("Could not push a limit's answer to the web UI")
 

@@ -5,7 +5,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.utils import timezone
 
-from assets.models import AssetGroup
+from assets.models import Asset, AssetGroup
 from charging.models import ChargingSession
 from ocpp_bridge.calls.outcomes import ocpp_call_fail, ocpp_call_record_result
 from ocpp_bridge.models import CallState, OcppCall
@@ -76,6 +76,23 @@ async def test_panel_socket_hears_its_panels_rebalances_only(staff, make_station
     ]
     assert data["point"]["capacityAmps"] == 32.0 and data["point"]["at"]
     assert await communicator.receive_nothing(timeout=0.3)
+    await communicator.disconnect()
+
+
+async def test_panel_socket_hears_its_stations_answer_their_limits(staff, make_station) -> None:
+    panel = await sync_to_async(panel_with_session)(make_station, "Answers")
+    station = await sync_to_async(Asset.objects.get)(identity="Answers-1")
+    cookie = await sync_to_async(session_cookie)(staff)
+    communicator, connected = await socket(f"/ui/ws/panels/{panel.pk}/", cookie)
+    assert connected
+
+    call = await sync_to_async(sent_profile_call)(station, "limit-1")
+    await sync_to_async(ocpp_call_record_result)(
+        asset_id=station.pk, message_id=call.message_id, payload={"status": "Accepted"}
+    )
+
+    pushed = await communicator.receive_json_from(timeout=5)
+    assert pushed["event"] == "limits" and pushed["data"]["callId"] == str(call.pk)
     await communicator.disconnect()
 
 

@@ -65,6 +65,7 @@ def test_a_car_starting_shows_live_on_the_panel_and_station_pages(
         expect(page.locator('[data-figure="held-total"]')).to_have_text("20.0 A")
         row = page.locator("#panel-shares tbody tr", has_text="UI-PANEL-1")
         expect(row.locator('[data-role="limit"]')).to_have_text("20.0 A")
+        expect(row.locator('[data-role="status"]')).to_have_text("Accepted")  # its answer
         expect(page.locator("#panel-chart")).not_to_have_attribute("data-points", "0")
         tx = station_page.locator('#station-limits tbody tr[data-purpose="tx"]')
         expect(tx).to_have_attribute("data-status", "accepted")

@@ -257,7 +257,8 @@
 
   // --- Panel page -------------------------------------------------------------------------
   // A re-balance pushes the new total, every session's share and the chart's new point: the
-  // page patches them in; on (re)open it re-reads its live part (and the chart's data).
+  // page patches them in; on (re)open, and when a station answers a limit, it re-reads its
+  // live part (and the chart's data).
   function amps(value) { return value === null || value === undefined ? "its fallback" : value.toFixed(1) + " A"; }
 
   function shareRow(share) {
@@ -298,12 +299,15 @@
     if (window.CsmsCharts) window.CsmsCharts.append("given", data.point.at, [data.point.allocatedAmps, data.point.capacityAmps]);
   }
 
-  function panel() {
-    openLive(body.dataset.liveUrl, { rebalanced: rebalanced }, function () {
-      return refresh("live").then(function () {
-        if (window.CsmsCharts) window.CsmsCharts.reread("given");
-      });
+  function rereadPanel() {
+    return refresh("live").then(function () {
+      if (window.CsmsCharts) window.CsmsCharts.reread("given");
     });
+  }
+
+  function panel() {
+    // A station's answer to its limit changes what the panel's sessions hold: re-read.
+    openLive(body.dataset.liveUrl, { rebalanced: rebalanced, limits: rereadPanel }, rereadPanel);
   }
 
   // --- Start ------------------------------------------------------------------------------
