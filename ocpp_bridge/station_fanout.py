@@ -62,6 +62,9 @@ frames_logged: Fanout[list[EventData]] = Fanout("frames_logged")
 station_connectivity_changed: Fanout[EventData] = Fanout("station_connectivity_changed")
 # {"assetId", "evseId", "connectorId", "status", "errorCode", "at"}.
 connector_status_changed: Fanout[EventData] = Fanout("connector_status_changed")
+# CSMS-initiated calls that reached a final state (answered, refused, timed out, failed), after
+# commit: [{"assetId", "callId", "action", "state"}] (e.g. the station page's charging limits).
+calls_finished: Fanout[list[EventData]] = Fanout("calls_finished")
 # This process serves charger sockets on the running loop (published by each handshake, from
 # that loop): a listener that batches its work may start its task there (the web UI's flusher).
 charger_loop_serving: Fanout[asyncio.AbstractEventLoop] = Fanout("charger_loop_serving")

@@ -10,6 +10,8 @@ from ocpp_bridge.models import CallState, OcppCall
 # The voltage between a phase and neutral that turns watts into amperes where nothing says
 # otherwise (EU low voltage).
 DEFAULT_PHASE_VOLTAGE = 230
+# A limit's outcome while the station has not answered its call yet.
+PENDING_OUTCOMES = frozenset({"not_sent", "queued", "sent"})
 # Written by smart_charging.rebalance_lease only (Panel.save).
 LEASE_FIELDS = frozenset({"rebalance_lease_until", "rebalance_pending"})
 
@@ -101,6 +103,17 @@ class ChargingLimit(TimestampedModel):
         if call.state == CallState.ANSWERED:
             return str((call.response_payload or {}).get("status", "answered"))
         return str(call.state)
+
+    @property
+    def status(self) -> str:
+        """The outcome in the station page's words: accepted, rejected, pending (not sent yet,
+        or its answer awaited) or failed (an error, no answer, the station gone)."""
+        outcome = self.outcome
+        if outcome in ("Accepted", "Rejected"):
+            return outcome.lower()
+        if outcome in PENDING_OUTCOMES:
+            return "pending"
+        return "failed"
 
     @property
     def committed_amps(self) -> float | None:

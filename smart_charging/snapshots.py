@@ -1,9 +1,12 @@
 """What each panel of a tree was given at a re-balance, kept for the panel page's chart."""
 
 from datetime import timedelta
+from typing import Any
 
 from django.utils import timezone
 
+from ocpp_bridge.api.presenters import iso_precise
+from smart_charging.fanout import panels_rebalanced
 from smart_charging.load_manager import PanelPlan
 from smart_charging.models import Panel, PanelSnapshot
 from smart_charging.panel_tree import PHASES, panel_tree, resource
@@ -34,6 +37,7 @@ def panel_snapshots_record(plan: PanelPlan) -> None:
             )
         )
     PanelSnapshot.objects.bulk_create(rows)
+    panels_rebalanced.publish_on_commit([_snapshot_event(row) for row in rows])
     PanelSnapshot.objects.filter(
         panel__in=list(tree), taken_at__lt=timezone.now() - KEPT_FOR
     ).delete()
@@ -42,3 +46,13 @@ def panel_snapshots_record(plan: PanelPlan) -> None:
 def panel_snapshots(panel: Panel, *, limit: int = 200) -> list[PanelSnapshot]:
     """The latest snapshots, oldest first."""
     return list(reversed(panel.snapshots.all()[:limit]))
+
+
+def _snapshot_event(snapshot: PanelSnapshot) -> dict[str, Any]:
+    return {
+        "panelId": str(snapshot.panel_id),
+        "takenAt": iso_precise(snapshot.taken_at),
+        "capacityAmps": round(snapshot.capacity_amps, 1),
+        "allocatedAmps": snapshot.allocated_amps,
+        "sessions": snapshot.sessions,
+    }

@@ -13,6 +13,7 @@ from ocpp_bridge.api.presenters import iso
 from ocpp_bridge.calls.create import CALL_ASSET_FIELDS, CallRefusedError, ocpp_call_create
 from ocpp_bridge.models import OcppCall
 from ocpp_bridge.protocol.versions import OcppVersion
+from smart_charging.fanout import charging_limits_changed
 from smart_charging.models import ChargingLimit, LimitSource, PanelStation, Purpose
 from smart_charging.profile_messages import (
     ProfileLimit,
@@ -88,6 +89,7 @@ def charging_limit_set(
         limit.schedule_start = schedule_start
         limit.call = profile_send(limit, asset=asset, reply_channel=reply_channel)
         limit.save()
+        _changed_on_commit(asset.pk)
     return limit
 
 
@@ -138,6 +140,10 @@ def _default_start(purpose: str, recurrency: str) -> datetime | None:
     if recurrency:
         return now.replace(hour=0, minute=0, second=0, microsecond=0)
     return now if purpose == Purpose.STATION_MAX else None
+
+
+def _changed_on_commit(asset_id: Any) -> None:
+    charging_limits_changed.publish_on_commit({"assetId": str(asset_id)})
 
 
 def profile_send(limit: ChargingLimit, *, asset: Asset, reply_channel: str = "") -> OcppCall | None:
@@ -205,14 +211,19 @@ def _resend(asset_id: Any, *, unconfirmed_only: bool) -> int:
             limit.call = profile_send(limit, asset=asset)
             limit.save(update_fields=["prior_amps", "call", "updated_at"])
             queued += limit.call is not None
+        _changed_on_commit(asset_id)
     return queued
 
 
 def charging_limits_stale_delete(*, asset_id: Any, active_transaction_ids: set[str]) -> None:
     """Forget the transaction limits of transactions no longer running."""
-    ChargingLimit.objects.filter(asset_id=asset_id, purpose=Purpose.TX).exclude(
-        transaction_id__in=active_transaction_ids
-    ).delete()
+    deleted, _ = (
+        ChargingLimit.objects.filter(asset_id=asset_id, purpose=Purpose.TX)
+        .exclude(transaction_id__in=active_transaction_ids)
+        .delete()
+    )
+    if deleted:
+        _changed_on_commit(asset_id)
 
 
 def charging_limit_remove(*, limit: ChargingLimit) -> OcppCall | None:
@@ -232,4 +243,5 @@ def charging_limit_remove(*, limit: ChargingLimit) -> OcppCall | None:
         except CallRefusedError as error:
             logger.info("Limit %s not cleared on %s: %s", limit.pk, asset.identity, error.message)
     limit.delete()
+    _changed_on_commit(asset.pk)
     return call

@@ -153,24 +153,32 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
 
 
 @contextmanager
-def celery_worker_process(log_path: Path, *, queues: str = "celery", **env: str) -> Iterator[None]:
+def celery_worker_process(
+    log_path: Path, *, queues: str = "celery", concurrency: int = 4, **env: str
+) -> Iterator[None]:
     """Run a Celery worker on the test database and the configured broker."""
-    with celery_worker_popen(log_path, queues=queues, **env):
+    with celery_worker_popen(log_path, queues=queues, concurrency=concurrency, **env):
         yield
 
 
 @contextmanager
 def celery_worker_popen(
-    log_path: Path, *, pool: str = "threads", queues: str = "celery", **env: str
+    log_path: Path,
+    *,
+    pool: str = "threads",
+    queues: str = "celery",
+    concurrency: int = 4,
+    **env: str,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """celery_worker_process, yielding the process itself (for tests that kill it). `pool`:
-    "threads" (one process, 4 threads) or "prefork" (4 processes). `queues`: "celery" (the
-    call worker) or "smart_charging" (docker-compose's load-manager)."""
+    "threads" (one process, `concurrency` threads) or "prefork" (as many processes).
+    `queues`: "celery" (the call worker) or "smart_charging" (docker-compose's
+    load-manager)."""
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [
                 sys.executable, "-m", "celery", "-A", "csms", "worker",
-                "--loglevel", "INFO", "--pool", pool, "--concurrency", "4",
+                "--loglevel", "INFO", "--pool", pool, "--concurrency", str(concurrency),
                 "--queues", queues,
                 "--without-gossip", "--without-mingle", "--without-heartbeat",
             ],

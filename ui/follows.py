@@ -39,6 +39,14 @@ async def followed_groups(groups: Iterable[str]) -> set[str]:
     return {group for group, count in zip(wanted, counts, strict=True) if int(count or 0) > 0}
 
 
+def is_followed(group: str) -> bool:
+    """Whether a browser follows `group` now, read from a synchronous caller (a Celery
+    worker's re-balance) before it reads what it would push."""
+    if not settings.REDIS_URL:
+        return _local[group] > 0
+    return int(redis_client().hget(FOLLOWERS_KEY, group) or 0) > 0
+
+
 async def _change(group: str, by: int) -> None:
     if settings.REDIS_URL:
         await asyncio.to_thread(redis_client().hincrby, FOLLOWERS_KEY, group, by)

@@ -29,6 +29,8 @@ from ui.follows import followed_groups
 logger = logging.getLogger(__name__)
 
 STATIONS_GROUP = "ui.stations"
+# The calls whose answers change a station's charging limits (smart_charging.station_limits).
+LIMIT_ACTIONS = frozenset({"SetChargingProfile", "ClearChargingProfile"})
 # Payloads larger than this are not pushed (the station page shows where to read them).
 MAX_PUSHED_PAYLOAD_CHARS = 16_000
 # The overview hears "station seen" at most this often per station and process.
@@ -45,6 +47,17 @@ _flusher: asyncio.Task[None] | None = None
 def station_group(asset_id: Any) -> str:
     """The group of the browsers showing one station's page."""
     return f"ui.station.{asset_id}"
+
+
+def limits_group(asset_id: Any) -> str:
+    """The group of the browsers showing one station's charging limits: its page, and the
+    page of its panel."""
+    return f"ui.limits.{asset_id}"
+
+
+def panel_group(panel_id: Any) -> str:
+    """The group of the browsers showing one panel's page."""
+    return f"ui.panel.{panel_id}"
 
 
 def frames_logged(events: list[dict[str, Any]]) -> None:
@@ -79,6 +92,31 @@ def connector_status_changed(data: dict[str, Any]) -> None:
         _push(station_group(data["assetId"]), "connector", data)
     except Exception:
         logger.exception("Could not push a connector status to the web UI")
+
+
+def charging_limits_changed(data: dict[str, Any]) -> None:
+    """A station's kept limits changed (smart_charging.fanout): {"assetId"}."""
+    try:
+        _push(limits_group(data["assetId"]), "limits", {"assetId": data["assetId"]})
+    except Exception:
+        logger.exception("Could not push a change of limits to the web UI")
+
+
+def calls_finished(events: list[dict[str, Any]]) -> None:
+    """CSMS calls that ended (ocpp_bridge.station_fanout): those that set or cleared a limit
+    change what its station's page and its panel's page show. Queued, like every push here:
+    this runs after the commit of the charger's answer, on its path."""
+    try:
+        for data in events:
+            if data.get("action") in LIMIT_ACTIONS:
+                _push(limits_group(data["assetId"]), "limits", data)
+    except Exception:
+        logger.exception("Could not push a limit's answer to the web UI")
+
+
+def push(group: str, event: str, data: dict[str, Any]) -> None:
+    """Queue one push for the browsers following `group` (sent at the next flush)."""
+    _push(group, event, data)
 
 
 _flush_failures = ThrottledLog(logger)

@@ -8,7 +8,7 @@ from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.urls import re_path
 
-from ui.consumers import StationConsumer, StationsConsumer
+from ui.consumers import PanelConsumer, StationConsumer, StationsConsumer
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
@@ -37,4 +37,5 @@ def browser_only(app: Any) -> Any:
 ui_websocket_urlpatterns = [
     re_path(r"^ui/ws/stations/$", browser_only(StationsConsumer.as_asgi())),
     re_path(rf"^ui/ws/stations/(?P<asset_id>{UUID})/$", browser_only(StationConsumer.as_asgi())),
+    re_path(rf"^ui/ws/panels/(?P<panel_id>{UUID})/$", browser_only(PanelConsumer.as_asgi())),
 ]

@@ -24,7 +24,7 @@ from ui.consumers import is_operator
 from ui.payload_templates import payload_templates
 
 # The parts of the station page a browser re-reads when its live socket (re)opens.
-STATION_FRAGMENTS = ("summary", "connectors", "sessions", "frames")
+STATION_FRAGMENTS = ("summary", "connectors", "limits", "sessions", "frames")
 REFUSAL_STATUS = {
     "station_not_connected": 409,
     "duplicate_request_id": 409,

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from observability.calls import Finished, calls_finished_on_commit
+from ocpp_bridge import station_fanout
 from ocpp_bridge.calls.waiting import notify_waiter
 from ocpp_bridge.models import CallState, OcppCall
 from ocpp_bridge.protocol.errors import OcppError
@@ -40,6 +41,7 @@ def _finish(calls: Q, from_states: Iterable[str], **values: Any) -> list[OcppCal
         return []
     moved = list(OcppCall.objects.filter(calls, state=values["state"], completed_at=completed_at))
     calls_finished_on_commit([(c.action, c.state, c.sent_at, c.completed_at) for c in moved])
+    _finished_publish([(c.asset_id, c.pk, c.action, str(c.state)) for c in moved])
     for call in moved:
         if call.reply_channel:
             transaction.on_commit(functools.partial(_notify, call.reply_channel))
@@ -116,6 +118,7 @@ def ocpp_calls_record_answers(answers: Sequence[StationAnswer]) -> list[Answered
     completed_at = timezone.now()
     stored: list[AnsweredCall | None] = []
     finished: list[Finished] = []
+    published: list[tuple[Any, Any, str, str]] = []
     for answer in answers:
         call = outstanding.pop((str(answer.asset_id), answer.message_id), None)
         if call is None:
@@ -130,8 +133,22 @@ def ocpp_calls_record_answers(answers: Sequence[StationAnswer]) -> list[Answered
             transaction.on_commit(functools.partial(_notify, call.reply_channel))
         stored.append(AnsweredCall(call.pk, call.action, invalid))
         finished.append((call.action, outcome["state"], call.sent_at, completed_at))
+        published.append((answer.asset_id, call.pk, call.action, str(outcome["state"])))
     calls_finished_on_commit(finished)
+    _finished_publish(published)
     return stored
+
+
+def _finished_publish(calls: list[tuple[Any, Any, str, str]]) -> None:
+    """Tell the fan-out's listeners (the live UI) which calls ended, once this commits: one
+    callback for the whole batch, and none when nothing ended."""
+    if calls:
+        station_fanout.calls_finished.publish_on_commit(
+            [
+                {"assetId": str(asset_id), "callId": str(call_id), "action": action, "state": state}
+                for asset_id, call_id, action, state in calls
+            ]
+        )
 
 
 def _response_violation(call: OcppCall, outcome: dict[str, Any]) -> OcppError | None:

@@ -10,6 +10,6 @@ from smart_charging.selectors import station_charging_limits
 register = template.Library()
 
 
-@register.inclusion_tag("ui/station/_limits.html")
+@register.inclusion_tag("ui/station/_limits_table.html")
 def station_limits(station: Any) -> dict[str, Any]:
     return {"limits": station_charging_limits(station.pk)}

@@ -1,5 +1,5 @@
 """The panel pages: each panel's capacity, what its sessions hold now, and a chart of what it
-gave over time (smart_charging's selectors). Staff only."""
+gave over time (smart_charging's selectors; the live part in ui/panel_live.py). Staff only."""
 
 from typing import Any
 
@@ -8,11 +8,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from smart_charging.models import Panel, PanelSnapshot
 from smart_charging.selectors import panel_session_shares, panels_visible
 from smart_charging.snapshots import panel_snapshots
-
-CHART_WIDTH, CHART_HEIGHT = 600, 160
+from ui.panel_live import panel_chart, panel_held_total
 
 
 @staff_member_required
@@ -25,6 +23,8 @@ def panels(request: HttpRequest) -> HttpResponse:
 @staff_member_required
 @require_GET
 def panel(request: HttpRequest, panel_id: Any) -> HttpResponse:
+    """The page, or its live part alone (?fragment=live: what a browser re-reads when its
+    socket (re)opens)."""
     found = panels_visible(network_ids=None).filter(pk=panel_id).first()
     if found is None:
         raise Http404("No such panel.")
@@ -34,28 +34,10 @@ def panel(request: HttpRequest, panel_id: Any) -> HttpResponse:
         "panel": found,
         "nav": "panels",
         "shares": shares,
-        "held_total": round(sum(s.limit_amps or 0.0 for s in shares), 1),
-        "chart": chart(found, snapshots),
+        "held_total": panel_held_total(shares),
+        "chart": panel_chart(snapshots),
+        "rebalanced_at": snapshots[-1].taken_at if snapshots else None,
     }
+    if request.GET.get("fragment") == "live":
+        return render(request, "ui/panel/_live.html", context)
     return render(request, "ui/panel/page.html", context)
-
-
-def chart(panel: Panel, snapshots: list[PanelSnapshot]) -> dict[str, Any]:
-    """An SVG polyline of what the panel gave over its snapshots, against its capacity."""
-    top = max([panel.amps_per_phase, *(s.allocated_amps for s in snapshots)], default=1.0) or 1.0
-    step = CHART_WIDTH / max(len(snapshots) - 1, 1)
-
-    def y(amps: float) -> float:
-        return round(CHART_HEIGHT - amps / top * (CHART_HEIGHT - 10), 1)
-
-    points = " ".join(
-        f"{round(i * step, 1)},{y(s.allocated_amps)}" for i, s in enumerate(snapshots)
-    )
-    return {
-        "width": CHART_WIDTH,
-        "height": CHART_HEIGHT,
-        "points": points,
-        "capacity_y": y(panel.amps_per_phase),
-        "first": snapshots[0].taken_at if snapshots else None,
-        "last": snapshots[-1].taken_at if snapshots else None,
-    }

@@ -249,9 +249,65 @@
         markPending("connectors");
         if (!patchConnector(document.querySelector('[data-fragment="connectors"]'), data)) refresh("connectors");
       },
+      limits: function () { refresh("limits"); },
     }, function () {
-      return Promise.all(["summary", "connectors", "sessions", "frames"].map(refresh));
+      return Promise.all(["summary", "connectors", "limits", "sessions", "frames"].map(refresh));
     });
+  }
+
+  // --- Panel page -------------------------------------------------------------------------
+  // A re-balance pushes the new total, every session's share and the chart's new point: the
+  // page patches them in; on (re)open, and when a station answers a limit, it re-reads its
+  // live part (and the chart's data).
+  function amps(value) { return value === null || value === undefined ? "its fallback" : value.toFixed(1) + " A"; }
+
+  function shareRow(share) {
+    const tr = document.createElement("tr");
+    tr.dataset.assetId = share.assetId;
+    tr.dataset.transactionId = share.transactionId;
+    function cell(role) {
+      const td = document.createElement("td");
+      if (role) td.dataset.role = role;
+      tr.appendChild(td);
+      return td;
+    }
+    const link = document.createElement("a");
+    link.href = "/stations/" + share.assetId + "/";
+    link.textContent = share.identity;
+    const station = cell();
+    station.appendChild(link);
+    if (!share.online) station.appendChild(document.createTextNode(" (offline)"));
+    cell().textContent = share.evseId || "";
+    cell().appendChild(timeElement(share.startedAt));
+    cell("limit").textContent = amps(share.limitAmps);
+    cell("status").textContent = share.status;
+    return tr;
+  }
+
+  function rebalanced(data) {
+    markPending("live");
+    const live = document.getElementById("panel-live");
+    const total = live.querySelector('[data-figure="held-total"]');
+    total.textContent = data.heldTotal.toFixed(1) + " A";
+    flash(total);
+    const at = live.querySelector('[data-role="rebalanced-at"]');
+    at.replaceChildren(timeElement(data.point.at));
+    const body = live.querySelector("#panel-shares tbody");
+    body.replaceChildren.apply(body, data.shares.map(shareRow));
+    live.querySelector(".table-scroll").hidden = data.shares.length === 0;
+    live.querySelector('[data-role="no-sessions"]').hidden = data.shares.length > 0;
+    if (window.CsmsCharts) window.CsmsCharts.append("given", data.point.at, [data.point.allocatedAmps, data.point.capacityAmps]);
+  }
+
+  function rereadPanel() {
+    return refresh("live").then(function () {
+      if (window.CsmsCharts) window.CsmsCharts.reread("given");
+    });
+  }
+
+  function panel() {
+    // A station's answer to its limit changes what the panel's sessions hold: re-read.
+    openLive(body.dataset.liveUrl, { rebalanced: rebalanced, limits: rereadPanel }, rereadPanel);
   }
 
   // --- Start ------------------------------------------------------------------------------
@@ -261,5 +317,6 @@
   if (body.dataset.page === "station") station();
   if (body.dataset.page === "dashboard") dashboard();
   if (body.dataset.page === "site") site();
+  if (body.dataset.page === "panel") panel();
   if (body.dataset.autosubmit !== undefined) autosubmit();
 })();

@@ -1,7 +1,8 @@
 /* Charts of the web UI, drawn with the vendored uPlot (static/ui/vendor/uplot/). Each element
    `.chart[data-chart=NAME]` is drawn from the JSON script named by `data-source`, key NAME:
    {x: [ISO dates or times], series: [{label, values}], bars: bool}. The drawn chart is kept in
-   window.csmsCharts[NAME] and the element says how many points it drew (data-points). */
+   window.csmsCharts[NAME] and the element says how many points it drew (data-points); a live
+   page re-reads a chart's source or appends a point through window.CsmsCharts. */
 (function () {
   "use strict";
 
@@ -64,5 +65,29 @@
     });
   }
 
+  // Read the chart's data again from its source (a page part re-read from the server).
+  function reread(name) {
+    const chart = charts[name];
+    const el = document.querySelector('.chart[data-chart="' + name + '"]');
+    const source = el && document.getElementById(el.dataset.source);
+    if (!chart || !source) return el ? draw(el) : undefined;
+    const spec = JSON.parse(source.textContent)[name];
+    chart.setData([spec.x.map(seconds)].concat(spec.series.map(function (s) { return s.values; })));
+    el.dataset.points = String(spec.x.length);
+  }
+
+  // One more point at the end (a pushed event): `at` an ISO time, a value per series.
+  function append(name, at, values) {
+    const chart = charts[name];
+    if (!chart) return;
+    const data = chart.data.map(function (column, index) {
+      return Array.prototype.slice.call(column).concat([index === 0 ? seconds(at) : values[index - 1]]);
+    });
+    chart.setData(data);
+    const el = document.querySelector('.chart[data-chart="' + name + '"]');
+    if (el) el.dataset.points = String(data[0].length);
+  }
+
+  window.CsmsCharts = { reread: reread, append: append };
   document.querySelectorAll(".chart[data-chart]").forEach(draw);
 })();
