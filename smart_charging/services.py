@@ -24,12 +24,18 @@ def panel_rebalance(*, panel_id: Any) -> bool:
     """Share the capacity of the panel's tree (from its topmost panel) among its sessions
     now and bring the stations to it; False when a re-balance of this tree is under way
     elsewhere (it runs again for this one). Outside any transaction: it waits for the
-    stations' answers to lowered limits."""
-    return with_panel_lease(panel_root(panel_id).pk, _rebalance_once)
+    stations' answers to lowered limits. A panel deleted meanwhile has nothing to share: False."""
+    try:
+        root_id = panel_root(panel_id).pk
+    except Panel.DoesNotExist:
+        return False
+    return with_panel_lease(root_id, _rebalance_once)
 
 
 def _rebalance_once(root_id: Any) -> None:
-    root = Panel.objects.get(pk=root_id)
+    root = Panel.objects.filter(pk=root_id).first()
+    if root is None:  # deleted between the lease and the run
+        return
     tree = panel_tree(root)
     for station in PanelStation.objects.filter(panel_id__in=tree):
         running = ChargingSession.objects.filter(

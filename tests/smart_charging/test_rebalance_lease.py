@@ -60,3 +60,11 @@ def test_a_failed_run_releases_the_lease(panel: Panel) -> None:
     with pytest.raises(RuntimeError):
         with_panel_lease(panel.pk, run)
     assert Panel.objects.get(pk=panel.pk).rebalance_lease_until is None
+
+
+def test_a_rebalance_asked_for_a_panel_deleted_since_does_nothing(panel: Panel) -> None:
+    from smart_charging.services import panel_rebalance
+
+    panel_id = panel.pk
+    panel.delete()
+    assert panel_rebalance(panel_id=panel_id) is False
