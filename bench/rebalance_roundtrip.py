@@ -110,8 +110,11 @@ def clean(prefix: str) -> None:
     ChargingLimit.objects.filter(asset__in=assets).delete()
     ChargingSession.objects.filter(asset__in=assets).delete()
     PanelStation.objects.filter(asset__in=assets).delete()
-    PanelSnapshot.objects.filter(panel__name__startswith=f"{prefix}-").delete()
-    Panel.objects.filter(name__startswith=f"{prefix}-").delete()
+    with transaction.atomic():  # panels locked first: a re-balance still running may not
+        panels = Panel.objects.filter(name__startswith=f"{prefix}-")  # snapshot them meanwhile
+        list(panels.select_for_update().values_list("pk", flat=True))
+        PanelSnapshot.objects.filter(panel__in=panels).delete()
+        panels.delete()
     AssetGroup.objects.filter(name=f"{prefix} site").delete()
 
 
