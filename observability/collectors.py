@@ -1,6 +1,7 @@
 """Metrics read when scraped, from where their truth lives: stations online and webhook
-deliveries waiting (PostgreSQL rows), Celery queue lengths (the broker's Redis lists),
-connections to the database (pg_stat_activity, every process's pool at once). No process
+deliveries waiting (PostgreSQL rows), each panel's capacity and what its last re-balance gave
+(its latest snapshot), Celery queue lengths (the broker's Redis lists), connections to the
+database (pg_stat_activity, every process's pool at once). No process
 keeps them, so none is lost with a process; each scrape costs a few small queries.
 
 Runs in a pool thread of the scraped process, on a pooled database connection given back
@@ -22,12 +23,19 @@ from ocpp_bridge.protocol.versions import OcppVersion
 
 logger = logging.getLogger(__name__)
 
-CELERY_QUEUES = ("celery",)  # the only queue (webhooks have their own sender processes)
+# The call worker's and the load manager's (webhooks have their own sender processes).
+CELERY_QUEUES = ("celery", settings.SMART_CHARGING_QUEUE)
 
 
 class ScrapeTimeCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        for read in (_stations_connected, _webhook_deliveries_waiting, _celery_queues, _database):
+        for read in (
+            _stations_connected,
+            _webhook_deliveries_waiting,
+            _panels,
+            _celery_queues,
+            _database,
+        ):
             try:
                 yield from read()
             except Exception:  # one source down must not cost the scrape the others
@@ -67,6 +75,40 @@ def _webhook_deliveries_waiting() -> Iterator[GaugeMetricFamily]:
     family.add_metric(["due"], counts["due"])
     family.add_metric(["retry"], counts["total"] - counts["due"])
     yield family
+
+
+def _panels() -> Iterator[GaugeMetricFamily]:
+    """Each panel's capacity, and the amperes per phase and sessions its last re-balance gave
+    (on its busiest phase: what the panel page charts). One query, on the snapshots' index."""
+    from django.db.models import OuterRef, Subquery
+
+    from smart_charging.models import Panel, PanelSnapshot
+
+    latest = PanelSnapshot.objects.filter(panel=OuterRef("pk")).order_by("-taken_at")[:1]
+    panels = Panel.objects.annotate(
+        allocated=Subquery(latest.values("allocated_amps")),
+        sessions=Subquery(latest.values("sessions")),
+    ).order_by("pk")
+    labels = ["panel", "name"]
+    capacity = GaugeMetricFamily(
+        "csms_panel_capacity_amps", "A panel's capacity, A per phase.", labels=labels
+    )
+    allocated = GaugeMetricFamily(
+        "csms_panel_allocated_amps",
+        "What a panel's last re-balance gave its sessions, A per phase on its busiest phase "
+        "(what offline stations and idle EVSEs may draw included).",
+        labels=labels,
+    )
+    sessions = GaugeMetricFamily(
+        "csms_panel_sessions", "Sessions sharing a panel at its last re-balance.", labels=labels
+    )
+    for panel in panels:
+        names = [str(panel.pk), panel.name]
+        capacity.add_metric(names, panel.amps_per_phase)
+        if panel.allocated is not None:
+            allocated.add_metric(names, panel.allocated)
+            sessions.add_metric(names, panel.sessions)
+    yield from (capacity, allocated, sessions)
 
 
 def _celery_queues() -> Iterator[GaugeMetricFamily]:
