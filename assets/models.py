@@ -251,6 +251,19 @@ class Connector(models.Model):
         return f"{self.asset_id} EVSE {self.evse_id} connector {self.connector_id}"
 
 
+# What identifies a reported variable (its unique constraint; the upsert's conflict target).
+STATION_VARIABLE_KEY = (
+    "asset",
+    "component",
+    "component_instance",
+    "evse_id",
+    "connector_id",
+    "variable",
+    "variable_instance",
+    "attribute_type",
+)
+
+
 class StationVariable(models.Model):
     """A device-model variable reported by NotifyReport (2.x) or GetConfiguration (1.6)."""
 
@@ -271,19 +284,7 @@ class StationVariable(models.Model):
     class Meta:
         ordering = ("asset", "component", "variable")
         constraints = [
-            models.UniqueConstraint(
-                fields=(
-                    "asset",
-                    "component",
-                    "component_instance",
-                    "evse_id",
-                    "connector_id",
-                    "variable",
-                    "variable_instance",
-                    "attribute_type",
-                ),
-                name="unique_station_variable",
-            )
+            models.UniqueConstraint(fields=STATION_VARIABLE_KEY, name="unique_station_variable")
         ]
 
 

@@ -7,7 +7,14 @@ from typing import Any
 
 from django.utils import timezone
 
-from assets.models import Asset, Connector, ConnectorStatusChange, StationEvent, StationVariable
+from assets.models import (
+    STATION_VARIABLE_KEY,
+    Asset,
+    Connector,
+    ConnectorStatusChange,
+    StationEvent,
+    StationVariable,
+)
 from assets.services import station_password_hash
 from assets.statements import (
     CONNECTOR_STATUS_CHANGE,
@@ -135,16 +142,6 @@ def station_event_record(
 
 # A 1.6 configuration key is kept as a variable of no component.
 V16_CONFIGURATION_COMPONENT = ""
-VARIABLE_KEY_FIELDS = [
-    "asset",
-    "component",
-    "component_instance",
-    "evse_id",
-    "connector_id",
-    "variable",
-    "variable_instance",
-    "attribute_type",
-]
 
 
 def station_configuration_record(*, asset_id: Any, keys: list[Any]) -> int:
@@ -167,17 +164,13 @@ def station_configuration_record(*, asset_id: Any, keys: list[Any]) -> int:
 def station_variables_record(rows: list[StationVariable], *, update_fields: list[str]) -> int:
     """Insert or update reported variables in one statement; a key reported twice keeps its
     last report (one statement may not update a row twice)."""
-    unique = {
-        tuple(getattr(row, _attname(name)) for name in VARIABLE_KEY_FIELDS): row for row in rows
-    }
+    attnames = {field.name: field.attname for field in StationVariable._meta.concrete_fields}
+    columns = [attnames[name] for name in STATION_VARIABLE_KEY]
+    unique = {tuple(getattr(row, column) for column in columns): row for row in rows}
     StationVariable.objects.bulk_create(
         list(unique.values()),
         update_conflicts=True,
-        unique_fields=VARIABLE_KEY_FIELDS,
+        unique_fields=list(STATION_VARIABLE_KEY),
         update_fields=[*update_fields, "updated_at"],
     )
     return len(unique)
-
-
-def _attname(field: str) -> str:
-    return "asset_id" if field == "asset" else field
