@@ -3,6 +3,7 @@ power its car draws and reports, and its answer to GetCompositeSchedule, in ever
 
 import asyncio
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -56,6 +57,41 @@ def power_readings(payloads: list[dict[str, Any]]) -> list[float]:
     ]
 
 
+@dataclass
+class Charging:
+    """A station charging under the profile it was given, as `charging_under` left it."""
+
+    station: Any
+    runner: asyncio.Task[Any]
+    reply: list[Any]  # its answer to SetChargingProfile
+    action: str  # what carries its readings: MeterValues (1.6), TransactionEvent (2.x)
+
+    def readings(self, csms: FakeCsms) -> list[dict[str, Any]]:
+        return csms.sent(self.action)
+
+    async def stop(self) -> None:
+        await self.station.stop()
+        await self.runner
+
+
+async def charging_under(
+    csms: FakeCsms, protocol: str, limit: ProfileLimit, *, identity: str, **config: Any
+) -> Charging:
+    """A one-connector station (readings every 0.1 s) booted on `csms`, given `limit` as a
+    profile, with a transaction started on connector 1."""
+    station = create_station(StationConfig(
+        identity=identity, password=PASSWORD, protocol=protocol, url=csms.url, connectors=1,
+        meter_value_interval=0.1, transaction_duration=0, response_timeout=2, **config,
+    ))  # fmt: skip
+    runner = asyncio.create_task(station.run())
+    await wait_for(station.booted.is_set)
+    payload = set_profile_payload(OcppVersion(protocol), limit, now=NOW)
+    reply = await csms.call(identity, "SetChargingProfile", payload)
+    station.start_transaction(1, "TOKEN")
+    action = "MeterValues" if protocol == "ocpp1.6" else "TransactionEvent"
+    return Charging(station, runner, reply, action)
+
+
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_the_car_draws_within_the_profile_and_the_station_reports_it(protocol: str) -> None:
     version = OcppVersion(protocol)
@@ -64,29 +100,18 @@ def test_the_car_draws_within_the_profile_and_the_station_reports_it(protocol: s
 
     async def scenario() -> None:
         async with FakeCsms() as csms:
-            config = StationConfig(
-                identity=f"P-{protocol}", password=PASSWORD, protocol=protocol, url=csms.url,
-                connectors=1, meter_value_interval=0.1, transaction_duration=0,
-                car_max_amps=32, response_timeout=2,
-            )  # fmt: skip
-            station = create_station(config)
-            runner = asyncio.create_task(station.run())
-            await wait_for(station.booted.is_set)
-            reply = await csms.call(config.identity, "SetChargingProfile",
-                                    set_profile_payload(version, limit, now=NOW))  # fmt: skip
-            station.start_transaction(1, "TOKEN")
-            action = "MeterValues" if protocol == "ocpp1.6" else "TransactionEvent"
-            await wait_for(lambda: len(power_readings(csms.sent(action))) >= 3)
-            composite = await csms.call(config.identity, "GetCompositeSchedule",
+            car = await charging_under(csms, protocol, limit, identity=f"P-{protocol}",
+                                       car_max_amps=32)  # fmt: skip
+            await wait_for(lambda: len(power_readings(car.readings(csms))) >= 3)
+            composite = await csms.call(f"P-{protocol}", "GetCompositeSchedule",
                                         composite_schedule_payload(version, evse_id=1))  # fmt: skip
-            await station.stop()
-            await runner
-            assert reply[2]["status"] == "Accepted"
-            drawn = [w for w in power_readings(csms.sent(action)) if w > 0]
+            await car.stop()
+            assert car.reply[2]["status"] == "Accepted"
+            drawn = [w for w in power_readings(car.readings(csms)) if w > 0]
             assert drawn and all(0.95 * watts <= w <= watts for w in drawn), drawn
             schedule = composite[2].get("chargingSchedule") or composite[2]["schedule"]
             assert schedule["chargingSchedulePeriod"][0]["limit"] == 10
-            assert station.profiles.log[-1][1:] == (1, 10.0)
+            assert car.station.profiles.log[-1][1:] == (1, 10.0)
 
     asyncio.run(scenario())
 
@@ -162,7 +187,6 @@ def test_the_composite_schedule_shows_the_next_periods_of_a_recurring_profile() 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_the_car_draws_by_the_period_in_force(protocol: str) -> None:
-    version = OcppVersion(protocol)
     # From each transaction's start: 10 A for its first 2 s (readings every 0.1 s), then 6 A.
     limit = ProfileLimit(profile_id=8, purpose="tx_default", evse_id=0, limit_amps=10,
                          periods=((0, 10.0), (2, 6.0)))  # fmt: skip
@@ -170,31 +194,20 @@ def test_the_car_draws_by_the_period_in_force(protocol: str) -> None:
 
     async def scenario() -> None:
         async with FakeCsms() as csms:
-            config = StationConfig(
-                identity=f"S-{protocol}", password=PASSWORD, protocol=protocol, url=csms.url,
-                connectors=1, meter_value_interval=0.1, transaction_duration=0,
-                car_max_amps=32, response_timeout=2,
-            )  # fmt: skip
-            station = create_station(config)
-            runner = asyncio.create_task(station.run())
-            await wait_for(station.booted.is_set)
-            reply = await csms.call(config.identity, "SetChargingProfile",
-                                    set_profile_payload(version, limit, now=NOW))  # fmt: skip
-            station.start_transaction(1, "TOKEN")
-            action = "MeterValues" if protocol == "ocpp1.6" else "TransactionEvent"
+            car = await charging_under(csms, protocol, limit, identity=f"S-{protocol}",
+                                       car_max_amps=32)  # fmt: skip
 
             def lowered() -> bool:
-                drawn = [w for w in power_readings(csms.sent(action)) if w > 0]
+                drawn = [w for w in power_readings(car.readings(csms)) if w > 0]
                 return bool(drawn) and drawn[-1] <= then
 
             await wait_for(lowered, timeout=15)
-            await station.stop()
-            await runner
-            assert reply[2]["status"] == "Accepted"
-            drawn = [w for w in power_readings(csms.sent(action)) if w > 0]
+            await car.stop()
+            assert car.reply[2]["status"] == "Accepted"
+            drawn = [w for w in power_readings(car.readings(csms)) if w > 0]
             assert 0.95 * first <= drawn[0] <= first, drawn
             assert 0.95 * then <= drawn[-1] <= then, drawn
-            assert [held for _, _, held in station.profiles.log][-2:] == [10.0, 6.0]
+            assert [held for _, _, held in car.station.profiles.log][-2:] == [10.0, 6.0]
 
     asyncio.run(scenario())
 
@@ -216,32 +229,20 @@ def energy_rate_w(payloads: list[dict[str, Any]], acceleration: float) -> float:
 def test_a_car_that_takes_less_than_its_limit_draws_and_reports_what_it_takes(
     protocol: str,
 ) -> None:
-    version = OcppVersion(protocol)
     limit = ProfileLimit(profile_id=5, purpose="tx_default", evse_id=0, limit_amps=10)
     per_amp = 3 * 230
 
     async def scenario() -> None:
         async with FakeCsms() as csms:
-            config = StationConfig(
-                identity=f"S-{protocol}", password=PASSWORD, protocol=protocol, url=csms.url,
-                connectors=1, meter_value_interval=0.1, transaction_duration=0,
-                car_max_amps=6, time_acceleration=3600, response_timeout=2,
-            )  # fmt: skip
-            station = create_station(config)
-            runner = asyncio.create_task(station.run())
-            await wait_for(station.booted.is_set)
-            await csms.call(config.identity, "SetChargingProfile",
-                            set_profile_payload(version, limit, now=NOW))  # fmt: skip
-            station.start_transaction(1, "TOKEN")
-            action = "MeterValues" if protocol == "ocpp1.6" else "TransactionEvent"
-            await wait_for(lambda: len(power_readings(csms.sent(action))) >= 6)
-            slow = [p for p in csms.sent(action) if any(power_readings([p]))]  # once charging
-            station.connectors[1].meter.car_takes(20)  # more than the limit now
-            seen = len(csms.sent(action))
-            await wait_for(lambda: len(power_readings(csms.sent(action)[seen:])) >= 6)
-            capped = csms.sent(action)[seen + 1 :]
-            await station.stop()
-            await runner
+            car = await charging_under(csms, protocol, limit, identity=f"S-{protocol}",
+                                       car_max_amps=6, time_acceleration=3600)  # fmt: skip
+            await wait_for(lambda: len(power_readings(car.readings(csms))) >= 6)
+            slow = [p for p in car.readings(csms) if any(power_readings([p]))]  # once charging
+            car.station.connectors[1].meter.car_takes(20)  # more than the limit now
+            seen = len(car.readings(csms))
+            await wait_for(lambda: len(power_readings(car.readings(csms)[seen:])) >= 6)
+            capped = car.readings(csms)[seen + 1 :]
+            await car.stop()
             drawn = power_readings(slow)
             assert drawn and all(0.95 * 6 * per_amp <= w <= 6 * per_amp for w in drawn), drawn
             assert 0.9 * 6 * per_amp <= energy_rate_w(slow, 3600) <= 1.05 * 6 * per_amp
